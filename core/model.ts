@@ -1,0 +1,68 @@
+// The compiled app: what the runtime serves. Built by compile() from a spec
+// that passed validation; never mutated afterwards (a reload builds a new one).
+import type { AppSpec, ActionSpec, DatasourceSpec, DevUserSpec, PageSpec, ParamSpec, QuerySpec, RoleSpec } from './spec.js';
+
+/** SQL with named parameters replaced by positional `?` placeholders. */
+export interface CompiledSql {
+  /** SQL text with `?` in place of each `:name`, in order of appearance. */
+  text: string;
+  /** Parameter name for each placeholder, in order; identity values appear as `user.email`, `user.id`, `user.name`. */
+  bindings: string[];
+}
+
+/** JSON Schema object that validates a request's `params` for one query or action. */
+export type ParamsSchema = {
+  type: 'object';
+  properties: Record<string, ParamSpec>;
+  required: string[];
+  additionalProperties: false;
+};
+
+export interface QueryModel {
+  id: string;
+  spec: QuerySpec;
+  datasource: string;
+  sql: CompiledSql;
+  paramsSchema: ParamsSchema;
+}
+
+export interface ActionModel {
+  id: string;
+  spec: ActionSpec;
+  datasource: string;
+  sql: CompiledSql;
+  paramsSchema: ParamsSchema;
+  /** Parameters whose values are masked in audit records and logs. */
+  secretParams: string[];
+}
+
+/** One Casbin rule as an array of fields, never as CSV text. */
+export type PolicyRule = string[];
+
+/**
+ * The app's access rules for a Casbin RBAC-with-domains model.
+ * Subjects are prefixed: `user:<id>`, `group:<name>`, `role:<name>`.
+ * Objects: `page:<id>`, `query:<id>`, `action:<id>`. Acts: `view` (pages), `run` (queries, actions).
+ */
+export interface AppPolicy {
+  domain: string;
+  /** `p` rules: [subject, domain, object, act]. */
+  policies: PolicyRule[];
+  /** `g` rules: [member, role, domain]. */
+  groupings: PolicyRule[];
+}
+
+export interface AppModel {
+  id: string;
+  title: string;
+  spec: AppSpec;
+  /** sha256 of the spec file contents, hex; identifies the served version. */
+  version: string;
+  datasources: Record<string, DatasourceSpec>;
+  roles: Record<string, RoleSpec>;
+  queries: Record<string, QueryModel>;
+  actions: Record<string, ActionModel>;
+  pages: Record<string, PageSpec>;
+  devUsers: DevUserSpec[];
+  policy: AppPolicy;
+}
