@@ -8,6 +8,8 @@ export interface AppSpec {
   id: string;
   title: string;
   description?: string;
+  /** Id of the page opened first; defaults to the first page the user may view. */
+  home?: string;
   datasources: Record<string, DatasourceSpec>;
   roles: Record<string, RoleSpec>;
   queries?: Record<string, QuerySpec>;

@@ -21,7 +21,7 @@ await build({
   outbase: '.',
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node20.19',
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -1,0 +1,359 @@
+// Checks a schema cannot express: references between ids, SQL parameters,
+// placeholders and the role graph. Runs only on data that passed the schema.
+import type { Diagnostic } from './diagnostics.js';
+import { diagnosticAt, type DiagnosticInput, type DocPath, type LoadedDocument } from './load.js';
+import type { ActionSpec, AppSpec, QuerySpec, TableSpec } from './spec.js';
+import { findSqlParams } from './sql-params.js';
+import { suggest, suggestionHint } from './suggest.js';
+import { parseTemplate } from './template.js';
+
+/** Identity values a statement may use without declaring them: `:user.id`, `:user.email`, `:user.name`. */
+export const IDENTITY_FIELDS: readonly string[] = ['id', 'email', 'name'];
+
+/** Most roles on one inheritance chain. Casbin's default role manager follows at most 10 links from a subject. */
+export const MAX_ROLE_DEPTH = 10;
+
+/** Returns every problem found in a spec whose shape already matches the schema. */
+export function checkSemantics(spec: AppSpec, loaded: LoadedDocument): Diagnostic[] {
+  const checker = new SemanticChecker(spec, loaded);
+  checker.checkRoles();
+  checker.checkStatements('queries', spec.queries ?? {});
+  checker.checkStatements('actions', spec.actions ?? {});
+  checker.checkPages();
+  checker.checkDevUsers();
+  return checker.diagnostics;
+}
+
+class SemanticChecker {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly #spec: AppSpec;
+  readonly #loaded: LoadedDocument;
+
+  constructor(spec: AppSpec, loaded: LoadedDocument) {
+    this.#spec = spec;
+    this.#loaded = loaded;
+  }
+
+  #report(input: DiagnosticInput): void {
+    this.diagnostics.push(diagnosticAt(this.#loaded.file, this.#loaded.positions, input));
+  }
+
+  #inValue(path: DocPath, offset: number, value: string): { line: number; col: number } {
+    return this.#loaded.positions.locateInValue(path, offset, value);
+  }
+
+  /** Reports a reference to an id missing from `declared`; returns true when the id is declared. */
+  #checkRef(kind: string, plural: string, name: string, declared: Record<string, unknown>, path: DocPath): boolean {
+    if (Object.hasOwn(declared, name)) return true;
+    this.#report({
+      code: `unknown-${kind}`,
+      path,
+      message: `${kind} \`${name}\` is not declared under \`${plural}:\``,
+      hint: suggestionHint(name, Object.keys(declared), `Declared ${plural}`),
+    });
+    return false;
+  }
+
+  #checkAllow(allow: string[], path: DocPath): void {
+    const seen = new Set<string>();
+    allow.forEach((role, index) => {
+      if (seen.has(role)) {
+        this.#report({ code: 'duplicate-allow', severity: 'warning', path: [...path, index], message: `role \`${role}\` is listed twice in \`allow:\``, hint: 'Remove the second entry.' });
+        return;
+      }
+      seen.add(role);
+      this.#checkRef('role', 'roles', role, this.#spec.roles, [...path, index]);
+    });
+  }
+
+  checkRoles(): void {
+    const roles = this.#spec.roles;
+    for (const [id, role] of Object.entries(roles)) {
+      const seen = new Set<string>();
+      (role.inherits ?? []).forEach((parent, index) => {
+        const path = ['roles', id, 'inherits', index];
+        if (seen.has(parent)) {
+          this.#report({ code: 'duplicate-inherits', severity: 'warning', path, message: `role \`${id}\` inherits \`${parent}\` twice`, hint: 'Remove the second entry.' });
+          return;
+        }
+        seen.add(parent);
+        this.#checkRef('role', 'roles', parent, roles, path);
+      });
+    }
+    if (!this.#checkRoleCycles()) this.#checkRoleDepth();
+
+    if (this.#spec.home !== undefined) this.#checkRef('page', 'pages', this.#spec.home, this.#spec.pages, ['home']);
+  }
+
+  /** Reports each inheritance cycle once; returns true when there is none. */
+  #checkRoleCycles(): boolean {
+    const roles = this.#spec.roles;
+    const state = new Map<string, 'open' | 'done'>();
+    const stack: string[] = [];
+    const reported = new Set<string>();
+
+    const visit = (id: string): void => {
+      state.set(id, 'open');
+      stack.push(id);
+      (roles[id]?.inherits ?? []).forEach((parent, index) => {
+        if (!Object.hasOwn(roles, parent)) return;
+        if (state.get(parent) === 'open') {
+          const cycle = [...stack.slice(stack.indexOf(parent)), parent];
+          const key = [...new Set(cycle)].sort().join('|');
+          if (reported.has(key)) return;
+          reported.add(key);
+          this.#report({
+            code: 'role-cycle',
+            path: ['roles', id, 'inherits', index],
+            message: `roles inherit from each other in a cycle: ${cycle.join(' -> ')}`,
+            hint: `Remove \`${parent}\` from the \`inherits:\` of \`${id}\`, or another link of the cycle.`,
+          });
+        } else if (state.get(parent) === undefined) {
+          visit(parent);
+        }
+      });
+      stack.pop();
+      state.set(id, 'done');
+    };
+
+    for (const id of Object.keys(roles)) if (!state.has(id)) visit(id);
+    return reported.size > 0;
+  }
+
+  #checkRoleDepth(): void {
+    const roles = this.#spec.roles;
+    const longest = new Map<string, string[]>();
+    const chainFrom = (id: string): string[] => {
+      const known = longest.get(id);
+      if (known !== undefined) return known;
+      let best: string[] = [];
+      for (const parent of roles[id]?.inherits ?? []) {
+        if (!Object.hasOwn(roles, parent)) continue;
+        const chain = chainFrom(parent);
+        if (chain.length > best.length) best = chain;
+      }
+      const chain = [id, ...best];
+      longest.set(id, chain);
+      return chain;
+    };
+
+    const inherited = new Set(Object.values(roles).flatMap((role) => role.inherits ?? []));
+    for (const id of Object.keys(roles)) {
+      // Report the start of each over-long chain only; the roles further down are part of the same chain.
+      if (inherited.has(id)) continue;
+      const chain = chainFrom(id);
+      if (chain.length <= MAX_ROLE_DEPTH) continue;
+      this.#report({
+        code: 'role-depth',
+        path: ['roles', id],
+        part: 'key',
+        message: `role \`${id}\` starts an inheritance chain of ${chain.length} roles (${chain.join(' -> ')}); at most ${MAX_ROLE_DEPTH} are allowed`,
+        hint: `Flatten the chain: let \`${id}\` inherit a role further down directly, or merge roles, so no chain has more than ${MAX_ROLE_DEPTH} roles.`,
+      });
+    }
+  }
+
+  checkStatements(kind: 'queries' | 'actions', statements: Record<string, QuerySpec | ActionSpec>): void {
+    for (const [id, statement] of Object.entries(statements)) {
+      const base = [kind, id];
+      this.#checkRef('datasource', 'datasources', statement.datasource, this.#spec.datasources, [...base, 'datasource']);
+      this.#checkAllow(statement.allow, [...base, 'allow']);
+      this.#checkSqlParams(base, statement);
+      this.#checkRequired(base, statement);
+      if (kind === 'actions') {
+        const action = statement as ActionSpec;
+        if (action.confirm !== undefined) this.#checkMessageTemplate([...base, 'confirm'], action.confirm, action);
+        if (action.success !== undefined) this.#checkMessageTemplate([...base, 'success'], action.success, action);
+      }
+    }
+  }
+
+  #checkSqlParams(base: DocPath, statement: QuerySpec | ActionSpec): void {
+    const declared = statement.params ?? {};
+    const used = new Set<string>();
+    const reported = new Set<string>();
+    const sqlPath = [...base, 'sql'];
+
+    for (const occurrence of findSqlParams(statement.sql)) {
+      const at = this.#inValue(sqlPath, occurrence.offset, statement.sql);
+      const [scope, field] = occurrence.name.split('.');
+      if (field !== undefined) {
+        if (scope === 'user' && IDENTITY_FIELDS.includes(field)) continue;
+        if (reported.has(occurrence.name)) continue;
+        reported.add(occurrence.name);
+        this.#report({
+          code: scope === 'user' ? 'sql-unknown-identity' : 'sql-undeclared-param',
+          path: sqlPath,
+          at,
+          message: scope === 'user'
+            ? `\`:${occurrence.name}\` is not an identity value; the signed-in user offers \`:user.id\`, \`:user.email\` and \`:user.name\``
+            : `\`:${occurrence.name}\` is not a parameter: only identity values such as \`:user.email\` have a dot`,
+          hint: scope === 'user' ? suggestionHint(field, IDENTITY_FIELDS, 'Identity values').replace(/`(id|email|name)`/g, '`user.$1`') : `Declare a parameter without a dot under \`params:\` and write \`:${scope}\`.`,
+        });
+        continue;
+      }
+      if (Object.hasOwn(declared, occurrence.name)) {
+        used.add(occurrence.name);
+        continue;
+      }
+      if (reported.has(occurrence.name)) continue;
+      reported.add(occurrence.name);
+      const near = suggest(occurrence.name, Object.keys(declared));
+      this.#report({
+        code: 'sql-undeclared-param',
+        path: sqlPath,
+        at,
+        message: `SQL parameter \`:${occurrence.name}\` is not declared under \`params:\``,
+        hint: near !== undefined
+          ? `Did you mean \`:${near}\`?`
+          : `Declare it, for example \`params: { ${occurrence.name}: { type: string } }\`.`,
+      });
+    }
+
+    for (const name of Object.keys(declared)) {
+      if (used.has(name)) continue;
+      this.#report({
+        code: 'sql-unused-param',
+        path: [...base, 'params', name],
+        part: 'key',
+        message: `parameter \`${name}\` is declared but the SQL never uses \`:${name}\``,
+        hint: `Use \`:${name}\` in the SQL or remove the parameter.`,
+      });
+    }
+  }
+
+  #checkRequired(base: DocPath, statement: QuerySpec | ActionSpec): void {
+    const declared = Object.keys(statement.params ?? {});
+    (statement.required ?? []).forEach((name, index) => {
+      if (declared.includes(name)) return;
+      this.#report({
+        code: 'unknown-param',
+        path: [...base, 'required', index],
+        message: `required parameter \`${name}\` is not declared under \`params:\``,
+        hint: suggestionHint(name, declared, 'Declared parameters'),
+      });
+    });
+  }
+
+  /** `confirm` and `success` may use `{{ row.<column> }}` and `{{ params.<declared parameter> }}`. */
+  #checkMessageTemplate(path: DocPath, text: string, action: ActionSpec): void {
+    const parsed = parseTemplate(text);
+    for (const error of parsed.errors) {
+      this.#report({ code: 'template-syntax', path, at: this.#inValue(path, error.offset, text), message: error.message, hint: 'Write `{{ row.<column> }}` or `{{ params.<name> }}`.' });
+    }
+    const declared = Object.keys(action.params ?? {});
+    for (const placeholder of parsed.placeholders) {
+      const at = this.#inValue(path, placeholder.offset, text);
+      const [scope, name] = placeholder.path;
+      const shown = `{{ ${placeholder.path.join('.')} }}`;
+      if (placeholder.path.length === 2 && scope === 'row') continue;
+      if (placeholder.path.length === 2 && scope === 'params') {
+        if (declared.includes(name)) continue;
+        this.#report({ code: 'template-unknown-param', path, at, message: `\`${shown}\` names parameter \`${name}\`, which the action does not declare`, hint: suggestionHint(name, declared, 'Declared parameters') });
+        continue;
+      }
+      this.#report({ code: 'template-unknown-scope', path, at, message: `\`${shown}\` is not a known placeholder here`, hint: 'Use `{{ row.<column> }}` for the row the action started from, or `{{ params.<name> }}` for a parameter.' });
+    }
+  }
+
+  checkPages(): void {
+    for (const [pageId, page] of Object.entries(this.#spec.pages)) {
+      const base = ['pages', pageId];
+      this.#checkAllow(page.allow, [...base, 'allow']);
+      const tableIds = new Map<string, number>();
+      page.components.forEach((component, index) => {
+        const path = [...base, 'components', index];
+        if ('table' in component) {
+          this.#checkTable([...path, 'table'], component.table, tableIds);
+          const id = component.table.id;
+          if (id === undefined) return;
+          if (tableIds.has(id)) {
+            this.#report({ code: 'duplicate-id', path: [...path, 'table', 'id'], message: `table id \`${id}\` is already used by component ${tableIds.get(id)} on page \`${pageId}\``, hint: 'Give each table on a page its own id.' });
+          } else {
+            tableIds.set(id, index);
+          }
+        } else {
+          this.#checkRef('action', 'actions', component.form.action, this.#spec.actions ?? {}, [...path, 'form', 'action']);
+        }
+      });
+    }
+  }
+
+  #checkTable(path: DocPath, table: TableSpec, earlierTables: Map<string, number>): void {
+    const queries = this.#spec.queries ?? {};
+    const actions = this.#spec.actions ?? {};
+    const query = this.#checkRef('query', 'queries', table.query, queries, [...path, 'query']) ? queries[table.query] : undefined;
+
+    if (query !== undefined) {
+      const declared = Object.keys(query.params ?? {});
+      if (table.search !== undefined && !declared.includes(table.search)) {
+        this.#report({ code: 'unknown-param', path: [...path, 'search'], message: `search parameter \`${table.search}\` is not a parameter of query \`${table.query}\``, hint: suggestionHint(table.search, declared, `Parameters of \`${table.query}\``) });
+      }
+      for (const name of Object.keys(table.params ?? {})) {
+        if (declared.includes(name)) continue;
+        this.#report({ code: 'unknown-param', path: [...path, 'params', name], part: 'key', message: `\`${name}\` is not a parameter of query \`${table.query}\``, hint: suggestionHint(name, declared, `Parameters of \`${table.query}\``) });
+      }
+      const given = new Set([...Object.keys(table.params ?? {}), ...(table.search === undefined ? [] : [table.search])]);
+      for (const name of query.required ?? []) {
+        if (given.has(name) || !declared.includes(name)) continue;
+        this.#report({ code: 'missing-param', path, part: 'key', message: `query \`${table.query}\` requires parameter \`${name}\`, but the table gives it no value`, hint: `Add \`params: { ${name}: ... }\` to the table, for example \`"{{ <tableId>.selected.<column> }}"\`.` });
+      }
+    }
+
+    for (const [name, value] of Object.entries(table.params ?? {})) {
+      if (typeof value === 'string') this.#checkSelectionTemplate([...path, 'params', name], value, earlierTables);
+    }
+
+    (table.rowActions ?? []).forEach((rowAction, index) => {
+      const itemPath = [...path, 'rowActions', index];
+      if (typeof rowAction === 'string') {
+        this.#checkRef('action', 'actions', rowAction, actions, itemPath);
+        return;
+      }
+      if (!this.#checkRef('action', 'actions', rowAction.action, actions, [...itemPath, 'action'])) return;
+      const declared = Object.keys(actions[rowAction.action].params ?? {});
+      for (const name of Object.keys(rowAction.params ?? {})) {
+        if (declared.includes(name)) continue;
+        this.#report({ code: 'unknown-param', path: [...itemPath, 'params', name], part: 'key', message: `\`${name}\` is not a parameter of action \`${rowAction.action}\``, hint: suggestionHint(name, declared, `Parameters of \`${rowAction.action}\``) });
+      }
+    });
+  }
+
+  /** Table params may use `{{ <tableId>.selected.<column> }}` naming a table earlier on the same page. */
+  #checkSelectionTemplate(path: DocPath, text: string, earlierTables: Map<string, number>): void {
+    const parsed = parseTemplate(text);
+    for (const error of parsed.errors) {
+      this.#report({ code: 'template-syntax', path, at: this.#inValue(path, error.offset, text), message: error.message, hint: 'Write `{{ <tableId>.selected.<column> }}`.' });
+    }
+    for (const placeholder of parsed.placeholders) {
+      const at = this.#inValue(path, placeholder.offset, text);
+      const shown = `{{ ${placeholder.path.join('.')} }}`;
+      const [tableId, selected] = placeholder.path;
+      if (placeholder.path.length !== 3 || selected !== 'selected') {
+        this.#report({ code: 'template-unknown-scope', path, at, message: `\`${shown}\` is not a known placeholder in table params`, hint: 'Use `{{ <tableId>.selected.<column> }}` to follow the selected row of a table above.' });
+        continue;
+      }
+      if (earlierTables.has(tableId)) continue;
+      this.#report({
+        code: 'template-unknown-table',
+        path,
+        at,
+        message: `\`${shown}\` names table \`${tableId}\`, but no table with that id comes earlier on this page`,
+        hint: suggestionHint(tableId, earlierTables.keys(), 'Table ids above this one') + ' A table can only follow the selection of a table placed above it.',
+      });
+    }
+  }
+
+  checkDevUsers(): void {
+    const seen = new Map<string, number>();
+    (this.#spec.devUsers ?? []).forEach((user, index) => {
+      const key = user.id.includes('@') ? user.id.toLowerCase() : user.id;
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, index);
+        return;
+      }
+      this.#report({ code: 'duplicate-id', path: ['devUsers', index, 'id'], message: `dev user \`${user.id}\` is listed twice (first as entry ${first + 1})`, hint: 'Remove one of the entries.' });
+    });
+  }
+}

@@ -1,0 +1,117 @@
+// Deployment settings (`opsdeck.yaml`): loaded and checked like a spec, with defaults filled in.
+import type { ValidateFunction } from 'ajv';
+import settingsSchema from '../schemas/opsdeck.schema.json' with { type: 'json' };
+import type { Diagnostic } from './diagnostics.js';
+import { loadYaml, type LoadedDocument } from './load.js';
+import { ajv, schemaDiagnostics } from './validate.js';
+
+/** Settings of a served folder after defaults are applied. `${env:NAME}` strings are left for the runtime to resolve. */
+export interface Settings {
+  identity: {
+    mode: 'dev' | 'proxy';
+    proxy: {
+      /** IP addresses whose identity headers are believed; empty outside proxy mode. */
+      trustedProxies: string[];
+      userHeader: string;
+      groupsHeader: string;
+      nameHeader?: string;
+    };
+  };
+  server: { host: string; port: number };
+  audit: { file: string };
+  session: { secret?: string; maxAgeHours: number };
+}
+
+/** Settings used for every key that `opsdeck.yaml` leaves out. */
+export const DEFAULT_SETTINGS: Settings = {
+  identity: { mode: 'dev', proxy: { trustedProxies: [], userHeader: 'X-Forwarded-Email', groupsHeader: 'X-Forwarded-Groups' } },
+  server: { host: '127.0.0.1', port: 3000 },
+  audit: { file: '.opsdeck/audit.jsonl' },
+  session: { maxAgeHours: 12 },
+};
+
+const validateSettingsSchema: ValidateFunction = ajv.compile(settingsSchema);
+
+type SettingsFile = {
+  identity?: { mode?: Settings['identity']['mode']; proxy?: Partial<Settings['identity']['proxy']> };
+  server?: Partial<Settings['server']>;
+  audit?: Partial<Settings['audit']>;
+  session?: Partial<Settings['session']>;
+};
+
+/**
+ * Parses and checks the text of `opsdeck.yaml`, then applies defaults.
+ * An empty file means all defaults. Proxy mode without `identity.proxy.trustedProxies` is an error.
+ */
+export function buildSettings(text: string, file: string): { settings?: Settings; diagnostics: Diagnostic[] } {
+  const source = text.trim() === '' || isOnlyComments(text) ? '{}' : text;
+  const { loaded, diagnostics } = loadYaml(file, source);
+  if (loaded === undefined) return { diagnostics };
+
+  const problems = schemaDiagnostics(validateSettingsSchema, loaded);
+  if (problems.length > 0) return { diagnostics: problems };
+
+  const data = loaded.data as SettingsFile;
+  if (data.identity?.mode === 'proxy' && data.identity.proxy === undefined) {
+    return { diagnostics: [proxyMissing(loaded)] };
+  }
+  return { settings: withDefaults(data), diagnostics: [] };
+}
+
+function isOnlyComments(text: string): boolean {
+  return text.split('\n').every((line) => line.trim() === '' || line.trim().startsWith('#'));
+}
+
+function proxyMissing(loaded: LoadedDocument): Diagnostic {
+  const position = loaded.positions.locate(['identity', 'mode']);
+  return {
+    code: 'schema-required',
+    severity: 'error',
+    file: loaded.file,
+    line: position.line,
+    col: position.col,
+    path: ['identity', 'mode'],
+    message: '`identity.mode: proxy` needs `identity.proxy.trustedProxies`, the addresses of the proxies to believe',
+    hint: 'Add `proxy: { trustedProxies: [127.0.0.1] }` under `identity:` with the address your proxy connects from.',
+  };
+}
+
+function withDefaults(data: SettingsFile): Settings {
+  const proxy = { ...DEFAULT_SETTINGS.identity.proxy, ...data.identity?.proxy };
+  return {
+    identity: { mode: data.identity?.mode ?? DEFAULT_SETTINGS.identity.mode, proxy: { ...proxy, trustedProxies: [...proxy.trustedProxies] } },
+    server: { ...DEFAULT_SETTINGS.server, ...data.server },
+    audit: { ...DEFAULT_SETTINGS.audit, ...data.audit },
+    session: { ...DEFAULT_SETTINGS.session, ...data.session },
+  };
+}
+
+const ENV_REFERENCE = /\$\{env:([^}]*)\}/g;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Result of resolving `${env:NAME}` references; an error names the variable, never a value. */
+export type EnvResolution =
+  | { ok: true; value: string }
+  | { ok: false; variable: string; message: string; hint: string };
+
+/**
+ * Replaces each `${env:NAME}` in `value` with that variable from `env`.
+ * A missing or empty variable, or an invalid name, gives an error naming the variable.
+ */
+export function resolveEnvRefs(value: string, env: Record<string, string | undefined>): EnvResolution {
+  let failure: EnvResolution | undefined;
+  const resolved = value.replace(ENV_REFERENCE, (_whole, name: string) => {
+    if (failure !== undefined) return '';
+    if (!ENV_NAME.test(name)) {
+      failure = { ok: false, variable: name, message: `\`\${env:${name}}\` does not name a valid environment variable`, hint: 'Use letters, digits and `_`, not starting with a digit, such as `${env:OPSDECK_SESSION_SECRET}`.' };
+      return '';
+    }
+    const found = env[name];
+    if (found === undefined || found === '') {
+      failure = { ok: false, variable: name, message: `environment variable ${name} is not set`, hint: `Set ${name} in the environment of the server before it starts.` };
+      return '';
+    }
+    return found;
+  });
+  return failure ?? { ok: true, value: resolved };
+}

@@ -1,0 +1,97 @@
+// Finding app folders on disk and reading their specs.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildApp } from '../core/build-app.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import { loadYaml } from '../core/load.js';
+import type { AppModel } from '../core/model.js';
+
+/** The spec file every app folder holds. */
+export const APP_FILE = 'app.yaml';
+
+/** One app folder after reading and building its spec. */
+export interface AppFile {
+  dir: string;
+  /** Absolute path of the folder's app.yaml. */
+  file: string;
+  text: string;
+  model?: AppModel;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Lists the absolute paths of folders under `root` (the root included) that
+ * contain app.yaml, depth-first in name order. Skips node_modules, folders
+ * whose name starts with a dot, and symbolic links, so a link loop cannot recurse forever.
+ */
+export function discoverApps(root: string): string[] {
+  const found: string[] = [];
+  const visit = (dir: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // An unreadable folder cannot be served either, so it is skipped like an empty one.
+    }
+    if (entries.some((e) => e.isFile() && e.name === APP_FILE)) found.push(dir);
+    const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules');
+    for (const folder of folders.map((e) => e.name).sort()) visit(join(dir, folder));
+  };
+  visit(resolve(root));
+  return found;
+}
+
+/** Reads and builds the spec in `appDir`; a file that cannot be read gives a diagnostic, never an exception. */
+export function readApp(appDir: string): AppFile {
+  const dir = resolve(appDir);
+  const file = join(dir, APP_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    return {
+      dir,
+      file,
+      text: '',
+      diagnostics: [{ code: 'file-unreadable', severity: 'error', file, line: 1, col: 1, path: [], message: `cannot read the spec file (${reason})`, hint: 'Check that the file exists and that the server may read it.' }],
+    };
+  }
+  const { model, diagnostics } = buildApp({ file, text });
+  return { dir, file, text, model, diagnostics };
+}
+
+/** Reports each app whose id an earlier app in `apps` already uses, at the second one's `id:` line. */
+export function findDuplicateAppIds(apps: AppFile[]): Diagnostic[] {
+  const firstFile = new Map<string, string>();
+  const out: Diagnostic[] = [];
+  for (const app of apps) {
+    if (app.model === undefined) continue;
+    const earlier = firstFile.get(app.model.id);
+    if (earlier === undefined) {
+      firstFile.set(app.model.id, app.file);
+      continue;
+    }
+    const position = loadYaml(app.file, app.text).loaded?.positions.locate(['id']) ?? { line: 1, col: 1 };
+    out.push({
+      code: 'duplicate-app-id',
+      severity: 'error',
+      file: app.file,
+      line: position.line,
+      col: position.col,
+      path: ['id'],
+      message: `app id \`${app.model.id}\` is already used by ${earlier}`,
+      hint: 'Give each app its own `id:`; the id appears in URLs and policies.',
+    });
+  }
+  return out;
+}
+
+/** Returns true when `path` exists and is a folder. */
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// The `opsdeck` command: serve, validate and policy.
+import { parseArgs } from 'node:util';
+import { formatDiagnostic } from '../core/format.js';
+import { runPolicy } from './commands/policy.js';
+import { runValidate } from './commands/validate.js';
+import { createLogger } from './log.js';
+import { AppLoadError } from './registry.js';
+import { serve } from './server.js';
+import { SettingsError } from './settings-file.js';
+import { readFileSync } from 'node:fs';
+
+const USAGE = `Usage: opsdeck <command> [options]
+
+Commands:
+  serve <dir>      Serve every app under <dir> (a folder with app.yaml) and reload them on change.
+                   --port N       port to listen on (default: opsdeck.yaml's server.port, else 3000)
+                   --host H       address to listen on (default 127.0.0.1)
+                   --identity M   identity mode: dev or proxy (default: opsdeck.yaml's identity.mode)
+                   --no-watch     do not reload apps when their files change
+  validate <dir>   Check every app spec under <dir>; exit 1 on errors, 0 when clean, 2 when it cannot run.
+                   --format text|json
+  policy <dir>     Print the effective access policy of every app under <dir>.
+`;
+
+const io = {
+  stdout: (text: string) => process.stdout.write(text),
+  stderr: (text: string) => process.stderr.write(text),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return runServe(rest);
+    case 'validate':
+      return runValidate(rest, io);
+    case 'policy':
+      return runPolicy(rest, io);
+    case '--version':
+    case '-v': {
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+      io.stdout(`${pkg.version}\n`);
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.stdout(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      io.stderr(`opsdeck: unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function runServe(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { port: { type: 'string' }, host: { type: 'string' }, identity: { type: 'string' }, 'no-watch': { type: 'boolean' } },
+    });
+  } catch (err) {
+    io.stderr(`opsdeck serve: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) {
+    io.stderr(`opsdeck serve: give exactly one folder of apps, for example "opsdeck serve examples".\n`);
+    return 2;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    io.stderr(`opsdeck serve: --port must be a whole number from 0 to 65535 (got "${values.port}").\n`);
+    return 2;
+  }
+  if (values.identity !== undefined && values.identity !== 'dev' && values.identity !== 'proxy') {
+    io.stderr(`opsdeck serve: --identity must be "dev" or "proxy" (got "${values.identity}").\n`);
+    return 2;
+  }
+
+  const log = createLogger();
+  try {
+    const running = await serve({
+      root: positionals[0],
+      log,
+      port,
+      host: values.host,
+      identity: values.identity as 'dev' | 'proxy' | undefined,
+      watch: !values['no-watch'],
+    });
+    const shutdown = (signal: string): void => {
+      log.info({ signal }, 'shutting down');
+      running.close().then(
+        () => process.exit(0),
+        (err) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+    io.stderr(`Opsdeck is serving ${running.registry.list().length} app(s) at ${running.url}/ (identity: ${running.settings.identity.mode})\n`);
+    return -1;
+  } catch (err) {
+    if (err instanceof AppLoadError || err instanceof SettingsError) {
+      for (const diagnostic of err.diagnostics) io.stderr(`${formatDiagnostic(diagnostic)}\n`);
+      io.stderr(`opsdeck serve: not started, because the specs have errors (above).\n`);
+      return 1;
+    }
+    io.stderr(`opsdeck serve: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`opsdeck: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,120 @@
+// `opsdeck validate <dir>`: check every app spec (and opsdeck.yaml) under a folder.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { formatDiagnostic } from '../../core/format.js';
+import { buildSettings } from '../../core/settings.js';
+import { discoverApps, findDuplicateAppIds, isDirectory, readApp, type AppFile } from '../app-files.js';
+
+/** Output writers of a command. The CLI passes writers for process.stdout and process.stderr. */
+export interface CommandOutput {
+  stdout: (text: string) => unknown;
+  stderr: (text: string) => unknown;
+}
+
+/** Exit codes shared by the validate and policy commands. */
+export const EXIT = { ok: 0, invalid: 1, cannotRun: 2 } as const;
+
+const USAGE = 'Usage: opsdeck validate <dir> [--format text|json]';
+
+/** Apps found under a folder, each read and built, plus settings problems. */
+export interface Checked {
+  root: string;
+  apps: AppFile[];
+  diagnostics: Diagnostic[];
+  /** Source text by absolute file name, for printing the offending lines. */
+  sources: Map<string, string>;
+}
+
+/** Reads every app under `root` and the root's opsdeck.yaml; returns an error message when there is nothing to check. */
+export function checkFolder(root: string): Checked | { error: string } {
+  const absolute = resolve(root);
+  if (!isDirectory(absolute)) return { error: `folder ${root} does not exist or is not a folder` };
+  const dirs = discoverApps(absolute);
+  if (dirs.length === 0) return { error: `no app found under ${root}: no folder there holds an app.yaml` };
+
+  const apps = dirs.map((dir) => readApp(dir));
+  const sources = new Map(apps.map((app) => [app.file, app.text]));
+  const diagnostics = [...apps.flatMap((app) => app.diagnostics), ...findDuplicateAppIds(apps)];
+
+  const settingsFile = join(absolute, 'opsdeck.yaml');
+  if (existsSync(settingsFile)) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(settingsFile, 'utf8');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+      diagnostics.push({ code: 'file-unreadable', severity: 'error', file: settingsFile, line: 1, col: 1, path: [], message: `cannot read the settings file (${reason})`, hint: 'Check the file permissions.' });
+    }
+    if (text !== undefined) {
+      sources.set(settingsFile, text);
+      diagnostics.push(...buildSettings(text, settingsFile).diagnostics);
+    }
+  }
+  return { root: absolute, apps, diagnostics, sources };
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** Builds the closing line: `1 app valid`, or `2 errors in 1 app`. */
+function summaryLine(checked: Checked, diagnostics: Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const warnings = diagnostics.length - errors.length;
+  const warningText = warnings > 0 ? `, ${plural(warnings, 'warning')}` : '';
+  if (errors.length === 0) return `${plural(checked.apps.length, 'app')} valid${warningText}`;
+
+  const appFiles = new Set(checked.apps.map((app) => app.file));
+  const failingApps = new Set(errors.filter((d) => appFiles.has(d.file)).map((d) => d.file));
+  const places: string[] = [];
+  if (failingApps.size > 0) places.push(plural(failingApps.size, 'app'));
+  if (errors.some((d) => !appFiles.has(d.file))) places.push('opsdeck.yaml');
+  return `${plural(errors.length, 'error')} in ${places.join(' and ')}${warningText}`;
+}
+
+/** Runs `opsdeck validate`; resolves to 0 when clean, 1 on any error, 2 when it cannot run. */
+export async function runValidate(argv: string[], out: CommandOutput): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { format: { type: 'string', default: 'text' } } });
+  } catch (error) {
+    out.stderr(`opsdeck validate: ${(error as Error).message}\n${USAGE}\n`);
+    return EXIT.cannotRun;
+  }
+  const format = parsed.values.format;
+  if (format !== 'text' && format !== 'json') {
+    out.stderr(`opsdeck validate: --format must be text or json, not "${format}"\n${USAGE}\n`);
+    return EXIT.cannotRun;
+  }
+  if (parsed.positionals.length !== 1) {
+    out.stderr(`opsdeck validate: expected one folder, got ${parsed.positionals.length}\n${USAGE}\n`);
+    return EXIT.cannotRun;
+  }
+
+  const checked = checkFolder(parsed.positionals[0]);
+  if ('error' in checked) {
+    out.stderr(`opsdeck validate: ${checked.error}\n`);
+    return EXIT.cannotRun;
+  }
+
+  const cwd = process.cwd();
+  const shown = checked.diagnostics.map((d) => ({ ...d, file: relative(cwd, d.file) || d.file }));
+  const failed = shown.some((d) => d.severity === 'error');
+
+  if (format === 'json') {
+    const apps = checked.apps.map((app) => ({
+      dir: relative(cwd, app.dir) || '.',
+      id: app.model?.id ?? null,
+      ok: app.model !== undefined && !checked.diagnostics.some((d) => d.file === app.file && d.severity === 'error'),
+    }));
+    out.stdout(`${JSON.stringify({ apps, diagnostics: shown }, null, 2)}\n`);
+  } else {
+    checked.diagnostics.forEach((d, index) => {
+      out.stdout(`${formatDiagnostic(shown[index], checked.sources.get(d.file))}\n`);
+    });
+    out.stdout(`${summaryLine(checked, checked.diagnostics)}\n`);
+  }
+  return failed ? EXIT.invalid : EXIT.ok;
+}

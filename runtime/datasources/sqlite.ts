@@ -1,0 +1,193 @@
+// A `kind: sqlite` data source on sql.js. The database lives in memory and is
+// written back to its file after every action: exported to a temporary file,
+// fsynced and renamed over the old one, so an acknowledged action survives a
+// crash and a crash mid-write never leaves a torn file.
+import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Logger } from '../log.js';
+
+let sqlJs: Promise<SqlJsStatic> | undefined;
+const loadSqlJs = (): Promise<SqlJsStatic> => (sqlJs ??= initSqlJs());
+
+/** Pragmas every connection needs. sql.js's export() reopens the database, which drops them, so they are applied again after each export. */
+const CONNECTION_PRAGMAS = 'PRAGMA foreign_keys = ON;';
+
+export interface SqliteOptions {
+  /** Absolute path of the database file. */
+  file: string;
+  /** Absolute path of a database copied to `file` when `file` does not exist. */
+  seed?: string;
+  /** Absolute path of a folder of `.sql` migrations. */
+  migrations?: string;
+  log: Logger;
+}
+
+export interface QueryResult {
+  columns: string[];
+  rows: Array<Record<string, SqlValue>>;
+}
+
+export interface WriteResult {
+  changes: number;
+  lastInsertId: number | null;
+}
+
+/** Raised when an action changed another number of rows than expected; the change was rolled back. */
+export class ExpectationFailed extends Error {
+  constructor(readonly expected: number, readonly actual: number) {
+    super(`expected ${expected} changed row(s), got ${actual}`);
+  }
+}
+
+export class SqliteDatasource {
+  readonly file: string;
+  #db: Database;
+  #log: Logger;
+  #columnCache = new Map<string, string[]>();
+
+  private constructor(file: string, db: Database, log: Logger) {
+    this.file = file;
+    this.#db = db;
+    this.#log = log;
+  }
+
+  /** Opens (or creates, or seeds) the database file and applies pending migrations. */
+  static async open(options: SqliteOptions): Promise<SqliteDatasource> {
+    const SQL = await loadSqlJs();
+    mkdirSync(dirname(options.file), { recursive: true });
+    if (!existsSync(options.file) && options.seed) {
+      copyFileSync(options.seed, options.file);
+      options.log.info({ file: options.file, seed: options.seed }, 'database seeded');
+    }
+    const db = existsSync(options.file) ? new SQL.Database(readFileSync(options.file)) : new SQL.Database();
+    db.exec(CONNECTION_PRAGMAS);
+    const source = new SqliteDatasource(options.file, db, options.log);
+    if (options.migrations) source.migrate(options.migrations);
+    if (!existsSync(options.file)) source.#persist();
+    return source;
+  }
+
+  /** Applies each `.sql` file of the folder not yet recorded in `opsdeck_migrations`, in file-name order. Returns how many ran. */
+  migrate(folder: string): number {
+    const db = this.#db;
+    db.exec('CREATE TABLE IF NOT EXISTS opsdeck_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+    const done = new Set(this.#select('SELECT name FROM opsdeck_migrations', []).rows.map((row) => String(row.name)));
+    const files = existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.sql')).sort() : [];
+    let applied = 0;
+    for (const name of files) {
+      if (done.has(name)) continue;
+      const sql = readFileSync(join(folder, name), 'utf8');
+      db.exec('BEGIN');
+      try {
+        db.exec(sql);
+        db.run('INSERT INTO opsdeck_migrations (name, applied_at) VALUES (?, ?)', [name, new Date().toISOString()]);
+        db.exec('COMMIT');
+      } catch (err) {
+        db.exec('ROLLBACK');
+        throw new Error(`migration ${join(basename(folder), name)} failed: ${(err as Error).message}`);
+      }
+      this.#log.info({ file: this.file, migration: name }, 'migration applied');
+      applied++;
+    }
+    if (applied > 0) this.#persist();
+    return applied;
+  }
+
+  /** Returns the result columns of a SELECT without running it. */
+  columnsOf(sql: string): string[] {
+    let columns = this.#columnCache.get(sql);
+    if (!columns) {
+      const statement = this.#db.prepare(sql);
+      try {
+        columns = statement.getColumnNames();
+      } finally {
+        statement.free();
+      }
+      this.#columnCache.set(sql, columns);
+    }
+    return columns;
+  }
+
+  /** Compiles a statement without running it; throws the database's message when it is invalid. */
+  check(sql: string): void {
+    this.#db.prepare(sql).free();
+  }
+
+  /** Runs a read-only statement: `PRAGMA query_only` makes any write fail. */
+  query(sql: string, values: SqlValue[]): QueryResult {
+    this.#db.exec('PRAGMA query_only = ON');
+    try {
+      return this.#select(sql, values);
+    } finally {
+      this.#db.exec('PRAGMA query_only = OFF');
+    }
+  }
+
+  /**
+   * Runs one writing statement in a transaction, checks `expectRows`, commits
+   * and makes the file durable before returning.
+   */
+  write(sql: string, values: SqlValue[], expectRows?: number): WriteResult {
+    const db = this.#db;
+    db.exec('BEGIN IMMEDIATE');
+    let changes: number;
+    let lastInsertId: number | null;
+    try {
+      db.run(sql, values);
+      changes = db.getRowsModified();
+      const id = db.exec('SELECT last_insert_rowid()')[0]?.values[0]?.[0];
+      lastInsertId = changes > 0 && typeof id === 'number' && id > 0 ? id : null;
+      if (expectRows !== undefined && changes !== expectRows) throw new ExpectationFailed(expectRows, changes);
+      db.exec('COMMIT');
+    } catch (err) {
+      try {
+        db.exec('ROLLBACK');
+      } catch {
+        // A failed statement may already have ended the transaction.
+      }
+      throw err;
+    }
+    this.#persist();
+    return { changes, lastInsertId };
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  #select(sql: string, values: SqlValue[]): QueryResult {
+    const statement = this.#db.prepare(sql);
+    try {
+      statement.bind(values);
+      const columns = statement.getColumnNames();
+      const rows: Array<Record<string, SqlValue>> = [];
+      while (statement.step()) rows.push(statement.getAsObject() as Record<string, SqlValue>);
+      return { columns, rows };
+    } finally {
+      statement.free();
+    }
+  }
+
+  /** Writes the database to its file: temporary file, fsync, rename, fsync of the folder. */
+  #persist(): void {
+    const data = this.#db.export();
+    this.#db.exec(CONNECTION_PRAGMAS);
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    const fd = openSync(temporary, 'w', 0o600);
+    try {
+      let offset = 0;
+      while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, this.file);
+    const folder = openSync(dirname(this.file), 'r');
+    try {
+      fsyncSync(folder);
+    } finally {
+      closeSync(folder);
+    }
+  }
+}

@@ -1,0 +1,213 @@
+// The JSON API under /api (see docs/http-api.md). Each query and action
+// request goes: identify -> authorize -> validate -> execute -> audit -> respond.
+import Router from '@koa/router';
+import { PassThrough } from 'node:stream';
+import type { Registry, LiveApp } from '../registry.js';
+import type { AppEvents, AppEventName } from '../events.js';
+import { AuditUnavailable, maskParams, type AuditLog } from '../audit.js';
+import { bindValues } from '../bind.js';
+import { ExpectationFailed } from '../datasources/sqlite.js';
+import { makeIdentity, type Identity } from '../identity.js';
+import type { Logger } from '../log.js';
+import { checkParams } from '../params.js';
+import { readJsonObject } from './body.js';
+import { clientView } from './client-view.js';
+import { HttpError, forbidden, invalid, notFound } from './errors.js';
+import { requireIdentity } from './identify.js';
+import { buildPagedSql } from './query-request.js';
+import { clearSession, writeSession } from './sessions.js';
+
+export interface ApiOptions {
+  registry: Registry;
+  events: AppEvents;
+  audit: AuditLog;
+  log: Logger;
+  mode: 'dev' | 'proxy';
+  sessionMaxAgeMs: number;
+  /** Interval of SSE keep-alive comments. */
+  heartbeatMs?: number;
+}
+
+const QUERY_BODY_KEYS = ['params', 'sort', 'filter', 'page'];
+
+/** Builds the router for /api. */
+export function apiRouter(options: ApiOptions): Router {
+  const { registry, events, audit, log, mode } = options;
+  const router = new Router({ prefix: '/api' });
+
+  router.get('/session', (ctx) => {
+    const identity = requireIdentity(ctx);
+    ctx.body = { user: publicUser(identity), mode };
+  });
+
+  if (mode === 'dev') {
+    router.get('/dev/users', (ctx) => {
+      ctx.body = { users: registry.devUsers().map((user) => ({ id: user.id, name: user.name ?? user.id, groups: user.groups ?? [] })) };
+    });
+    router.post('/dev/login', async (ctx) => {
+      const body = await readJsonObject(ctx);
+      const user = registry.devUsers().find((candidate) => candidate.id === body.user);
+      if (typeof body.user !== 'string' || !user) {
+        throw invalid('invalid_request', [{ field: 'user', message: `must be the id of a development user (got ${JSON.stringify(body.user ?? null)}).` }]);
+      }
+      const identity = makeIdentity(user.id, user.name, user.groups ?? []);
+      writeSession(ctx, identity, options.sessionMaxAgeMs);
+      log.info({ user: identity.id }, 'dev sign-in');
+      ctx.body = { user: publicUser(identity) };
+    });
+  }
+
+  router.post('/logout', async (ctx) => {
+    await readJsonObject(ctx);
+    clearSession(ctx);
+    ctx.body = {};
+  });
+
+  router.get('/apps', (ctx) => {
+    const identity = requireIdentity(ctx);
+    const apps = registry
+      .list()
+      .filter((app) => Object.keys(app.model.pages).some((page) => app.enforcer.allows(identity, `page:${page}`, 'view')))
+      .map((app) => ({ id: app.id, title: app.model.title, description: app.model.spec.description, status: app.rejected ? 'error' : 'ok' }));
+    ctx.body = { apps };
+  });
+
+  router.get('/apps/:app/spec', (ctx) => {
+    const identity = requireIdentity(ctx);
+    const app = openableApp(registry, ctx.params.app, identity);
+    ctx.body = clientView(app.model, app.enforcer, identity);
+  });
+
+  router.get('/apps/:app/events', (ctx) => {
+    const identity = requireIdentity(ctx);
+    const app = openableApp(registry, ctx.params.app, identity);
+    const stream = new PassThrough();
+    const send = (event: AppEventName | 'hello', data: unknown): void => {
+      if (event === 'invalid' && mode !== 'dev') data = { diagnostics: [] };
+      stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const unsubscribe = events.subscribe(app.id, send);
+    const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), options.heartbeatMs ?? 25_000);
+    const stop = (): void => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      stream.end();
+    };
+    ctx.req.on('close', stop);
+    ctx.req.socket.setTimeout(0);
+    ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    ctx.status = 200;
+    ctx.body = stream;
+    send('hello', { version: app.model.version });
+    if (app.rejected && mode === 'dev') send('invalid', { diagnostics: app.rejected });
+  });
+
+  router.post('/apps/:app/queries/:query', async (ctx) => {
+    const identity = requireIdentity(ctx);
+    const app = knownApp(registry, ctx.params.app);
+    const query = app.model.queries[ctx.params.query];
+    if (!query) throw notFound(`Query "${ctx.params.query}" of app "${app.id}"`);
+    if (!app.enforcer.allows(identity, `query:${query.id}`, 'run')) {
+      log.warn({ user: identity.id, app: app.id, object: `query:${query.id}`, act: 'run' }, 'denied');
+      throw forbidden();
+    }
+    const body = await readJsonObject(ctx);
+    rejectUnknownKeys(body, QUERY_BODY_KEYS);
+    const params = checkParams(query.paramsSchema, body.params);
+    const source = app.datasources.get(query.datasource)!;
+    const columns = source.columnsOf(query.sql.text);
+    const paged = buildPagedSql(query.sql.text, bindValues(query.sql, params, identity), columns, body);
+    try {
+      const rows = source.query(paged.select, paged.selectValues).rows;
+      const total = Number(source.query(paged.count, paged.countValues).rows[0]?.total ?? 0);
+      ctx.body = { columns, rows, total, page: paged.page };
+    } catch (err) {
+      log.error({ err, app: app.id, query: query.id }, 'query failed');
+      throw new HttpError(500, 'query_failed', `The query "${query.spec.title ?? query.id}" failed. The details are in the server log.`);
+    }
+  });
+
+  router.post('/apps/:app/actions/:action', async (ctx) => {
+    const identity = requireIdentity(ctx);
+    const app = knownApp(registry, ctx.params.app);
+    const action = app.model.actions[ctx.params.action];
+    if (!action) throw notFound(`Action "${ctx.params.action}" of app "${app.id}"`);
+    const base = { user: identity.id, groups: identity.groups, app: app.id, action: action.id, specVersion: app.model.version };
+
+    if (!app.enforcer.allows(identity, `action:${action.id}`, 'run')) {
+      log.warn({ user: identity.id, app: app.id, object: `action:${action.id}`, act: 'run' }, 'denied');
+      tryAudit(audit, log, { ...base, outcome: 'denied' });
+      throw forbidden();
+    }
+    const body = await readJsonObject(ctx);
+    rejectUnknownKeys(body, ['params']);
+    let params: Record<string, unknown>;
+    try {
+      params = checkParams(action.paramsSchema, body.params);
+    } catch (err) {
+      tryAudit(audit, log, { ...base, outcome: 'invalid', error: (err as Error).message });
+      throw err;
+    }
+    const masked = maskParams(params, action.secretParams);
+
+    let started;
+    try {
+      started = audit.append({ ...base, outcome: 'started', params: masked });
+    } catch (err) {
+      log.error({ err, app: app.id, action: action.id }, 'audit log unavailable; action not run');
+      throw new HttpError(503, 'audit_unavailable', 'The action did not run because its audit record could not be written. Try again later or tell an administrator.');
+    }
+
+    const source = app.datasources.get(action.datasource)!;
+    try {
+      const result = source.write(action.sql.text, bindValues(action.sql, params, identity), action.spec.expect?.rows);
+      tryAudit(audit, log, { ...base, outcome: 'succeeded', params: masked, attempt: started.id, changes: result.changes });
+      log.info({ user: identity.id, app: app.id, action: action.id, changes: result.changes }, 'action succeeded');
+      ctx.body = { ok: true, changes: result.changes, lastInsertId: result.lastInsertId };
+    } catch (err) {
+      const expectation = err instanceof ExpectationFailed;
+      tryAudit(audit, log, { ...base, outcome: 'failed', params: masked, attempt: started.id, error: expectation ? err.message : 'statement failed' });
+      if (expectation) {
+        throw new HttpError(409, 'expectation_failed', `Nothing was changed: "${action.spec.title}" would have changed ${err.actual} row(s) instead of ${err.expected}. The record may have changed meanwhile; reload and try again.`);
+      }
+      log.error({ err, app: app.id, action: action.id }, 'action failed');
+      throw new HttpError(422, 'action_failed', `"${action.spec.title}" failed and nothing was changed. The details are in the server log.`);
+    }
+  });
+
+  return router;
+}
+
+function publicUser(identity: Identity): Record<string, unknown> {
+  return { id: identity.id, name: identity.name, groups: identity.groups };
+}
+
+function knownApp(registry: Registry, id: string): LiveApp {
+  const app = registry.get(id);
+  if (!app) throw notFound(`App "${id}"`);
+  return app;
+}
+
+/** An app the user may open: unknown and fully hidden apps both answer 404, so app ids do not leak. */
+function openableApp(registry: Registry, id: string, identity: Identity): LiveApp {
+  const app = registry.get(id);
+  if (!app || !Object.keys(app.model.pages).some((page) => app.enforcer.allows(identity, `page:${page}`, 'view'))) throw notFound(`App "${id}"`);
+  return app;
+}
+
+function rejectUnknownKeys(body: Record<string, unknown>, allowed: string[]): void {
+  const extra = Object.keys(body).filter((key) => !allowed.includes(key));
+  if (extra.length > 0) {
+    throw invalid('invalid_request', extra.map((key) => ({ field: key, message: `is not part of this request; send only ${allowed.join(', ')}.` })));
+  }
+}
+
+function tryAudit(audit: AuditLog, log: Logger, entry: Parameters<AuditLog['append']>[0]): void {
+  try {
+    audit.append(entry);
+  } catch (err) {
+    if (err instanceof AuditUnavailable) log.error({ err, app: entry.app, action: entry.action, outcome: entry.outcome }, 'audit record lost');
+    else throw err;
+  }
+}
+

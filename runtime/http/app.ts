@@ -1,0 +1,67 @@
+// The koa application: error handling, security headers, identity, the API
+// and the UI. Nothing here opens a port; server.ts does.
+import Koa from 'koa';
+import type { Logger } from '../log.js';
+import { HttpError } from './errors.js';
+import { identify, type IdentityMode } from './identify.js';
+import { apiRouter, type ApiOptions } from './api.js';
+import { serveUi } from './static.js';
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY',
+};
+
+export interface KoaAppOptions extends ApiOptions {
+  identity: IdentityMode;
+  /** Keys that sign the session cookie. */
+  keys: string[];
+  uiDir: string;
+}
+
+/** Builds the koa app. */
+export function createKoaApp(options: KoaAppOptions): Koa {
+  const app = new Koa({ keys: options.keys, proxy: false });
+  const log: Logger = options.log;
+
+  app.use(async (ctx, next) => {
+    const started = performance.now();
+    ctx.set(SECURITY_HEADERS);
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'not_found', `Nothing is served at ${ctx.path}.`);
+    } catch (err) {
+      const known = err instanceof HttpError ? err : clientError(err);
+      const status = known?.status ?? 500;
+      ctx.status = status;
+      ctx.type = 'application/json';
+      ctx.body = known ? known.toJSON() : { error: { code: 'internal_error', message: 'The server failed to handle this request. The details are in the server log.' } };
+      if (!known) log.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+      else if (status === 401 && ctx.state.identityProblem) log.warn({ path: ctx.path, problem: ctx.state.identityProblem }, 'unauthenticated');
+    } finally {
+      const identity = ctx.state.identity as { id?: string } | undefined;
+      log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), user: identity?.id }, 'request');
+    }
+  });
+
+  app.use(identify(options.identity));
+  const router = apiRouter(options);
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.use(serveUi(options.uiDir));
+  app.on('error', (err) => log.debug({ err }, 'connection error'));
+  return app;
+}
+
+/** Maps errors that koa, the router or decoding raise for bad requests to an HttpError. */
+function clientError(err: unknown): HttpError | undefined {
+  if (err instanceof URIError) return new HttpError(400, 'invalid_request', 'The URL contains an invalid percent-encoding.');
+  const status = (err as { status?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: boolean }).expose) {
+    const code = status === 405 ? 'method_not_allowed' : status === 404 ? 'not_found' : 'invalid_request';
+    return new HttpError(status, code, (err as Error).message);
+  }
+  return undefined;
+}

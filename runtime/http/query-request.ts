@@ -1,0 +1,183 @@
+// The sort, filter and page parts of a query request, checked against the
+// columns the query returns and turned into SQL around the spec's statement.
+// Column names are only ever taken from that list, quoted, never from the client verbatim.
+import type { SqlValue } from 'sql.js';
+import { HttpError, invalid, type FieldError } from './errors.js';
+import { toSqlValue } from '../bind.js';
+import { suggest } from '../../core/suggest.js';
+
+export interface SortKey {
+  field: string;
+  dir: 'asc' | 'desc';
+}
+
+export interface PageRequest {
+  size: number;
+  offset: number;
+}
+
+export const DEFAULT_PAGE_SIZE = 25;
+export const MAX_PAGE_SIZE = 500;
+
+const OPERATORS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'contains', 'startsWith', 'isNull'] as const;
+type Operator = (typeof OPERATORS)[number];
+
+interface Condition {
+  field: string;
+  op: Operator;
+  value: SqlValue;
+}
+
+/** SQL pieces that wrap the spec's statement: the paged select and the count. */
+export interface PagedSql {
+  select: string;
+  selectValues: SqlValue[];
+  count: string;
+  countValues: SqlValue[];
+  page: PageRequest;
+}
+
+const quoteIdentifier = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** Checks `sort`, `filter` and `page` from a request body and builds the wrapped SQL. */
+export function buildPagedSql(
+  innerSql: string,
+  innerValues: SqlValue[],
+  columns: string[],
+  body: { sort?: unknown; filter?: unknown; page?: unknown },
+): PagedSql {
+  const sort = parseSort(body.sort, columns);
+  const conditions = parseFilter(body.filter, columns);
+  const page = parsePage(body.page);
+
+  const where: string[] = [];
+  const whereValues: SqlValue[] = [];
+  for (const condition of conditions) {
+    const column = quoteIdentifier(condition.field);
+    switch (condition.op) {
+      case 'isNull':
+        where.push(`${column} IS ${condition.value ? '' : 'NOT '}NULL`);
+        break;
+      case 'contains':
+      case 'startsWith': {
+        const escaped = String(condition.value).replace(/[\\%_]/g, (char) => `\\${char}`);
+        where.push(`${column} LIKE ? ESCAPE '\\'`);
+        whereValues.push(condition.op === 'contains' ? `%${escaped}%` : `${escaped}%`);
+        break;
+      }
+      default:
+        where.push(`${column} ${SQL_OPERATORS[condition.op]} ?`);
+        whereValues.push(condition.value);
+    }
+  }
+
+  // The inner statement sits on lines of its own so a trailing `--` comment cannot swallow the wrapper.
+  const inner = `(\n${innerSql.trim().replace(/;\s*$/, '')}\n) AS opsdeck_q`;
+  const whereSql = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+  const orderSql = sort.length > 0 ? ` ORDER BY ${sort.map((key) => `${quoteIdentifier(key.field)} ${key.dir.toUpperCase()}`).join(', ')}` : '';
+  // NOTE: without a sort the order is the statement's own; a unique tie-breaker for stable paging needs the table's row key.
+  return {
+    select: `SELECT * FROM ${inner}${whereSql}${orderSql} LIMIT ? OFFSET ?`,
+    selectValues: [...innerValues, ...whereValues, page.size, page.offset],
+    count: `SELECT count(*) AS total FROM ${inner}${whereSql}`,
+    countValues: [...innerValues, ...whereValues],
+    page,
+  };
+}
+
+const SQL_OPERATORS: Record<Exclude<Operator, 'isNull' | 'contains' | 'startsWith'>, string> = {
+  eq: '=',
+  ne: '<>',
+  lt: '<',
+  lte: '<=',
+  gt: '>',
+  gte: '>=',
+};
+
+function unknownColumn(field: string, value: string, columns: string[]): FieldError {
+  const guess = suggest(value, columns);
+  const hint = guess ? ` Did you mean "${guess}"?` : ` Use one of: ${columns.join(', ')}.`;
+  return { field, message: `names "${value}", which is not a column of this query.${hint}` };
+}
+
+function parseSort(raw: unknown, columns: string[]): SortKey[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw invalid('invalid_sort', [{ field: 'sort', message: 'must be a list such as [{"field": "LastName", "dir": "asc"}].' }]);
+  if (raw.length > columns.length) throw invalid('invalid_sort', [{ field: 'sort', message: `has ${raw.length} keys; a query with ${columns.length} columns takes at most ${columns.length}.` }]);
+  const errors: FieldError[] = [];
+  const keys: SortKey[] = [];
+  raw.forEach((entry: unknown, index) => {
+    const field = `sort[${index}]`;
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      errors.push({ field, message: 'must be an object such as {"field": "LastName", "dir": "asc"}.' });
+      return;
+    }
+    const { field: name, dir = 'asc', ...rest } = entry as Record<string, unknown>;
+    const extra = Object.keys(rest);
+    if (extra.length > 0) errors.push({ field: `${field}.${extra[0]}`, message: 'is not a sort option; use "field" and "dir".' });
+    if (typeof name !== 'string') errors.push({ field: `${field}.field`, message: 'must be a column name.' });
+    else if (!columns.includes(name)) errors.push(unknownColumn(`${field}.field`, name, columns));
+    if (dir !== 'asc' && dir !== 'desc') errors.push({ field: `${field}.dir`, message: `is ${JSON.stringify(dir)}; use "asc" or "desc".` });
+    if (typeof name === 'string' && columns.includes(name) && (dir === 'asc' || dir === 'desc')) keys.push({ field: name, dir });
+  });
+  if (errors.length > 0) throw invalid('invalid_sort', errors);
+  return keys;
+}
+
+function parseFilter(raw: unknown, columns: string[]): Condition[] {
+  if (raw === undefined || raw === null) return [];
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw invalid('invalid_filter', [{ field: 'filter', message: 'must be an object of column names, such as {"Country": "Brazil"}.' }]);
+  }
+  const errors: FieldError[] = [];
+  const conditions: Condition[] = [];
+  for (const [name, spec] of Object.entries(raw as Record<string, unknown>)) {
+    const field = `filter.${name}`;
+    if (!columns.includes(name)) {
+      errors.push(unknownColumn(field, name, columns));
+      continue;
+    }
+    let op: unknown = 'eq';
+    let value: unknown = spec;
+    if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) {
+      ({ op, value } = spec as { op?: unknown; value?: unknown });
+    }
+    if (typeof op !== 'string' || !(OPERATORS as readonly string[]).includes(op)) {
+      errors.push({ field: `${field}.op`, message: `is ${JSON.stringify(op)}; use one of ${OPERATORS.join(', ')}.` });
+      continue;
+    }
+    if (op === 'isNull' ? typeof value !== 'boolean' : !isScalar(value)) {
+      errors.push({ field: op === 'eq' && value === spec ? field : `${field}.value`, message: op === 'isNull' ? 'must be true or false.' : 'must be a string, number, boolean or null.' });
+      continue;
+    }
+    if ((op === 'contains' || op === 'startsWith') && typeof value !== 'string') {
+      errors.push({ field: `${field}.value`, message: `must be a string for "${op}".` });
+      continue;
+    }
+    conditions.push({ field: name, op: op as Operator, value: toSqlValue(value) });
+  }
+  if (errors.length > 0) throw invalid('invalid_filter', errors);
+  return conditions;
+}
+
+function isScalar(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+}
+
+function parsePage(raw: unknown): PageRequest {
+  if (raw === undefined || raw === null) return { size: DEFAULT_PAGE_SIZE, offset: 0 };
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw invalid('invalid_page', [{ field: 'page', message: 'must be an object such as {"size": 25, "offset": 0}.' }]);
+  const { size = DEFAULT_PAGE_SIZE, offset = 0, ...rest } = raw as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  const extra = Object.keys(rest);
+  if (extra.length > 0) errors.push({ field: `page.${extra[0]}`, message: 'is not a page option; use "size" and "offset".' });
+  if (!Number.isInteger(size) || (size as number) < 1 || (size as number) > MAX_PAGE_SIZE) {
+    errors.push({ field: 'page.size', message: `is ${JSON.stringify(size)}; use a whole number from 1 to ${MAX_PAGE_SIZE}.` });
+  }
+  if (!Number.isInteger(offset) || (offset as number) < 0 || (offset as number) > Number.MAX_SAFE_INTEGER) {
+    errors.push({ field: 'page.offset', message: `is ${JSON.stringify(offset)}; use a whole number of 0 or more.` });
+  }
+  if (errors.length > 0) throw invalid('invalid_page', errors);
+  return { size: size as number, offset: offset as number };
+}
+

@@ -1,0 +1,260 @@
+// The apps being served. Each app has one live version (model, enforcer, data
+// sources); a reload builds the next version beside it and swaps it in whole,
+// and a version that fails to load, validate or compile never replaces it.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AppModel } from '../core/model.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import { diagnosticAt, loadYaml, type DocPath } from '../core/load.js';
+import type { DatasourceSpec, DevUserSpec } from '../core/spec.js';
+import { discoverApps, readApp } from './app-files.js';
+import { AppEnforcer } from './enforcer.js';
+import { SqliteDatasource } from './datasources/sqlite.js';
+import type { AppEvents } from './events.js';
+import type { Logger } from './log.js';
+
+export interface LiveApp {
+  id: string;
+  dir: string;
+  model: AppModel;
+  enforcer: AppEnforcer;
+  datasources: Map<string, SqliteDatasource>;
+  /** Diagnostics of the last rejected change, cleared by the next good one. */
+  rejected?: Diagnostic[];
+  /** Fingerprint of the spec and migration files of the live version. */
+  fingerprint: string;
+}
+
+export type ReloadResult = 'unchanged' | 'reloaded' | 'rejected' | 'removed';
+
+/** Raised at startup when an app cannot be served; carries the diagnostics. */
+export class AppLoadError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(`${diagnostics.filter((d) => d.severity === 'error').length} error(s) in the app specs`);
+  }
+}
+
+export class Registry {
+  readonly root: string;
+  #apps = new Map<string, LiveApp>();
+  #byDir = new Map<string, string>();
+  #rejectedFingerprints = new Map<string, string>();
+  #log: Logger;
+  #events: AppEvents;
+
+  constructor(root: string, log: Logger, events: AppEvents) {
+    this.root = resolve(root);
+    this.#log = log;
+    this.#events = events;
+  }
+
+  /** Loads every app under the root; throws AppLoadError listing all diagnostics when any app fails. */
+  async loadAll(): Promise<void> {
+    const dirs = discoverApps(this.root);
+    const failures: Diagnostic[] = [];
+    for (const dir of dirs) {
+      const loaded = readApp(dir);
+      const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+      if (!loaded.model || errors.length > 0) {
+        failures.push(...loaded.diagnostics);
+        continue;
+      }
+      const clash = this.#apps.get(loaded.model.id);
+      if (clash) {
+        failures.push(diagnosticIn(loaded.file, loaded.text, ['id'], 'duplicate-app-id', `app id \`${loaded.model.id}\` is already used by ${join(clash.dir, 'app.yaml')}`, 'Give each app its own `id:`; the id appears in URLs and policies.'));
+        continue;
+      }
+      try {
+        const live = await this.#build(dir, loaded.model, new Map());
+        this.#install(live);
+      } catch (err) {
+        failures.push(datasourceDiagnostic(loaded.file, loaded.text, err));
+      }
+    }
+    if (failures.some((d) => d.severity === 'error')) {
+      await this.close();
+      throw new AppLoadError(failures);
+    }
+  }
+
+  get(id: string): LiveApp | undefined {
+    return this.#apps.get(id);
+  }
+
+  list(): LiveApp[] {
+    return [...this.#apps.values()];
+  }
+
+  /** Returns the app folder that contains `path`, if it belongs to a served app. */
+  appDirOf(path: string): string | undefined {
+    const absolute = resolve(path);
+    let best: string | undefined;
+    for (const dir of this.#byDir.keys()) {
+      if ((absolute === dir || absolute.startsWith(`${dir}/`)) && (!best || dir.length > best.length)) best = dir;
+    }
+    return best;
+  }
+
+  /** Development users of every app, each id once. */
+  devUsers(): DevUserSpec[] {
+    const users = new Map<string, DevUserSpec>();
+    for (const app of this.#apps.values()) for (const user of app.model.devUsers) if (!users.has(user.id)) users.set(user.id, user);
+    return [...users.values()];
+  }
+
+  /** Loads the app folder again and swaps the new version in if it is valid and differs. */
+  async reload(dir: string): Promise<ReloadResult> {
+    const appDir = resolve(dir);
+    const currentId = this.#byDir.get(appDir);
+    const current = currentId ? this.#apps.get(currentId) : undefined;
+
+    if (!existsSync(join(appDir, 'app.yaml'))) {
+      // NOTE: a deleted app.yaml keeps the last version serving; removing an app takes a restart.
+      this.#log.warn({ dir: appDir }, 'app.yaml removed; the last good version keeps serving until restart');
+      return 'unchanged';
+    }
+
+    const loaded = readApp(appDir);
+    const fingerprint = fingerprintOf(loaded.text, loaded.model, appDir);
+    if (current && fingerprint === current.fingerprint) return 'unchanged';
+    if (this.#rejectedFingerprints.get(appDir) === fingerprint) return 'unchanged';
+
+    let problems = loaded.diagnostics.filter((d) => d.severity === 'error');
+    if (loaded.model && problems.length === 0) {
+      const other = this.#apps.get(loaded.model.id);
+      if (other && other.dir !== appDir) {
+        problems = [diagnosticIn(loaded.file, loaded.text, ['id'], 'duplicate-app-id', `app id \`${loaded.model.id}\` is already used by ${join(other.dir, 'app.yaml')}`, 'Give each app its own `id:`; the id appears in URLs and policies.')];
+      } else if (current && loaded.model.id !== current.id) {
+        // NOTE: renaming an app's id while serving would orphan open sessions and URLs; it takes a restart.
+        problems = [diagnosticIn(loaded.file, loaded.text, ['id'], 'app-id-changed', `the app id changed from \`${current.id}\` to \`${loaded.model.id}\` while serving`, 'Restart the server to rename an app.')];
+      }
+    }
+
+    if (!loaded.model || problems.length > 0) return this.#reject(appDir, current, fingerprint, problems.length > 0 ? problems : loaded.diagnostics);
+
+    let next: LiveApp;
+    try {
+      next = await this.#build(appDir, loaded.model, current?.datasources ?? new Map(), fingerprint);
+    } catch (err) {
+      return this.#reject(appDir, current, fingerprint, [datasourceDiagnostic(loaded.file, loaded.text, err)]);
+    }
+
+    this.#install(next);
+    this.#rejectedFingerprints.delete(appDir);
+    if (current) {
+      for (const [name, source] of current.datasources) if (next.datasources.get(name) !== source) source.close();
+    }
+    this.#log.info({ app: next.id, version: next.model.version.slice(0, 12) }, current ? 'app reloaded' : 'app added');
+    this.#events.publish(next.id, 'reload', { version: next.model.version });
+    return 'reloaded';
+  }
+
+  async close(): Promise<void> {
+    for (const app of this.#apps.values()) for (const source of app.datasources.values()) source.close();
+    this.#apps.clear();
+    this.#byDir.clear();
+  }
+
+  #reject(appDir: string, current: LiveApp | undefined, fingerprint: string, diagnostics: Diagnostic[]): ReloadResult {
+    this.#rejectedFingerprints.set(appDir, fingerprint);
+    for (const d of diagnostics) {
+      this.#log.error({ app: current?.id, file: d.file, line: d.line, col: d.col, code: d.code }, `spec rejected: ${d.message}`);
+    }
+    if (current) {
+      current.rejected = diagnostics;
+      this.#events.publish(current.id, 'invalid', { diagnostics });
+    }
+    return 'rejected';
+  }
+
+  #install(live: LiveApp): void {
+    this.#apps.set(live.id, live);
+    this.#byDir.set(live.dir, live.id);
+  }
+
+  /** Builds a version: enforcer plus data sources, reusing unchanged data sources of the previous version. */
+  async #build(dir: string, model: AppModel, previous: Map<string, SqliteDatasource>, fingerprint?: string): Promise<LiveApp> {
+    const enforcer = await AppEnforcer.build(model.policy, this.#log);
+    const datasources = new Map<string, SqliteDatasource>();
+    const opened: SqliteDatasource[] = [];
+    try {
+      for (const [name, spec] of Object.entries(model.datasources)) {
+        const file = resolve(dir, spec.file);
+        const reuse = previous.get(name);
+        if (reuse && reuse.file === file) {
+          if (spec.migrations) reuse.migrate(resolve(dir, spec.migrations));
+          datasources.set(name, reuse);
+          continue;
+        }
+        const source = await openDatasource(dir, spec, this.#log);
+        opened.push(source);
+        datasources.set(name, source);
+      }
+      checkStatements(model, datasources);
+    } catch (err) {
+      for (const source of opened) source.close();
+      throw err;
+    }
+    return { id: model.id, dir, model, enforcer, datasources, fingerprint: fingerprint ?? fingerprintOf(readFileSync(join(dir, 'app.yaml'), 'utf8'), model, dir) };
+  }
+}
+
+/** Compiles every query and action against its database, so a broken statement fails the load, not a request. */
+function checkStatements(model: AppModel, datasources: Map<string, SqliteDatasource>): void {
+  const statements = [
+    ...Object.values(model.queries).map((query) => ({ kind: 'query', id: query.id, datasource: query.datasource, sql: query.sql.text })),
+    ...Object.values(model.actions).map((action) => ({ kind: 'action', id: action.id, datasource: action.datasource, sql: action.sql.text })),
+  ];
+  for (const statement of statements) {
+    try {
+      datasources.get(statement.datasource)!.check(statement.sql);
+    } catch (err) {
+      throw new StatementError(statement.kind === 'query' ? ['queries', statement.id, 'sql'] : ['actions', statement.id, 'sql'], `the SQL of ${statement.kind} \`${statement.id}\` is invalid: ${(err as Error).message}`);
+    }
+  }
+}
+
+class StatementError extends Error {
+  constructor(readonly path: string[], message: string) {
+    super(message);
+  }
+}
+
+async function openDatasource(dir: string, spec: DatasourceSpec, log: Logger): Promise<SqliteDatasource> {
+  return SqliteDatasource.open({
+    file: resolve(dir, spec.file),
+    seed: spec.seed ? resolve(dir, spec.seed) : undefined,
+    migrations: spec.migrations ? resolve(dir, spec.migrations) : undefined,
+    log,
+  });
+}
+
+/** Hash of the spec text and of every migration file, so an unchanged save is not a reload. */
+function fingerprintOf(text: string, model: AppModel | undefined, dir: string): string {
+  const hash = createHash('sha256').update(text);
+  for (const spec of Object.values(model?.datasources ?? {})) {
+    if (!spec.migrations) continue;
+    const folder = resolve(dir, spec.migrations);
+    if (!existsSync(folder)) continue;
+    for (const name of readdirSync(folder).filter((file) => file.endsWith('.sql')).sort()) {
+      hash.update(`\0${name}\0`).update(readFileSync(join(folder, name)));
+    }
+  }
+  return hash.digest('hex');
+}
+
+/** A diagnostic at a node of the spec text; used for problems only the runtime can see. */
+function diagnosticIn(file: string, text: string, path: DocPath, code: string, message: string, hint: string): Diagnostic {
+  const loaded = loadYaml(file, text).loaded;
+  if (!loaded) return { code, severity: 'error', file, line: 1, col: 1, path, message, hint };
+  return diagnosticAt(file, loaded.positions, { code, path, message, hint });
+}
+
+function datasourceDiagnostic(file: string, text: string, err: unknown): Diagnostic {
+  if (err instanceof StatementError) {
+    return diagnosticIn(file, text, err.path, 'sql-invalid', err.message, 'Fix the statement; it is compiled against the database when the app loads.');
+  }
+  const failure = err as Error & { datasource?: string };
+  return diagnosticIn(file, text, ['datasources'], 'datasource-failed', `a data source could not be opened: ${failure.message}`, 'Check the file, seed and migrations paths and the migration SQL.');
+}

@@ -1,0 +1,133 @@
+// Starts Opsdeck on a folder of apps: settings, registry, audit log, koa app,
+// file watcher and the HTTP listener, and stops them in reverse order.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Koa from 'koa';
+import { AuditLog } from './audit.js';
+import { AppEvents } from './events.js';
+import { createKoaApp } from './http/app.js';
+import type { IdentityMode } from './http/identify.js';
+import type { Logger } from './log.js';
+import { Registry } from './registry.js';
+import { loadSettingsFile, type RuntimeSettings } from './settings-file.js';
+import { watchSpecs, type SpecWatcher } from './watcher.js';
+
+export interface ServeOptions {
+  root: string;
+  log: Logger;
+  /** Overrides of opsdeck.yaml, from command-line flags. */
+  port?: number;
+  host?: string;
+  identity?: 'dev' | 'proxy';
+  /** Watch the folder and hot-reload apps (default true). */
+  watch?: boolean;
+  /** Folder of the built UI (default: dist/ui next to this file's build). */
+  uiDir?: string;
+}
+
+export interface Opsdeck {
+  app: Koa;
+  registry: Registry;
+  events: AppEvents;
+  settings: RuntimeSettings;
+  /** Resolves once the watcher reports changes (immediately when not watching). */
+  watching: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RunningServer extends Opsdeck {
+  url: string;
+  server: Server;
+}
+
+const DEFAULT_UI_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'ui');
+
+/** Builds everything but the listener; tests use this to send requests in-process. */
+export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
+  const root = resolve(options.root);
+  const settings = loadSettingsFile(root, { port: options.port, host: options.host, identity: options.identity });
+  const { log } = options;
+
+  const events = new AppEvents();
+  const registry = new Registry(root, log, events);
+  await registry.loadAll();
+
+  const audit = new AuditLog(resolve(root, settings.auditFile));
+  const identity: IdentityMode = settings.identity.mode === 'dev' ? { mode: 'dev' } : { mode: 'proxy', ...settings.identity.proxy };
+  const app = createKoaApp({
+    registry,
+    events,
+    audit,
+    log,
+    mode: settings.identity.mode,
+    sessionMaxAgeMs: settings.sessionMaxAgeHours * 3_600_000,
+    identity,
+    keys: [settings.sessionSecret ?? devSessionSecret(root)],
+    uiDir: options.uiDir ?? DEFAULT_UI_DIR,
+  });
+
+  let watcher: SpecWatcher | undefined;
+  if (options.watch !== false) watcher = watchSpecs(registry, log);
+
+  return {
+    app,
+    registry,
+    events,
+    settings,
+    watching: watcher?.ready ?? Promise.resolve(),
+    async close() {
+      await watcher?.close();
+      await registry.close();
+    },
+  };
+}
+
+/** Starts the HTTP listener. Dev identity refuses any host but 127.0.0.1. */
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const opsdeck = await createOpsdeck(options);
+  const { settings, log } = { settings: opsdeck.settings, log: options.log };
+  if (settings.identity.mode === 'dev' && settings.host !== '127.0.0.1') {
+    await opsdeck.close();
+    throw new Error(`The dev identity mode only listens on 127.0.0.1, not ${settings.host}; use identity mode "proxy" to serve other addresses.`);
+  }
+
+  const server = createServer(opsdeck.app.callback());
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, settings.host, () => resolveListen());
+  }).catch(async (err) => {
+    await opsdeck.close();
+    throw err;
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.address}:${address.port}`;
+  log.info({ url, apps: opsdeck.registry.list().map((app) => app.id), identity: settings.identity.mode }, 'listening');
+
+  return {
+    ...opsdeck,
+    url,
+    server,
+    async close() {
+      await new Promise<void>((resolveClose) => {
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      });
+      await opsdeck.close();
+    },
+  };
+}
+
+/** A random secret kept in .opsdeck/session.key, so dev sessions survive a restart. */
+function devSessionSecret(root: string): string {
+  const file = join(root, '.opsdeck', 'session.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

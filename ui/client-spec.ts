@@ -1,0 +1,145 @@
+// Types of the JSON the server sends to the browser, as docs/http-api.md defines them.
+
+/** The signed-in user. */
+export interface User {
+  id: string;
+  name?: string;
+  groups: string[];
+}
+
+/** Sign-in mode of the server: a development sign-in page, or identity headers from a trusted proxy. */
+export type AuthMode = 'dev' | 'proxy';
+
+/** Response of `GET /api/session`. */
+export interface Session {
+  user: User;
+  mode: AuthMode;
+}
+
+/** One entry of `GET /api/apps`. */
+export interface AppSummary {
+  id: string;
+  title: string;
+  description?: string;
+  status: 'ok' | 'error';
+}
+
+/** JSON Schema subset of one query or action parameter. */
+export interface ParamSchema {
+  type: 'string' | 'integer' | 'number' | 'boolean';
+  title?: string;
+  description?: string;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  format?: 'email' | 'date' | 'date-time' | 'uri';
+  minimum?: number;
+  maximum?: number;
+  enum?: Array<string | number>;
+  default?: string | number | boolean;
+  secret?: boolean;
+  multiline?: boolean;
+}
+
+export type ColumnFormat = 'text' | 'number' | 'currency' | 'date' | 'datetime' | 'badge' | 'link' | 'email' | 'boolean';
+
+/** A table column as the client view lists it. */
+export interface ClientColumn {
+  field: string;
+  label?: string;
+  format?: ColumnFormat;
+  /** ISO 4217 code for `format: currency`. */
+  currency?: string;
+}
+
+/** A row action: the action id and the map from action parameter to column. */
+export interface ClientRowAction {
+  action: string;
+  params?: Record<string, string>;
+}
+
+export interface ClientTable {
+  type: 'table';
+  id?: string;
+  title?: string;
+  query: string;
+  search?: string;
+  params?: Record<string, string | number | boolean | null>;
+  /** Column names or column objects; the server normally sends objects. */
+  columns: Array<string | ClientColumn>;
+  rowKey?: string;
+  pageSize?: number;
+  empty?: string;
+  rowActions?: Array<string | ClientRowAction>;
+}
+
+export interface ClientForm {
+  type: 'form';
+  title?: string;
+  action: string;
+}
+
+export type ClientComponent = ClientTable | ClientForm;
+
+export interface ClientPage {
+  id: string;
+  title: string;
+  description?: string;
+  components: ClientComponent[];
+}
+
+export interface ClientQuery {
+  title?: string;
+  params?: Record<string, ParamSchema>;
+  required?: string[];
+}
+
+export interface ClientAction {
+  title: string;
+  description?: string;
+  style?: 'primary' | 'danger' | 'default';
+  params?: Record<string, ParamSchema>;
+  required?: string[];
+  confirm?: string;
+  success?: string;
+}
+
+/** Response of `GET /api/apps/:app/spec`: the spec filtered to what the user may see. */
+export interface ClientSpec {
+  id: string;
+  title: string;
+  description?: string;
+  version: string;
+  user: User;
+  pages: ClientPage[];
+  queries: Record<string, ClientQuery>;
+  actions: Record<string, ClientAction>;
+}
+
+/** One row of a query result, keyed by column name. */
+export type Row = Record<string, unknown>;
+
+/** Response of `POST /api/apps/:app/queries/:query`. */
+export interface QueryResult {
+  columns: string[];
+  rows: Row[];
+  total: number;
+  page: { size: number; offset: number };
+}
+
+/** Response of `POST /api/apps/:app/actions/:action`. */
+export interface ActionResult {
+  ok: true;
+  changes: number;
+  lastInsertId?: number;
+}
+
+/** One spec problem sent by the `invalid` event. */
+export interface ClientDiagnostic {
+  code: string;
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+  hint?: string;
+}

@@ -1,0 +1,440 @@
+// A form generated from an action's parameter schema: fields, client-side checks,
+// an optional confirmation step, the POST, and field errors from the server.
+import { LitElement, css, html, nothing } from 'lit';
+import { ApiError, apiPost, segment } from '../api.js';
+import type { ActionResult, ClientAction, ParamSchema, Row } from '../client-spec.js';
+import { fillTemplate } from '../template.js';
+import { fieldLabel, toParams, toRawValue, validateField, validateParams, type RawValue } from '../validate.js';
+import { showToast } from './toast-stack.js';
+import { buttonStyles, inputStyles, utilityStyles } from './shared-styles.js';
+
+/** Detail of the `od-action-done` event. */
+export interface ActionDoneDetail {
+  actionId: string;
+  result: ActionResult;
+}
+
+/**
+ * Runs one action. Fires `od-action-done` (bubbles, composed) after the server
+ * accepted it, and `od-action-cancel` when the user cancels.
+ */
+export class ActionForm extends LitElement {
+  static override properties = {
+    appId: { type: String },
+    actionId: { type: String },
+    action: { attribute: false },
+    row: { attribute: false },
+    prefill: { attribute: false },
+    locked: { attribute: false },
+    inline: { type: Boolean, reflect: true },
+    values: { state: true },
+    errors: { state: true },
+    formError: { state: true },
+    step: { state: true },
+    busy: { state: true },
+  };
+
+  static override styles = [
+    buttonStyles,
+    inputStyles,
+    utilityStyles,
+    css`
+      :host {
+        display: block;
+      }
+      form {
+        display: flex;
+        flex-direction: column;
+        gap: var(--od-space-4);
+      }
+      .field {
+        display: flex;
+        flex-direction: column;
+        gap: var(--od-space-1);
+      }
+      label,
+      .label {
+        font-weight: 500;
+        font-size: var(--od-font-size-sm);
+      }
+      .required {
+        color: var(--od-danger);
+        margin-left: 2px;
+      }
+      .help {
+        color: var(--od-text-muted);
+        font-size: var(--od-font-size-xs);
+      }
+      .readonly {
+        padding: 6px var(--od-space-3);
+        border-radius: var(--od-radius);
+        background: var(--od-surface-muted);
+        color: var(--od-text-muted);
+        font-family: var(--od-font-mono);
+        font-size: var(--od-font-size-sm);
+      }
+      .checkbox {
+        flex-direction: row;
+        align-items: center;
+        gap: var(--od-space-2);
+      }
+      .checkbox input {
+        width: 16px;
+        height: 16px;
+        margin: 0;
+        accent-color: var(--od-accent);
+      }
+      .error {
+        color: var(--od-danger);
+        font-size: var(--od-font-size-sm);
+      }
+      .form-error {
+        padding: var(--od-space-2) var(--od-space-3);
+        border: 1px solid #f3b8b8;
+        border-radius: var(--od-radius);
+        background: var(--od-danger-soft);
+        color: var(--od-danger);
+      }
+      .confirm {
+        display: flex;
+        flex-direction: column;
+        gap: var(--od-space-4);
+      }
+      .confirm-text {
+        margin: 0;
+        font-size: var(--od-font-size);
+        line-height: 1.5;
+      }
+      .buttons {
+        display: flex;
+        justify-content: flex-end;
+        gap: var(--od-space-2);
+        padding-top: var(--od-space-1);
+      }
+      :host([inline]) .buttons {
+        justify-content: flex-start;
+      }
+    `,
+  ];
+
+  /** App the action belongs to. */
+  appId = '';
+  /** Id of the action to run. */
+  actionId = '';
+  /** The action as the client view describes it. */
+  action: ClientAction | undefined;
+  /** Row the action was started from; fills `{{ row.X }}` in the confirm and success texts. */
+  row: Row | undefined;
+  /** Initial values by parameter name, taken from the row. */
+  prefill: Record<string, unknown> = {};
+  /** Parameters shown as read-only text because they identify the row. */
+  locked: string[] = [];
+  /** Laid out in a page card rather than a dialog: no Cancel button, and the form clears after success. */
+  inline = false;
+  /** Current field values by parameter name. */
+  values: Record<string, RawValue> = {};
+  /** Field messages by parameter name. */
+  errors: Record<string, string> = {};
+  /** Message for the whole form, such as a server error that names no field. */
+  formError = '';
+  /** Editing the fields, or confirming before the action runs. */
+  step: 'edit' | 'confirm' = 'edit';
+  /** Set while the request runs. */
+  busy = false;
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('action') || changed.has('prefill') || changed.has('actionId')) this.reset();
+  }
+
+  /** Puts every field back to its prefilled or default value and clears messages. */
+  reset(): void {
+    const values: Record<string, RawValue> = {};
+    for (const [name, schema] of Object.entries(this.#params)) {
+      const initial = Object.hasOwn(this.prefill, name) ? this.prefill[name] : schema.default;
+      values[name] = toRawValue(schema, initial);
+    }
+    this.values = values;
+    this.errors = {};
+    this.formError = '';
+    this.step = 'edit';
+    this.busy = false;
+  }
+
+  /** Moves focus to the first field the user can change. */
+  focusFirst(): void {
+    const field = this.renderRoot.querySelector<HTMLElement>('input:not([type=hidden]), select, textarea, button');
+    field?.focus();
+  }
+
+  get #params(): Record<string, ParamSchema> {
+    return this.action?.params ?? {};
+  }
+
+  get #required(): string[] {
+    return this.action?.required ?? [];
+  }
+
+  #scope() {
+    return { row: this.row ?? {}, params: toParams(this.#params, this.values) };
+  }
+
+  #setValue(name: string, value: RawValue): void {
+    this.values = { ...this.values, [name]: value };
+    // Once a field shows an error, re-check it as the user types so the message goes away when fixed.
+    if (this.errors[name]) this.#checkField(name);
+  }
+
+  #checkField(name: string): void {
+    const schema = this.#params[name];
+    if (!schema) return;
+    const message = validateField(name, schema, this.values[name], this.#required.includes(name));
+    const errors = { ...this.errors };
+    if (message) errors[name] = message;
+    else delete errors[name];
+    this.errors = errors;
+  }
+
+  async #onSubmit(event: Event): Promise<void> {
+    event.preventDefault();
+    if (this.busy) return;
+    this.formError = '';
+    const errors = validateParams(this.#params, this.#required, this.values);
+    this.errors = errors;
+    if (Object.keys(errors).length > 0) {
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      return;
+    }
+    if (this.action?.confirm) {
+      this.step = 'confirm';
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLElement>('[data-testid="confirm"]')?.focus();
+      return;
+    }
+    await this.#run();
+  }
+
+  async #run(): Promise<void> {
+    if (!this.action) return;
+    this.busy = true;
+    this.formError = '';
+    const params = toParams(this.#params, this.values);
+    try {
+      const result = await apiPost<ActionResult>(
+        `/api/apps/${segment(this.appId)}/actions/${segment(this.actionId)}`,
+        { params },
+      );
+      const message = this.action.success ? fillTemplate(this.action.success, this.#scope()) : `${this.action.title} done`;
+      showToast(message.trim() || `${this.action.title} done`);
+      this.dispatchEvent(
+        new CustomEvent<ActionDoneDetail>('od-action-done', {
+          detail: { actionId: this.actionId, result },
+          bubbles: true,
+          composed: true,
+        }),
+      );
+      if (this.inline) this.reset();
+      else this.busy = false;
+    } catch (error) {
+      this.busy = false;
+      this.step = 'edit';
+      this.#showError(error);
+    }
+  }
+
+  #showError(error: unknown): void {
+    if (!(error instanceof ApiError)) {
+      this.formError = `The action failed: ${error instanceof Error ? error.message : String(error)}`;
+      return;
+    }
+    const fieldErrors: Record<string, string> = {};
+    const unmatched: string[] = [];
+    let details = error.details;
+    if (details.length === 0 && error.field) details = [{ field: error.field, message: error.message }];
+    for (const detail of details) {
+      const name = detail.field.replace(/^params\./, '');
+      const schema = this.#params[name];
+      if (schema && !this.locked.includes(name)) {
+        fieldErrors[name] ??= withLabel(fieldLabel(name, schema), detail.message);
+      } else {
+        unmatched.push(schema ? withLabel(fieldLabel(name, schema), detail.message) : `${detail.field} ${detail.message}`);
+      }
+    }
+    this.errors = fieldErrors;
+    if (unmatched.length > 0) this.formError = unmatched.join('. ');
+    else if (Object.keys(fieldErrors).length === 0) this.formError = error.message;
+  }
+
+  #cancel(): void {
+    if (this.step === 'confirm') {
+      this.step = 'edit';
+      return;
+    }
+    this.dispatchEvent(new CustomEvent('od-action-cancel', { bubbles: true, composed: true }));
+  }
+
+  override render() {
+    if (!this.action) return nothing;
+    return this.step === 'confirm' ? this.#renderConfirm() : this.#renderFields();
+  }
+
+  #renderConfirm() {
+    const action = this.action!;
+    const style = action.style === 'danger' ? 'danger solid' : 'primary';
+    return html`
+      <div class="confirm" data-testid="confirm-step">
+        ${this.formError ? html`<div class="form-error" role="alert">${this.formError}</div>` : nothing}
+        <p class="confirm-text">${fillTemplate(action.confirm ?? '', this.#scope())}</p>
+        <div class="buttons">
+          <button class="btn" type="button" data-testid="cancel" @click=${() => this.#cancel()} ?disabled=${this.busy}>Cancel</button>
+          <button class="btn ${style}" type="button" data-testid="confirm" @click=${() => this.#run()} ?disabled=${this.busy}>
+            ${this.busy ? 'Working…' : 'Confirm'}
+          </button>
+        </div>
+      </div>
+    `;
+  }
+
+  #renderFields() {
+    const action = this.action!;
+    const style = action.style === 'danger' ? 'danger solid' : 'primary';
+    return html`
+      <form novalidate @submit=${this.#onSubmit}>
+        ${this.formError ? html`<div class="form-error" role="alert" data-testid="form-error">${this.formError}</div>` : nothing}
+        ${Object.entries(this.#params).map(([name, schema]) => this.#renderField(name, schema))}
+        <div class="buttons">
+          ${this.inline
+            ? nothing
+            : html`<button class="btn" type="button" data-testid="cancel" @click=${() => this.#cancel()}>Cancel</button>`}
+          <button class="btn ${style}" type="submit" data-testid="submit" ?disabled=${this.busy}>
+            ${this.busy ? 'Working…' : action.title}
+          </button>
+        </div>
+      </form>
+    `;
+  }
+
+  #renderField(name: string, schema: ParamSchema) {
+    const label = fieldLabel(name, schema);
+    const required = this.#required.includes(name);
+    const id = `field-${name}`;
+    const error = this.errors[name];
+    const describedBy = [error ? `error-${name}` : '', schema.description ? `help-${name}` : ''].filter(Boolean).join(' ');
+    const requiredMark = required ? html`<span class="required" aria-hidden="true">*</span>` : nothing;
+
+    if (this.locked.includes(name)) {
+      return html`
+        <div class="field" data-field=${name}>
+          <span class="label" id="label-${name}">${label}</span>
+          <div class="readonly" aria-labelledby="label-${name}" data-readonly=${name}>${String(this.values[name] ?? '')}</div>
+          ${this.#renderError(name, error)}
+        </div>
+      `;
+    }
+
+    const help = schema.description ? html`<span class="help" id="help-${name}">${schema.description}</span>` : nothing;
+    if (schema.type === 'boolean') {
+      return html`
+        <div class="field" data-field=${name}>
+          <div class="field checkbox">
+            <input
+              id=${id}
+              name=${name}
+              type="checkbox"
+              .checked=${this.values[name] === true}
+              aria-invalid=${error ? 'true' : 'false'}
+              aria-describedby=${describedBy || nothing}
+              @change=${(event: Event) => this.#setValue(name, (event.target as HTMLInputElement).checked)}
+              @blur=${() => this.#checkField(name)}
+            />
+            <label for=${id}>${label}${requiredMark}</label>
+          </div>
+          ${help} ${this.#renderError(name, error)}
+        </div>
+      `;
+    }
+
+    return html`
+      <div class="field" data-field=${name}>
+        <label for=${id}>${label}${requiredMark}</label>
+        ${this.#renderControl(name, schema, id, Boolean(error), describedBy, required)} ${help} ${this.#renderError(name, error)}
+      </div>
+    `;
+  }
+
+  #renderControl(name: string, schema: ParamSchema, id: string, invalid: boolean, describedBy: string, required: boolean) {
+    const value = String(this.values[name] ?? '');
+    const onInput = (event: Event) => this.#setValue(name, (event.target as HTMLInputElement).value);
+    const onBlur = () => this.#checkField(name);
+
+    if (schema.enum) {
+      return html`
+        <select
+          class="input"
+          id=${id}
+          name=${name}
+          aria-invalid=${invalid ? 'true' : 'false'}
+          aria-required=${required ? 'true' : 'false'}
+          aria-describedby=${describedBy || nothing}
+          @change=${onInput}
+          @blur=${onBlur}
+        >
+          <option value="" ?selected=${value === ''}>${required ? 'Choose…' : '—'}</option>
+          ${schema.enum.map((option) => html`<option value=${String(option)} ?selected=${String(option) === value}>${String(option)}</option>`)}
+        </select>
+      `;
+    }
+    if (schema.multiline) {
+      return html`
+        <textarea
+          class="input"
+          id=${id}
+          name=${name}
+          rows="4"
+          .value=${value}
+          aria-invalid=${invalid ? 'true' : 'false'}
+          aria-required=${required ? 'true' : 'false'}
+          aria-describedby=${describedBy || nothing}
+          @input=${onInput}
+          @blur=${onBlur}
+        ></textarea>
+      `;
+    }
+    return html`
+      <input
+        class="input"
+        id=${id}
+        name=${name}
+        type=${inputType(schema)}
+        step=${schema.type === 'number' ? 'any' : nothing}
+        autocomplete="off"
+        .value=${value}
+        aria-invalid=${invalid ? 'true' : 'false'}
+        aria-required=${required ? 'true' : 'false'}
+        aria-describedby=${describedBy || nothing}
+        @input=${onInput}
+        @blur=${onBlur}
+      />
+    `;
+  }
+
+  #renderError(name: string, error: string | undefined) {
+    return error ? html`<span class="error" id="error-${name}" data-error-for=${name}>${error}</span>` : nothing;
+  }
+}
+
+function inputType(schema: ParamSchema): string {
+  if (schema.type === 'integer' || schema.type === 'number') return 'number';
+  if (schema.format === 'email') return 'email';
+  if (schema.format === 'date') return 'date';
+  if (schema.format === 'uri') return 'url';
+  if (schema.secret) return 'password';
+  return 'text';
+}
+
+/** Prefixes a server message that does not start with the field's label, so it reads "Reason must …". */
+function withLabel(label: string, message: string): string {
+  return message.toLowerCase().startsWith(label.toLowerCase()) ? message : `${label} ${message}`;
+}
+
+customElements.define('od-action-form', ActionForm);

@@ -1,0 +1,154 @@
+// The home screen: the apps the signed-in user may open.
+import { LitElement, css, html, nothing } from 'lit';
+import { apiGet } from '../api.js';
+import type { AppSummary, Session } from '../client-spec.js';
+import { appPath } from '../router.js';
+import { utilityStyles } from './shared-styles.js';
+import './top-bar.js';
+
+/** Lists the apps from `GET /api/apps` as cards that open them. */
+export class AppList extends LitElement {
+  static override properties = {
+    session: { attribute: false },
+    apps: { state: true },
+    error: { state: true },
+  };
+
+  static override styles = [
+    utilityStyles,
+    css`
+      :host {
+        display: block;
+        min-height: 100vh;
+      }
+      .dev-banner {
+        padding: 4px var(--od-space-4);
+        border-bottom: 1px solid var(--od-warning-border);
+        background: var(--od-warning-bg);
+        color: var(--od-warning-text);
+        font-size: var(--od-font-size-sm);
+        text-align: center;
+      }
+      main {
+        max-width: 960px;
+        margin: 0 auto;
+        padding: var(--od-space-6) var(--od-space-5);
+      }
+      h1 {
+        margin: 0 0 var(--od-space-1);
+        font-size: var(--od-font-size-xl);
+        font-weight: 600;
+      }
+      .lead {
+        margin: 0 0 var(--od-space-5);
+        color: var(--od-text-muted);
+      }
+      ul {
+        display: grid;
+        grid-template-columns: repeat(auto-fill, minmax(260px, 1fr));
+        gap: var(--od-space-4);
+        margin: 0;
+        padding: 0;
+        list-style: none;
+      }
+      a.card {
+        display: flex;
+        flex-direction: column;
+        gap: var(--od-space-2);
+        height: 100%;
+        padding: var(--od-space-4);
+        color: var(--od-text);
+        transition: border-color 0.12s, box-shadow 0.12s;
+      }
+      a.card:hover {
+        border-color: var(--od-accent);
+        box-shadow: var(--od-shadow);
+        text-decoration: none;
+      }
+      .title {
+        display: flex;
+        align-items: center;
+        gap: var(--od-space-2);
+        font-weight: 600;
+        font-size: var(--od-font-size-lg);
+      }
+      .description {
+        color: var(--od-text-muted);
+      }
+      .status {
+        padding: 1px var(--od-space-2);
+        border-radius: 999px;
+        background: var(--od-danger-soft);
+        color: var(--od-danger);
+        font-size: var(--od-font-size-xs);
+        font-weight: 600;
+      }
+      .error {
+        color: var(--od-danger);
+      }
+    `,
+  ];
+
+  /** The signed-in user and the sign-in mode. */
+  session: Session | undefined;
+  /** Apps the user may open, once loaded. */
+  apps: AppSummary[] | undefined;
+  /** Error message of the failed list request. */
+  error = '';
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.#load();
+  }
+
+  override updated(): void {
+    document.title = 'Opsdeck';
+  }
+
+  async #load(): Promise<void> {
+    try {
+      const answer = await apiGet<{ apps: AppSummary[] }>('/api/apps');
+      this.apps = Array.isArray(answer.apps) ? answer.apps : [];
+    } catch (error) {
+      this.error = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  override render() {
+    return html`
+      <od-top-bar .user=${this.session?.user}></od-top-bar>
+      ${this.session?.mode === 'dev'
+        ? html`<div class="dev-banner" data-testid="dev-banner">Development mode: users sign in without a password. Do not use in production.</div>`
+        : nothing}
+      <main>
+        <h1>Apps</h1>
+        <p class="lead">Internal tools you may open.</p>
+        ${this.#renderApps()}
+      </main>
+    `;
+  }
+
+  #renderApps() {
+    if (this.error) return html`<p class="error" role="alert">${this.error}</p>`;
+    if (!this.apps) return html`<p class="muted">Loading…</p>`;
+    if (this.apps.length === 0) {
+      return html`<p class="muted" data-testid="no-apps">You may not open any app yet. Ask an admin to add you to a role.</p>`;
+    }
+    return html`
+      <ul>
+        ${this.apps.map(
+          (app) => html`<li>
+            <a class="card" href=${appPath(app.id)} data-route data-app=${app.id}>
+              <span class="title">
+                ${app.title} ${app.status === 'error' ? html`<span class="status" title="The spec has errors; the last good version is served, if any">Spec errors</span>` : nothing}
+              </span>
+              ${app.description ? html`<span class="description">${app.description}</span>` : nothing}
+            </a>
+          </li>`,
+        )}
+      </ul>
+    `;
+  }
+}
+
+customElements.define('od-app-list', AppList);

@@ -1,0 +1,405 @@
+// The frame of an open app: top bar, page navigation, page header, live reload and the spec error panel.
+import { LitElement, css, html, nothing } from 'lit';
+import { ApiError, apiGet, segment } from '../api.js';
+import type { ClientDiagnostic, ClientSpec, Session } from '../client-spec.js';
+import { appPath, navigate } from '../router.js';
+import { showToast } from './toast-stack.js';
+import { buttonStyles, utilityStyles } from './shared-styles.js';
+import './page-view.js';
+import './top-bar.js';
+
+/** Spec errors sent by the `invalid` event, shown until dismissed or fixed. */
+interface InvalidNotice {
+  diagnostics: ClientDiagnostic[];
+}
+
+/** Shows one app: loads its client view, follows `reload` and `invalid` events, and renders the current page. */
+export class AppShell extends LitElement {
+  static override properties = {
+    appId: { type: String },
+    pageId: { type: String },
+    session: { attribute: false },
+    spec: { state: true },
+    loadError: { state: true },
+    invalid: { state: true },
+  };
+
+  static override styles = [
+    buttonStyles,
+    utilityStyles,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        min-height: 100vh;
+      }
+      .dev-banner {
+        padding: 4px var(--od-space-4);
+        border-bottom: 1px solid var(--od-warning-border);
+        background: var(--od-warning-bg);
+        color: var(--od-warning-text);
+        font-size: var(--od-font-size-sm);
+        text-align: center;
+      }
+      .layout {
+        flex: 1;
+        display: flex;
+        min-height: 0;
+      }
+      nav {
+        flex: none;
+        width: var(--od-sidebar-width);
+        padding: var(--od-space-4) var(--od-space-3);
+        border-right: 1px solid var(--od-border);
+        background: var(--od-surface);
+      }
+      nav h2 {
+        margin: 0 0 var(--od-space-2);
+        padding: 0 var(--od-space-2);
+        color: var(--od-text-subtle);
+        font-size: var(--od-font-size-xs);
+        font-weight: 600;
+        letter-spacing: 0.04em;
+        text-transform: uppercase;
+      }
+      nav ul {
+        margin: 0;
+        padding: 0;
+        list-style: none;
+      }
+      nav a {
+        display: block;
+        padding: 6px var(--od-space-2);
+        border-radius: var(--od-radius);
+        color: var(--od-text);
+        font-weight: 500;
+      }
+      nav a:hover {
+        background: var(--od-surface-muted);
+        text-decoration: none;
+      }
+      nav a[aria-current='page'] {
+        background: var(--od-accent-soft);
+        color: var(--od-accent);
+      }
+      main {
+        flex: 1;
+        min-width: 0;
+        padding: var(--od-space-5) var(--od-space-6) var(--od-space-6);
+      }
+      .page-header {
+        margin-bottom: var(--od-space-5);
+      }
+      h1 {
+        margin: 0;
+        font-size: var(--od-font-size-xl);
+        font-weight: 600;
+        letter-spacing: -0.01em;
+      }
+      .page-header p {
+        margin: var(--od-space-1) 0 0;
+        color: var(--od-text-muted);
+      }
+      .message {
+        max-width: 560px;
+        padding: var(--od-space-5);
+      }
+      .message h1 {
+        margin-bottom: var(--od-space-2);
+      }
+      .invalid {
+        position: fixed;
+        top: calc(var(--od-topbar-height) + var(--od-space-3));
+        right: var(--od-space-4);
+        z-index: 900;
+        width: min(560px, calc(100vw - 32px));
+        max-height: 60vh;
+        overflow: auto;
+        border: 1px solid #f3b8b8;
+        border-radius: var(--od-radius-lg);
+        background: var(--od-surface);
+        box-shadow: var(--od-shadow-lg);
+      }
+      .invalid header {
+        display: flex;
+        align-items: center;
+        gap: var(--od-space-3);
+        padding: var(--od-space-3) var(--od-space-4);
+        border-bottom: 1px solid var(--od-border);
+        background: var(--od-danger-soft);
+      }
+      .invalid h2 {
+        flex: 1;
+        margin: 0;
+        color: var(--od-danger);
+        font-size: var(--od-font-size);
+        font-weight: 600;
+      }
+      .invalid .note {
+        margin: 0;
+        padding: var(--od-space-3) var(--od-space-4) 0;
+        color: var(--od-text-muted);
+      }
+      .invalid ul {
+        margin: 0;
+        padding: var(--od-space-3) var(--od-space-4) var(--od-space-4);
+        list-style: none;
+      }
+      .invalid li {
+        padding: var(--od-space-2) 0;
+        border-bottom: 1px solid var(--od-border);
+      }
+      .invalid li:last-child {
+        border-bottom: 0;
+      }
+      .diagnostic {
+        font-family: var(--od-font-mono);
+        font-size: var(--od-font-size-sm);
+        overflow-wrap: anywhere;
+      }
+      .location {
+        color: var(--od-text-muted);
+      }
+      .code {
+        color: var(--od-danger);
+        font-weight: 600;
+      }
+      .hint {
+        margin-top: 2px;
+        color: var(--od-text-muted);
+      }
+      @media (max-width: 900px) {
+        nav {
+          width: 168px;
+        }
+        main {
+          padding: var(--od-space-4);
+        }
+      }
+    `,
+  ];
+
+  /** Id of the app to show. */
+  appId = '';
+  /** Id of the page to show; the first page when undefined. */
+  pageId: string | undefined;
+  /** The signed-in user and the server's sign-in mode. */
+  session: Session | undefined;
+  /** The app's client view, once loaded. */
+  spec: ClientSpec | undefined;
+  /** Error of the failed first load of the client view. */
+  loadError: ApiError | undefined;
+  /** Spec errors reported by the server, while the panel is open. */
+  invalid: InvalidNotice | undefined;
+
+  #events: EventSource | undefined;
+  #loadedAppId: string | undefined;
+  #loadSequence = 0;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#closeEvents();
+    this.#loadedAppId = undefined;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Reattached after leaving the app: load and subscribe again.
+    if (this.appId && this.#loadedAppId === undefined && this.hasUpdated) this.requestUpdate();
+  }
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (this.appId && this.appId !== this.#loadedAppId) {
+      this.#loadedAppId = this.appId;
+      this.spec = undefined;
+      this.loadError = undefined;
+      this.invalid = undefined;
+      void this.#loadSpec(false);
+      this.#openEvents();
+    }
+    if (changed.has('pageId') || changed.has('spec')) this.#redirectToFirstPage();
+  }
+
+  #redirectToFirstPage(): void {
+    if (this.pageId === undefined && this.spec && this.spec.pages.length > 0) {
+      navigate(appPath(this.appId, this.spec.pages[0].id), { replace: true });
+    }
+  }
+
+  override updated(): void {
+    const page = this.spec?.pages.find((candidate) => candidate.id === this.pageId);
+    document.title = page && this.spec ? `${page.title} · ${this.spec.title}` : this.spec?.title ?? 'Opsdeck';
+  }
+
+  async #loadSpec(announce: boolean): Promise<void> {
+    const sequence = ++this.#loadSequence;
+    const appId = this.appId;
+    try {
+      const spec = await apiGet<ClientSpec>(`/api/apps/${segment(appId)}/spec`);
+      if (sequence !== this.#loadSequence) return;
+      const changed = this.spec !== undefined && this.spec.version !== spec.version;
+      this.spec = spec;
+      this.loadError = undefined;
+      if (announce && changed) showToast('App updated', 'info');
+    } catch (error) {
+      if (sequence !== this.#loadSequence) return;
+      // After a failed reload the last version stays on screen; only a first load shows the error.
+      if (!this.spec) this.loadError = error instanceof ApiError ? error : new ApiError(0, 'client_error', String(error));
+    }
+  }
+
+  #openEvents(): void {
+    this.#closeEvents();
+    const source = new EventSource(`/api/apps/${segment(this.appId)}/events`);
+    source.addEventListener('reload', (event) => {
+      const version = readVersion((event as MessageEvent).data);
+      this.invalid = undefined;
+      if (version !== undefined && version === this.spec?.version) return;
+      void this.#loadSpec(true);
+    });
+    source.addEventListener('invalid', (event) => {
+      this.invalid = { diagnostics: readDiagnostics((event as MessageEvent).data) };
+    });
+    this.#events = source;
+  }
+
+  #closeEvents(): void {
+    this.#events?.close();
+    this.#events = undefined;
+  }
+
+  override render() {
+    const spec = this.spec;
+    return html`
+      <od-top-bar
+        .heading=${spec?.title ?? ''}
+        .headingHref=${spec ? appPath(this.appId) : ''}
+        .user=${spec?.user ?? this.session?.user}
+      ></od-top-bar>
+      ${this.session?.mode === 'dev'
+        ? html`<div class="dev-banner" data-testid="dev-banner">Development mode: users sign in without a password. Do not use in production.</div>`
+        : nothing}
+      ${spec ? this.#renderApp(spec) : this.#renderLoading()} ${this.#renderInvalid()}
+    `;
+  }
+
+  #renderLoading() {
+    if (!this.loadError) return html`<main aria-busy="true"><p class="muted">Loading…</p></main>`;
+    const error = this.loadError;
+    const title = error.status === 404 ? 'App not found' : error.status === 503 ? 'App unavailable' : 'The app could not be loaded';
+    return html`
+      <main>
+        <div class="message" role="alert" data-testid="app-error">
+          <h1>${title}</h1>
+          <p>${error.message}</p>
+          <p><a href="/" data-route>Back to all apps</a></p>
+        </div>
+      </main>
+    `;
+  }
+
+  #renderApp(spec: ClientSpec) {
+    const page = spec.pages.find((candidate) => candidate.id === this.pageId);
+    return html`
+      <div class="layout">
+        <nav aria-label="Pages">
+          <h2>Pages</h2>
+          <ul>
+            ${spec.pages.map(
+              (candidate) => html`<li>
+                <a
+                  href=${appPath(this.appId, candidate.id)}
+                  data-route
+                  data-page=${candidate.id}
+                  aria-current=${candidate.id === this.pageId ? 'page' : nothing}
+                  >${candidate.title}</a
+                >
+              </li>`,
+            )}
+          </ul>
+        </nav>
+        <main>
+          ${page
+            ? html`
+                <div class="page-header">
+                  <h1 data-testid="page-title">${page.title}</h1>
+                  ${page.description ? html`<p>${page.description}</p>` : nothing}
+                </div>
+                <od-page-view .appId=${this.appId} .spec=${spec} .page=${page}></od-page-view>
+              `
+            : this.#renderMissingPage(spec)}
+        </main>
+      </div>
+    `;
+  }
+
+  #renderMissingPage(spec: ClientSpec) {
+    if (spec.pages.length === 0) {
+      return html`<div class="message"><h1>No pages</h1><p>You may not view any page of this app. Ask an admin to add you to a role.</p></div>`;
+    }
+    if (this.pageId === undefined) return nothing;
+    return html`
+      <div class="message" role="alert">
+        <h1>Page not found</h1>
+        <p>This app has no page "${this.pageId}" that you may view.</p>
+        <p><a href=${appPath(this.appId, spec.pages[0].id)} data-route>Open ${spec.pages[0].title}</a></p>
+      </div>
+    `;
+  }
+
+  #renderInvalid() {
+    const invalid = this.invalid;
+    if (!invalid) return nothing;
+    return html`
+      <aside class="invalid" role="alert" aria-labelledby="invalid-title" data-testid="spec-errors">
+        <header>
+          <h2 id="invalid-title">The app's spec has errors</h2>
+          <button class="btn ghost small" type="button" data-testid="dismiss-errors" aria-label="Dismiss" @click=${() => (this.invalid = undefined)}>✕</button>
+        </header>
+        <p class="note">The last good version is still served. Fix the spec and save it to reload.</p>
+        ${invalid.diagnostics.length > 0
+          ? html`<ul>
+              ${invalid.diagnostics.map(
+                (diagnostic) => html`<li class="diagnostic" data-testid="diagnostic">
+                  <span class="location">${diagnostic.file}:${diagnostic.line}:${diagnostic.col}</span>
+                  <span class="code">${diagnostic.code}</span>
+                  <span>${diagnostic.message}</span>
+                  ${diagnostic.hint ? html`<div class="hint">${diagnostic.hint}</div>` : nothing}
+                </li>`,
+              )}
+            </ul>`
+          : html`<p class="note">Details are in the server log.</p>`}
+      </aside>
+    `;
+  }
+}
+
+function parseJson(data: unknown): unknown {
+  if (typeof data !== 'string') return undefined;
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+}
+
+function readVersion(data: unknown): string | undefined {
+  const parsed = parseJson(data) as { version?: unknown } | undefined;
+  return typeof parsed?.version === 'string' ? parsed.version : undefined;
+}
+
+/** Reads the diagnostics of an `invalid` event, skipping entries that lack a field. */
+function readDiagnostics(data: unknown): ClientDiagnostic[] {
+  const parsed = parseJson(data) as { diagnostics?: unknown } | undefined;
+  if (!Array.isArray(parsed?.diagnostics)) return [];
+  return parsed.diagnostics.filter(
+    (item): item is ClientDiagnostic =>
+      typeof item === 'object' &&
+      item !== null &&
+      typeof item.code === 'string' &&
+      typeof item.file === 'string' &&
+      typeof item.message === 'string',
+  );
+}
+
+customElements.define('od-app-shell', AppShell);

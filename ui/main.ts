@@ -1,0 +1,30 @@
+// Entry point of the Opsdeck browser UI, bundled to dist/ui/app.js.
+// index.html contains one <od-root>, which routes between the screens.
+//
+// Stable attributes for browser tests:
+//   od-data-table[data-table="<table id or #index>"]  a table; data-state is loading, ready, empty, error or waiting
+//   [data-testid="search"]            search box of a table
+//   [data-testid="row"]               a data row; aria-selected="true" when selected
+//   th[data-field="<column>"]         a column header; its button sorts; aria-sort on the th
+//   td[data-field="<column>"]         a cell
+//   [data-testid="range"]             "1–10 of 59"; [data-testid="previous"], [data-testid="next"] page buttons
+//   [data-testid="empty"]             empty state; [data-testid="table-error"] with [data-testid="retry"]
+//   [data-testid="needs-selection"]   "Select a row in … to see this."
+//   [data-action="<actionId>"]        row action button
+//   [data-testid="action-dialog"]     the <dialog> of a row action
+//   [data-field="<param>"]            a form field wrapper; the control is named <param>
+//   [data-readonly="<param>"]         a prefilled parameter shown read-only
+//   [data-error-for="<param>"]        the message under a field
+//   [data-testid="form-error"]        the message at the top of a form
+//   [data-testid="submit"], [data-testid="cancel"], [data-testid="confirm"]  form buttons
+//   [data-form="<actionId>"]          an inline form component on a page
+//   [data-testid="toast"]             a toast (role="status")
+//   [data-user="<id>"]                a user button on the development sign-in page
+//   [data-testid="dev-signin-banner"], [data-testid="dev-banner"]  development warnings
+//   [data-testid="not-signed-in"]     proxy mode without identity
+//   [data-page="<pageId>"]            a navigation link; aria-current="page" on the current one
+//   [data-testid="page-title"], [data-testid="app-title"], [data-testid="user"], [data-testid="sign-out"]
+//   [data-app="<appId>"]              an app card on the home screen
+//   [data-testid="spec-errors"]       the spec error panel, with [data-testid="diagnostic"] items
+//                                     and [data-testid="dismiss-errors"]
+import './components/app-root.js';
