@@ -15,7 +15,7 @@ import { compileSql } from '../dist/core/sql-params.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'runtime', 'cli.js');
-const DURATION_S = Number(process.env.BENCH_SECONDS ?? 8);
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 10;
 
 function copyExample() {
@@ -79,9 +79,15 @@ const results = {};
   const opsdeckUrl = `${opsdeck.url}/api/apps/chinook-support/queries/customers`;
   await load(opsdeckUrl, identity); // warm-up, not reported
   await load(bare.url, {});
-  const baseline = await load(bare.url, {});
-  const measured = await load(opsdeckUrl, identity);
-  results.query = { baseline, opsdeck: measured, throughputRatio: measured.rps / baseline.rps, p99Ratio: measured.p99 / Math.max(baseline.p99, 1) };
+  // Alternating rounds, so drift in machine load hits both sides alike; the median round is reported.
+  const rounds = [];
+  for (let round = 0; round < 3; round++) {
+    const baseline = await load(bare.url, {});
+    const measured = await load(opsdeckUrl, identity);
+    rounds.push({ baseline, opsdeck: measured, throughputRatio: measured.rps / baseline.rps, p99Ratio: measured.p99 / Math.max(baseline.p99, 1) });
+  }
+  rounds.sort((a, b) => a.throughputRatio - b.throughputRatio);
+  results.query = { ...rounds[1], rounds: rounds.map((round) => ({ throughputRatio: round.throughputRatio, p99Ratio: round.p99Ratio })) };
   results.memory = { opsdeckPeakRssMb: peakRssMb(opsdeck.child.pid), bareKoaPeakRssMb: peakRssMb(bare.child.pid) };
   await stop(opsdeck.child);
   await stop(bare.child);

@@ -1,9 +1,8 @@
 // Deployment settings (`opsdeck.yaml`): loaded and checked like a spec, with defaults filled in.
-import type { ValidateFunction } from 'ajv';
-import settingsSchema from '../schemas/opsdeck.schema.json' with { type: 'json' };
 import type { Diagnostic } from './diagnostics.js';
 import { loadYaml, type LoadedDocument } from './load.js';
-import { ajv, schemaDiagnostics } from './validate.js';
+import { validateSettingsSchema } from './schema-validators.js';
+import { schemaDiagnostics } from './validate.js';
 
 /** Settings of a served folder after defaults are applied. `${env:NAME}` strings are left for the runtime to resolve. */
 export interface Settings {
@@ -29,8 +28,6 @@ export const DEFAULT_SETTINGS: Settings = {
   audit: { file: '.opsdeck/audit.jsonl' },
   session: { maxAgeHours: 12 },
 };
-
-const validateSettingsSchema: ValidateFunction = ajv.compile(settingsSchema);
 
 type SettingsFile = {
   identity?: { mode?: Settings['identity']['mode']; proxy?: Partial<Settings['identity']['proxy']> };

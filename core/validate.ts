@@ -1,23 +1,11 @@
 // Validate stage: the JSON Schema first, then the checks a schema cannot express.
-import Ajv2020Module from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import appSchema from '../schemas/app.schema.json' with { type: 'json' };
+import { validateAppSchema } from './schema-validators.js';
 import type { Diagnostic } from './diagnostics.js';
 import { diagnosticAt, type DiagnosticInput, type DocPath, type LoadedDocument } from './load.js';
 import { checkSemantics } from './semantics.js';
 import { suggestionHint } from './suggest.js';
 import type { AppSpec } from './spec.js';
-
-// ajv and ajv-formats are CommonJS; under NodeNext the class sits on `.default` in types but not always at run time.
-const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as unknown as typeof Ajv2020Module.default;
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as typeof addFormatsModule.default;
-
-/** The shared ajv instance: JSON Schema 2020-12, every error reported, with standard formats. */
-export const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-addFormats(ajv);
-
-const validateAppSchema: ValidateFunction = ajv.compile(appSchema);
 
 /** A validated spec, still tied to its source for later stages. */
 export interface ValidatedSpec {

@@ -10,9 +10,17 @@ import type { Logger } from './log.js';
 export type PolicyObject = `page:${string}` | `query:${string}` | `action:${string}`;
 export type PolicyAct = 'view' | 'run';
 
-/** Answers "may this identity do this" for one app, denying by default. */
+/** Decisions kept per enforcer; the cache is dropped whole when it reaches this size. */
+const DECISION_CACHE_SIZE = 10_000;
+
+/**
+ * Answers "may this identity do this" for one app, denying by default.
+ * An enforcer never changes after build (a reload builds a new one), so its
+ * decisions are cached.
+ */
 export class AppEnforcer {
   readonly #enforcer: Enforcer;
+  readonly #decisions = new Map<string, boolean>();
   readonly #domain: string;
   readonly #log: Logger;
 
@@ -36,11 +44,19 @@ export class AppEnforcer {
   allows(identity: Identity | undefined, object: PolicyObject, act: PolicyAct): boolean {
     if (!identity || identity.id.trim() === '') return false;
     const subjects = [userSubject(identity.id), ...identity.groups.filter((group) => group !== '').map((group) => `group:${group}`)];
+    const key = JSON.stringify([subjects, object, act]);
+    const cached = this.#decisions.get(key);
+    if (cached !== undefined) return cached;
+
+    let allowed: boolean;
     try {
-      return subjects.some((subject) => this.#enforcer.enforceSync(subject, this.#domain, object, act) === true);
+      allowed = subjects.some((subject) => this.#enforcer.enforceSync(subject, this.#domain, object, act) === true);
     } catch (err) {
       this.#log.error({ err, app: this.#domain, object, act }, 'policy check failed; denying');
       return false;
     }
+    if (this.#decisions.size >= DECISION_CACHE_SIZE) this.#decisions.clear();
+    this.#decisions.set(key, allowed);
+    return allowed;
   }
 }

@@ -1,8 +1,11 @@
 // Builds the server (core/ and runtime/, transpiled file by file) and the
 // browser bundle (ui/) into dist/. Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
-import { readdirSync, statSync, copyFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 
 function tsFiles(dir) {
   const out = [];
@@ -37,6 +40,26 @@ await build({
   legalComments: 'linked',
   logLevel: 'warning',
 });
+// Precompiled schema validators: the same schemas and options as core/schema-validators.ts,
+// as ajv standalone code, so the server does not compile them at start.
+{
+  const readSchema = (name) => JSON.parse(readFileSync(join('schemas', name), 'utf8'));
+  const ajv = new Ajv2020.default({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    allowUnionTypes: true,
+    code: { source: true, esm: true },
+  });
+  addFormats.default(ajv);
+  ajv.addSchema(readSchema('app.schema.json'), 'app');
+  ajv.addSchema(readSchema('opsdeck.schema.json'), 'settings');
+  const code = standaloneCode.default(ajv, { validateAppSchema: 'app', validateSettingsSchema: 'settings' });
+  // ajv's ESM output still calls require() for its runtime helpers.
+  const prelude = "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n";
+  writeFileSync('dist/core/schema-validators.js', prelude + code);
+}
+
 mkdirSync('dist/ui', { recursive: true });
 copyFileSync('ui/index.html', 'dist/ui/index.html');
 copyFileSync('ui/styles.css', 'dist/ui/styles.css');

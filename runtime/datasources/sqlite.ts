@@ -7,8 +7,11 @@ import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, re
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../log.js';
 
-let sqlJs: Promise<SqlJsStatic> | undefined;
-const loadSqlJs = (): Promise<SqlJsStatic> => (sqlJs ??= initSqlJs());
+// Compiling the WebAssembly module starts when this module loads, so it overlaps
+// with the rest of start-up; the first open() awaits it.
+const sqlJs: Promise<SqlJsStatic> = initSqlJs();
+sqlJs.catch(() => undefined);
+const loadSqlJs = (): Promise<SqlJsStatic> => sqlJs;
 
 /** Pragmas every connection needs. sql.js's export() reopens the database, which drops them, so they are applied again after each export. */
 const CONNECTION_PRAGMAS = 'PRAGMA foreign_keys = ON;';
