@@ -230,9 +230,35 @@ function rangeError(error: ErrorObject, path: DocPath, where: string, parent: Re
   return {
     code: 'schema-range',
     path,
-    message: `${show(error.data)} is not valid for ${where}: it ${error.message ?? 'breaks the schema'}`,
+    message: `${show(error.data)} is not valid for ${where}: it ${describeLimit(error)}`,
     hint: typeof parent.description === 'string' ? parent.description : undefined,
   };
+}
+
+/** Phrases a size or range limit in plain words, such as "must have at least 1 item". */
+function describeLimit(error: ErrorObject): string {
+  const limit = Number((error.params as { limit?: unknown }).limit);
+  const plural = (noun: string): string => `${limit} ${noun}${limit === 1 ? '' : 's'}`;
+  switch (error.keyword) {
+    case 'minItems':
+      return `must have at least ${plural('item')}`;
+    case 'maxItems':
+      return `must have at most ${plural('item')}`;
+    case 'minLength':
+      return `must have at least ${plural('character')}`;
+    case 'maxLength':
+      return `must have at most ${plural('character')}`;
+    case 'minProperties':
+      return `must have at least ${plural('entry')}`.replace('entrys', 'entries');
+    case 'maxProperties':
+      return `must have at most ${plural('entry')}`.replace('entrys', 'entries');
+    case 'minimum':
+      return `must be ${limit} or more`;
+    case 'maximum':
+      return `must be ${limit} or less`;
+    default:
+      return error.message ?? 'breaks the schema';
+  }
 }
 
 function propertyHelp(parent: Record<string, unknown>, name: string): string {

@@ -5,9 +5,6 @@ import { formatDiagnostic } from '../core/format.js';
 import { runPolicy } from './commands/policy.js';
 import { runValidate } from './commands/validate.js';
 import { createLogger } from './log.js';
-import { AppLoadError } from './registry.js';
-import { serve } from './server.js';
-import { SettingsError } from './settings-file.js';
 import { readFileSync } from 'node:fs';
 
 const USAGE = `Usage: opsdeck <command> [options]
@@ -82,6 +79,10 @@ async function runServe(argv: string[]): Promise<number> {
     return 2;
   }
 
+  // The server's modules (koa, sql.js, chokidar) load only for `serve`, so `validate` starts fast.
+  const { serve } = await import('./server.js');
+  const { AppLoadError } = await import('./registry.js');
+  const { SettingsError } = await import('./settings-file.js');
   const log = createLogger();
   try {
     const running = await serve({

@@ -207,16 +207,21 @@ function checkStatements(model: AppModel, datasources: Map<string, SqliteDatasou
     ...Object.values(model.actions).map((action) => ({ kind: 'action', id: action.id, datasource: action.datasource, sql: action.sql.text })),
   ];
   for (const statement of statements) {
+    const path = statement.kind === 'query' ? ['queries', statement.id, 'sql'] : ['actions', statement.id, 'sql'];
+    const source = datasources.get(statement.datasource)!;
     try {
-      datasources.get(statement.datasource)!.check(statement.sql);
+      source.check(statement.sql);
     } catch (err) {
-      throw new StatementError(statement.kind === 'query' ? ['queries', statement.id, 'sql'] : ['actions', statement.id, 'sql'], `the SQL of ${statement.kind} \`${statement.id}\` is invalid: ${(err as Error).message}`);
+      throw new StatementError(path, `the SQL of ${statement.kind} \`${statement.id}\` is invalid: ${(err as Error).message}`, 'Fix the statement; it is compiled against the database when the app loads.');
+    }
+    if (statement.kind === 'query' && source.writes(statement.sql)) {
+      throw new StatementError(path, `query \`${statement.id}\` writes to the database, but queries are read-only`, 'Move the statement to `actions:`, where writes are authorized and audited.');
     }
   }
 }
 
 class StatementError extends Error {
-  constructor(readonly path: string[], message: string) {
+  constructor(readonly path: string[], message: string, readonly hint: string) {
     super(message);
   }
 }
@@ -253,7 +258,7 @@ function diagnosticIn(file: string, text: string, path: DocPath, code: string, m
 
 function datasourceDiagnostic(file: string, text: string, err: unknown): Diagnostic {
   if (err instanceof StatementError) {
-    return diagnosticIn(file, text, err.path, 'sql-invalid', err.message, 'Fix the statement; it is compiled against the database when the app loads.');
+    return diagnosticIn(file, text, err.path, 'sql-invalid', err.message, err.hint);
   }
   const failure = err as Error & { datasource?: string };
   return diagnosticIn(file, text, ['datasources'], 'datasource-failed', `a data source could not be opened: ${failure.message}`, 'Check the file, seed and migrations paths and the migration SQL.');

@@ -16,6 +16,9 @@ const loadSqlJs = (): Promise<SqlJsStatic> => sqlJs;
 /** Pragmas every connection needs. sql.js's export() reopens the database, which drops them, so they are applied again after each export. */
 const CONNECTION_PRAGMAS = 'PRAGMA foreign_keys = ON;';
 
+/** SQLite VDBE opcodes that change a database file. */
+const WRITE_OPCODES = new Set(['OpenWrite', 'Insert', 'Delete', 'IdxInsert', 'IdxDelete', 'Clear', 'Destroy', 'CreateBtree', 'DropTable', 'DropIndex', 'DropTrigger']);
+
 export interface SqliteOptions {
   /** Absolute path of the database file. */
   file: string;
@@ -115,6 +118,12 @@ export class SqliteDatasource {
   /** Compiles a statement without running it; throws the database's message when it is invalid. */
   check(sql: string): void {
     this.#db.prepare(sql).free();
+  }
+
+  /** Returns true when the statement would write, judged from its bytecode (EXPLAIN runs nothing). */
+  writes(sql: string): boolean {
+    const program = this.#select(`EXPLAIN ${sql}`, []);
+    return program.rows.some((row) => WRITE_OPCODES.has(String(row.opcode)));
   }
 
   /** Runs a read-only statement: `PRAGMA query_only` makes any write fail. */

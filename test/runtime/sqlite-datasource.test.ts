@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { copyChinookApp, type TempRoot } from '../helpers/apps.js';
+import { devLogin, request, startServer, type TestServer } from '../helpers/server.js';
+import { AppLoadError } from '../../runtime/registry.js';
+
+let temp: TempRoot;
+let server: TestServer;
+let agent: string;
+let api: string;
+
+beforeAll(async () => {
+  temp = copyChinookApp();
+  server = await startServer(temp.root);
+  agent = await devLogin(server.url, 'ana@chinook.example');
+  api = `${server.url}/api/apps/chinook-support`;
+});
+
+afterAll(async () => {
+  await server.close();
+  temp.remove();
+});
+
+const noteCount = async (customerId: number) =>
+  (await request(`${api}/queries/notes`, { method: 'POST', cookie: agent, json: { params: { customerId } } })).body.total as number;
+
+describe('sqlite data source', () => {
+  it('rejects a writing query at load', async () => {
+    const other = copyChinookApp();
+    try {
+      const file = join(other.appDir, 'app.yaml');
+      const spec = readFileSync(file, 'utf8').replace('queries:\n', 'queries:\n  sneaky:\n    datasource: main\n    sql: delete from customer_note returning note_id\n    allow: [viewer]\n\n');
+      writeFileSync(file, spec);
+      const failure = await startServer(other.root).then(
+        async (started) => {
+          await started.close();
+          return undefined;
+        },
+        (err: AppLoadError) => err,
+      );
+      expect(failure).toBeInstanceOf(AppLoadError);
+      expect(failure!.diagnostics[0]).toMatchObject({ code: 'sql-invalid', line: 35, col: 10 });
+      expect(failure!.diagnostics[0].message).toContain('query `sneaky` writes');
+    } finally {
+      other.remove();
+    }
+  });
+
+  it('runs queries with query_only set', async () => {
+    const source = server.running.registry.get('chinook-support')!.datasources.get('main')!;
+    expect(() => source.query('DELETE FROM customer_note', [])).toThrow(/readonly|read-only/i);
+  });
+
+  it('enforces foreign keys after the database was exported', async () => {
+    const first = await request(`${api}/actions/addNote`, { method: 'POST', cookie: agent, json: { params: { id: 31, body: 'Exported the file after this' } } });
+    expect(first.status).toBe(200);
+    const orphan = await request(`${api}/actions/addNote`, { method: 'POST', cookie: agent, json: { params: { id: 99_999, body: 'No such customer exists' } } });
+    expect(orphan.status).toBe(422);
+    expect(orphan.body.error.code).toBe('action_failed');
+    expect(JSON.stringify(orphan.body)).not.toMatch(/FOREIGN KEY|constraint|insert/i);
+    expect(await noteCount(99_999)).toBe(0);
+  });
+
+  it('records each migration once', async () => {
+    await server.close();
+    server = await startServer(temp.root);
+    agent = await devLogin(server.url, 'ana@chinook.example');
+    api = `${server.url}/api/apps/chinook-support`;
+    expect(await noteCount(31)).toBe(1);
+  });
+});
