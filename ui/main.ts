@@ -10,12 +10,13 @@
 //   [data-testid="range"]             "1–10 of 59"; [data-testid="previous"], [data-testid="next"] page buttons
 //   [data-testid="empty"]             empty state; [data-testid="table-error"] with [data-testid="retry"]
 //   [data-testid="needs-selection"]   "Select a row in … to see this."
-//   [data-action="<actionId>"]        row action button
+//   [data-action="<actionId>"]        row action: an inline button (tables with 1 or 2 row actions)
+//                                     or a role="menuitem" in the row's menu (3 or more)
+//   [data-testid="row-actions"]       a row's "Actions" menu button; aria-expanded="true" while its menu is open
 //   [data-testid="action-dialog"]     the <dialog> of a row action
 //   [data-field="<param>"]            a form field wrapper; the control is named <param>
-//   [data-readonly="<param>"]         a prefilled parameter shown read-only
 //   [data-error-for="<param>"]        the message under a field
-//   [data-testid="form-error"]        the message at the top of a form
+//   [data-testid="form-error"]        the message at the top of a form, also for hidden prefilled parameters
 //   [data-testid="submit"], [data-testid="cancel"], [data-testid="confirm"]  form buttons
 //   [data-form="<actionId>"]          an inline form component on a page
 //   [data-testid="toast"]             a toast (role="status")

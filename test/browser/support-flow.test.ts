@@ -41,6 +41,18 @@ async function signIn(user: string): Promise<Page> {
   return page;
 }
 
+/** Returns the `data-action` of the focused element, or null. Playwright's CSS engine looks through shadow roots. */
+async function focusedAction(page: Page): Promise<string | null> {
+  const focused = page.locator('[data-action]:focus');
+  return (await focused.count()) === 1 ? focused.getAttribute('data-action') : null;
+}
+
+/** Returns the `data-testid` of the focused button, or null. */
+async function focusedTestId(page: Page): Promise<string | null> {
+  const focused = page.locator('button[data-testid]:focus');
+  return (await focused.count()) === 1 ? focused.getAttribute('data-testid') : null;
+}
+
 async function search(page: Page, text: string): Promise<void> {
   await page.locator('[data-testid="search"]').first().fill(text);
   await expect.poll(async () => page.locator('od-data-table').first().locator('[data-testid="row"]').count(), { timeout: 5_000 }).toBe(1);
@@ -53,7 +65,18 @@ describe('support desk in Chromium', () => {
     const row = page.locator('od-data-table').first().locator('[data-testid="row"]').first();
     await expect.poll(() => row.textContent()).toContain('ok');
 
-    await row.locator('[data-action="flagCustomer"]').click();
+    const menuButton = row.locator('[data-testid="row-actions"]');
+    await menuButton.click();
+    await expect.poll(() => menuButton.getAttribute('aria-expanded')).toBe('true');
+    expect(await row.getAttribute('aria-selected')).toBe('false');
+    const flagItem = row.locator('[role="menuitem"][data-action="flagCustomer"]');
+    await flagItem.click();
+    const dialog = page.locator('[data-testid="action-dialog"]');
+    await expect.poll(() => dialog.getAttribute('open')).not.toBeNull();
+    expect(await row.getAttribute('aria-selected')).toBe('false');
+    expect(await dialog.locator('[name="id"]').count()).toBe(0);
+    expect(await dialog.locator('[data-field="id"]').count()).toBe(0);
+    expect(await dialog.locator('h2').textContent()).toContain('Hansen');
     const reason = page.locator('textarea[name="reason"]');
     await reason.fill('too short');
     await page.locator('[data-testid="submit"]').click();
@@ -68,11 +91,152 @@ describe('support desk in Chromium', () => {
     await page.close();
   });
 
+  it('adds a note with the keyboard only', async () => {
+    const page = await signIn('ana@chinook.example');
+    await search(page, 'Hansen');
+    const row = page.locator('od-data-table').first().locator('[data-testid="row"]').first();
+    const menuButton = row.locator('[data-testid="row-actions"]');
+
+    await menuButton.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => menuButton.getAttribute('aria-expanded')).toBe('true');
+    await expect.poll(() => focusedAction(page)).toBe('updateContact');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => focusedAction(page)).toBe('addNote');
+    await page.keyboard.press('Enter');
+
+    const note = page.locator('textarea[name="body"]');
+    await expect.poll(() => note.evaluate((element) => element.matches(':focus'))).toBe(true);
+    expect(await page.locator('[data-testid="action-dialog"] [name="id"]').count()).toBe(0);
+    await page.keyboard.type('Called about a double charge.');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await focusedTestId(page)).toBe('submit');
+    await page.keyboard.press('Enter');
+
+    await expect.poll(() => page.locator('[data-testid="toast"]').first().textContent()).toContain('Note added');
+    expect(await row.getAttribute('aria-selected')).toBe('false');
+    await page.close();
+  });
+
+  it('closes the row menu with Escape, Tab and an outside click', async () => {
+    const page = await signIn('ana@chinook.example');
+    await search(page, 'Hansen');
+    const row = page.locator('od-data-table').first().locator('[data-testid="row"]').first();
+    const menuButton = row.locator('[data-testid="row-actions"]');
+    const menu = row.locator('[role="menu"]');
+
+    await menuButton.focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => menu.isVisible()).toBe(true);
+    expect(await menu.locator('[role="menuitem"]').count()).toBe(4);
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => focusedAction(page)).toBe('unflagCustomer');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => menu.isVisible()).toBe(false);
+    expect(await menuButton.getAttribute('aria-expanded')).toBe('false');
+    expect(await focusedTestId(page)).toBe('row-actions');
+
+    await page.keyboard.press(' ');
+    await expect.poll(() => menu.isVisible()).toBe(true);
+    await page.keyboard.press('Tab');
+    await expect.poll(() => menu.isVisible()).toBe(false);
+
+    await menuButton.click();
+    await expect.poll(() => menu.isVisible()).toBe(true);
+    const box = await menu.boundingBox();
+    const buttonBox = await menuButton.boundingBox();
+    expect(box).not.toBeNull();
+    expect(buttonBox).not.toBeNull();
+    // The menu opens right below the button, with its right edge on the button's right edge.
+    expect(Math.abs(box!.y - (buttonBox!.y + buttonBox!.height))).toBeLessThan(12);
+    expect(Math.abs(box!.x + box!.width - (buttonBox!.x + buttonBox!.width))).toBeLessThan(2);
+    await page.locator('[data-testid="page-title"]').click();
+    await expect.poll(() => menu.isVisible()).toBe(false);
+    expect(await row.getAttribute('aria-selected')).toBe('false');
+    await page.close();
+  });
+
+  it('keeps the row actions column narrow', async () => {
+    const page = await signIn('ana@chinook.example');
+    const table = page.locator('od-data-table').first();
+    const tableBox = await table.locator('table').boundingBox();
+    const scrollBox = await table.locator('.scroll').boundingBox();
+    const cellBox = await table.locator('td.actions').first().boundingBox();
+    expect(tableBox).not.toBeNull();
+    expect(scrollBox).not.toBeNull();
+    expect(cellBox).not.toBeNull();
+    // At 1280 px the whole table fits its card, so no column scrolls out of view.
+    expect(tableBox!.width).toBeLessThanOrEqual(scrollBox!.width + 1);
+    expect(cellBox!.width).toBeLessThan(120);
+
+    await table.locator('[data-testid="row-actions"]').first().click();
+    expect(await table.locator('.scroll').evaluate((element) => element.scrollLeft)).toBe(0);
+    await page.close();
+  });
+
+  it('closes the row menu when the page scrolls', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 500 } });
+    await page.goto(`${server.url}/login`);
+    await page.locator('[data-user="ana@chinook.example"]').click();
+    await page.waitForURL(`${server.url}/`);
+    await page.goto(`${server.url}/apps/chinook-support/`);
+    const row = page.locator('od-data-table').first().locator('[data-testid="row"]').nth(2);
+    const menu = row.locator('[role="menu"]');
+    await row.locator('[data-testid="row-actions"]').click();
+    await expect.poll(() => menu.isVisible()).toBe(true);
+    await page.mouse.wheel(0, 200);
+    await expect.poll(() => menu.isVisible()).toBe(false);
+    await page.close();
+  });
+
+  it('shows an error for a hidden parameter at the top', async () => {
+    const page = await signIn('ana@chinook.example');
+    await search(page, 'Hansen');
+    // The server accepts this row's id, so the test intercepts the request and returns the 400 that an invalid id gets.
+    await page.route('**/api/apps/chinook-support/actions/addNote', (route) =>
+      route.fulfill({
+        status: 400,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: {
+            code: 'invalid_params',
+            message: 'params.id must be >= 1',
+            field: 'params.id',
+            details: [{ field: 'params.id', message: 'must be >= 1' }],
+          },
+        }),
+      }),
+    );
+    const row = page.locator('od-data-table').first().locator('[data-testid="row"]').first();
+    await row.locator('[data-testid="row-actions"]').click();
+    await row.locator('[data-action="addNote"]').click();
+    await page.locator('textarea[name="body"]').fill('A note that the server rejects.');
+    await page.locator('[data-testid="submit"]').click();
+    await expect.poll(() => page.locator('[data-testid="form-error"]').textContent()).toContain('must be >= 1');
+    expect(await page.locator('[data-error-for="id"]').count()).toBe(0);
+    await page.close();
+  });
+
+  it('keeps row values in titled prefilled fields', async () => {
+    const page = await signIn('ana@chinook.example');
+    await search(page, 'Hansen');
+    const row = page.locator('od-data-table').first().locator('[data-testid="row"]').first();
+    await row.locator('[data-testid="row-actions"]').click();
+    await row.locator('[data-action="updateContact"]').click();
+    const dialog = page.locator('[data-testid="action-dialog"]');
+    expect(await dialog.locator('input[name="email"]').inputValue()).toBe('bjorn.hansen@yahoo.no');
+    expect(await dialog.locator('input[name="phone"]').inputValue()).toBe('+47 22 44 22 22');
+    expect(await dialog.locator('[name="id"]').count()).toBe(0);
+    await page.close();
+  });
+
   it('shows a viewer no flag button', async () => {
     const page = await signIn('victor@chinook.example');
     await search(page, 'Hansen');
     expect(await page.locator('[data-action="flagCustomer"]').count()).toBe(0);
     expect(await page.locator('[data-action]').count()).toBe(0);
+    expect(await page.locator('[data-testid="row-actions"]').count()).toBe(0);
     await page.close();
   });
 

@@ -13,8 +13,8 @@ export interface ActionRequest {
   row?: Row;
   /** Initial values by parameter name. */
   prefill: Record<string, unknown>;
-  /** Parameters shown read-only. */
-  locked: string[];
+  /** Prefilled parameters that identify the row: sent with the action but not shown as fields. */
+  hiddenParams: string[];
 }
 
 const NAME_FIELDS = ['name', 'title', 'fullname', 'customer', 'email'];
@@ -142,7 +142,7 @@ export class ActionDialog extends LitElement {
                   .action=${request.action}
                   .row=${request.row}
                   .prefill=${request.prefill}
-                  .locked=${request.locked}
+                  .hiddenParams=${request.hiddenParams}
                 ></od-action-form>
               </div>
             `

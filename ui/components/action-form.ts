@@ -25,7 +25,7 @@ export class ActionForm extends LitElement {
     action: { attribute: false },
     row: { attribute: false },
     prefill: { attribute: false },
-    locked: { attribute: false },
+    hiddenParams: { attribute: false },
     inline: { type: Boolean, reflect: true },
     values: { state: true },
     errors: { state: true },
@@ -64,14 +64,6 @@ export class ActionForm extends LitElement {
       .help {
         color: var(--od-text-muted);
         font-size: var(--od-font-size-xs);
-      }
-      .readonly {
-        padding: 6px var(--od-space-3);
-        border-radius: var(--od-radius);
-        background: var(--od-surface-muted);
-        color: var(--od-text-muted);
-        font-family: var(--od-font-mono);
-        font-size: var(--od-font-size-sm);
       }
       .checkbox {
         flex-direction: row;
@@ -127,8 +119,8 @@ export class ActionForm extends LitElement {
   row: Row | undefined;
   /** Initial values by parameter name, taken from the row. */
   prefill: Record<string, unknown> = {};
-  /** Parameters shown as read-only text because they identify the row. */
-  locked: string[] = [];
+  /** Prefilled parameters that identify the row: sent with the action but not shown as fields. */
+  hiddenParams: string[] = [];
   /** Laid out in a page card rather than a dialog: no Cancel button, and the form clears after success. */
   inline = false;
   /** Current field values by parameter name. */
@@ -199,10 +191,18 @@ export class ActionForm extends LitElement {
     if (this.busy) return;
     this.formError = '';
     const errors = validateParams(this.#params, this.#required, this.values);
+    // A hidden parameter has no field to show its message under, so its message goes to the top of the form.
+    const hiddenMessages: string[] = [];
+    for (const name of this.hiddenParams) {
+      if (!errors[name]) continue;
+      hiddenMessages.push(withLabel(fieldLabel(name, this.#params[name]), errors[name]));
+      delete errors[name];
+    }
     this.errors = errors;
-    if (Object.keys(errors).length > 0) {
+    this.formError = hiddenMessages.join('. ');
+    if (Object.keys(errors).length > 0 || hiddenMessages.length > 0) {
       await this.updateComplete;
-      this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"], [data-testid="form-error"]')?.focus();
       return;
     }
     if (this.action?.confirm) {
@@ -254,7 +254,7 @@ export class ActionForm extends LitElement {
     for (const detail of details) {
       const name = detail.field.replace(/^params\./, '');
       const schema = this.#params[name];
-      if (schema && !this.locked.includes(name)) {
+      if (schema && !this.hiddenParams.includes(name)) {
         fieldErrors[name] ??= withLabel(fieldLabel(name, schema), detail.message);
       } else {
         unmatched.push(schema ? withLabel(fieldLabel(name, schema), detail.message) : `${detail.field} ${detail.message}`);
@@ -300,8 +300,12 @@ export class ActionForm extends LitElement {
     const style = action.style === 'danger' ? 'danger solid' : 'primary';
     return html`
       <form novalidate @submit=${this.#onSubmit}>
-        ${this.formError ? html`<div class="form-error" role="alert" data-testid="form-error">${this.formError}</div>` : nothing}
-        ${Object.entries(this.#params).map(([name, schema]) => this.#renderField(name, schema))}
+        ${this.formError
+          ? html`<div class="form-error" role="alert" tabindex="-1" data-testid="form-error">${this.formError}</div>`
+          : nothing}
+        ${Object.entries(this.#params)
+          .filter(([name]) => !this.hiddenParams.includes(name))
+          .map(([name, schema]) => this.#renderField(name, schema))}
         <div class="buttons">
           ${this.inline
             ? nothing
@@ -321,16 +325,6 @@ export class ActionForm extends LitElement {
     const error = this.errors[name];
     const describedBy = [error ? `error-${name}` : '', schema.description ? `help-${name}` : ''].filter(Boolean).join(' ');
     const requiredMark = required ? html`<span class="required" aria-hidden="true">*</span>` : nothing;
-
-    if (this.locked.includes(name)) {
-      return html`
-        <div class="field" data-field=${name}>
-          <span class="label" id="label-${name}">${label}</span>
-          <div class="readonly" aria-labelledby="label-${name}" data-readonly=${name}>${String(this.values[name] ?? '')}</div>
-          ${this.#renderError(name, error)}
-        </div>
-      `;
-    }
 
     const help = schema.description ? html`<span class="help" id="help-${name}">${schema.description}</span>` : nothing;
     if (schema.type === 'boolean') {

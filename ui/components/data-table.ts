@@ -1,17 +1,22 @@
 // A table component: server-side paging, sorting and search, formatted cells,
-// row selection shared with other tables, and row action buttons.
+// row selection shared with other tables, and row actions as buttons or a per-row menu.
 import { LitElement, css, html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { ApiError, apiPost, segment } from '../api.js';
 import type { ClientAction, ClientColumn, ClientQuery, ClientRowAction, ClientTable, QueryResult, Row } from '../client-spec.js';
 import { formatCell, humanize, toText, type CellView } from '../format.js';
 import { resolveParams } from '../template.js';
+import { rowLabel } from './action-dialog.js';
+import type { RowMenuItem, RowMenuSelectDetail } from './row-menu.js';
+import './row-menu.js';
 import { buttonStyles, inputStyles, utilityStyles } from './shared-styles.js';
 
 /** Milliseconds between the last key stroke in the search box and the query. */
 const SEARCH_DEBOUNCE_MS = 250;
 const DEFAULT_PAGE_SIZE = 25;
 const MAX_SKELETON_ROWS = 5;
+/** Maximum number of row actions shown as inline buttons. A table with more gets one "Actions" menu per row. */
+const MAX_INLINE_ROW_ACTIONS = 2;
 
 type SortDirection = 'asc' | 'desc';
 
@@ -31,8 +36,8 @@ export interface RowActionDetail {
   actionId: string;
   row: Row;
   prefill: Record<string, unknown>;
-  /** Prefilled parameters without a title: they identify the row and are shown read-only. */
-  locked: string[];
+  /** Prefilled parameters without a title: they identify the row, so the form sends them without showing a field. */
+  hiddenParams: string[];
 }
 
 /** Column objects for a table's column list, which may hold bare field names. */
@@ -185,7 +190,7 @@ export class DataTable extends LitElement {
         padding: 0 var(--od-space-3);
         border-bottom: 1px solid var(--od-border);
         vertical-align: middle;
-        max-width: 240px;
+        max-width: 200px;
         overflow: hidden;
         text-overflow: ellipsis;
         white-space: nowrap;
@@ -230,20 +235,24 @@ export class DataTable extends LitElement {
       .tone-teal { background: #dcf5f2; color: #0f766e; }
       .tone-pink { background: #fde8f1; color: #be185d; }
       .tone-grey { background: #eeeef1; color: #52525b; }
+      /* The actions column sticks to the right edge, so a wide table never scrolls its buttons out of view. */
       td.actions,
       th.actions {
+        position: sticky;
+        right: 0;
         width: 1%;
+        padding: 0 var(--od-space-2);
         text-align: right;
+        box-shadow: inset 1px 0 0 var(--od-border);
       }
       td.actions {
+        z-index: 1;
         max-width: none;
         overflow: visible;
         background: var(--od-surface);
-        box-shadow: inset 1px 0 0 var(--od-border);
       }
       th.actions {
         z-index: 2;
-        box-shadow: inset 1px 0 0 var(--od-border);
       }
       .action-buttons {
         display: inline-flex;
@@ -467,7 +476,7 @@ export class DataTable extends LitElement {
     const action = this.actions[rowAction.action];
     if (!action) return;
     const prefill: Record<string, unknown> = {};
-    const locked: string[] = [];
+    const hiddenParams: string[] = [];
     const params = action.params ?? {};
     // Without a map (the server sends an empty one for a bare action id), a parameter takes the column of the same name.
     let map = rowAction.params ?? {};
@@ -477,11 +486,11 @@ export class DataTable extends LitElement {
     for (const [param, column] of Object.entries(map)) {
       if (!Object.hasOwn(params, param) || !Object.hasOwn(row, column)) continue;
       prefill[param] = row[column];
-      if (!params[param].title) locked.push(param);
+      if (!params[param].title) hiddenParams.push(param);
     }
     this.dispatchEvent(
       new CustomEvent<RowActionDetail>('od-row-action', {
-        detail: { actionId: rowAction.action, row, prefill, locked },
+        detail: { actionId: rowAction.action, row, prefill, hiddenParams },
         bubbles: true,
         composed: true,
       }),
@@ -617,25 +626,43 @@ export class DataTable extends LitElement {
           const title = cell.kind === 'null' ? nothing : cell.text;
           return html`<td class=${numeric.has(column.field) ? 'numeric' : ''} data-field=${column.field} title=${title}>${renderCell(cell)}</td>`;
         })}
-        ${rowActions.length > 0
-          ? html`<td class="actions">
-              <span class="action-buttons">
-                ${rowActions.map((rowAction) => {
-                  const action = this.actions[rowAction.action];
-                  return html`<button
-                    class="btn small ${action.style === 'danger' ? 'danger' : action.style === 'primary' ? 'primary' : ''}"
-                    type="button"
-                    data-action=${rowAction.action}
-                    @click=${(event: Event) => this.#startAction(event, rowAction, row)}
-                  >
-                    ${action.title}
-                  </button>`;
-                })}
-              </span>
-            </td>`
-          : nothing}
+        ${rowActions.length > 0 ? html`<td class="actions">${this.#renderRowActions(row, rowActions)}</td>` : nothing}
       </tr>
     `;
+  }
+
+  #renderRowActions(row: Row, rowActions: ClientRowAction[]) {
+    if (rowActions.length > MAX_INLINE_ROW_ACTIONS) {
+      const items: RowMenuItem[] = rowActions.map((rowAction) => {
+        const action = this.actions[rowAction.action];
+        return { id: rowAction.action, title: action.title, danger: action.style === 'danger' };
+      });
+      const subject = rowLabel(row);
+      const onSelect = (event: CustomEvent<RowMenuSelectDetail>) => {
+        const rowAction = rowActions.find((entry) => entry.action === event.detail.id);
+        if (rowAction) this.#startAction(event, rowAction, row);
+      };
+      // The menu's clicks stop here, so opening it or choosing an item does not also select the row.
+      return html`<od-row-menu
+        .items=${items}
+        label=${subject ? `Actions for ${subject}` : 'Row actions'}
+        @click=${(event: Event) => event.stopPropagation()}
+        @od-menu-select=${onSelect}
+      ></od-row-menu>`;
+    }
+    return html`<span class="action-buttons">
+      ${rowActions.map((rowAction) => {
+        const action = this.actions[rowAction.action];
+        return html`<button
+          class="btn small ${action.style === 'danger' ? 'danger' : action.style === 'primary' ? 'primary' : ''}"
+          type="button"
+          data-action=${rowAction.action}
+          @click=${(event: Event) => this.#startAction(event, rowAction, row)}
+        >
+          ${action.title}
+        </button>`;
+      })}
+    </span>`;
   }
 
   #renderFooter() {
