@@ -1,6 +1,6 @@
 // Deployment settings (`opsdeck.yaml`): loaded and checked like a spec, with defaults filled in.
 import type { Diagnostic } from './diagnostics.js';
-import { loadYaml, type LoadedDocument } from './load.js';
+import { diagnosticAt, loadYaml, type LoadedDocument } from './load.js';
 import { validateSettingsSchema } from './schema-validators.js';
 import { schemaDiagnostics } from './validate.js';
 
@@ -52,7 +52,20 @@ export function buildSettings(text: string, file: string): { settings?: Settings
   if (data.identity?.mode === 'proxy' && data.identity.proxy === undefined) {
     return { diagnostics: [proxyMissing(loaded)] };
   }
-  return { settings: withDefaults(data), diagnostics: [] };
+  const warnings: Diagnostic[] = [];
+  const secret = data.session?.secret;
+  if (typeof secret === 'string' && !/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(secret)) {
+    warnings.push(
+      diagnosticAt(loaded.file, loaded.positions, {
+        code: 'secret-in-file',
+        severity: 'warning',
+        path: ['session', 'secret'],
+        message: 'session.secret is written in the file, so everyone who can read the repository can forge sessions',
+        hint: 'Write `secret: ${env:OPSDECK_SESSION_SECRET}` and set that variable where the server runs.',
+      }),
+    );
+  }
+  return { settings: withDefaults(data), diagnostics: warnings };
 }
 
 function isOnlyComments(text: string): boolean {

@@ -73,8 +73,8 @@ export interface ActionSpec {
   sql: string;
   params?: Record<string, ParamSpec>;
   required?: string[];
-  /** Roll back unless the statement changed exactly this many rows. */
-  expect?: { rows: number };
+  /** Roll back unless the statement changed exactly this many rows; `message` tells the operator why nothing changed. */
+  expect?: { rows: number; message?: string };
   /** Confirmation text shown before the action runs; `{{ row.X }}` and `{{ params.X }}` are filled in. */
   confirm?: string;
   /** Toast text after success, with the same placeholders as `confirm`. */
@@ -94,8 +94,11 @@ export interface ColumnSpec {
   currency?: string;
 }
 
-/** A row action: the action id, or the action with an explicit parameter-to-column map. */
-export type RowActionSpec = string | { action: string; params?: Record<string, string> };
+/** Column values a row must have for a row action to show; a list allows any of its values. */
+export type RowCondition = Record<string, string | number | boolean | null | Array<string | number | boolean | null>>;
+
+/** A row action: the action id, or the action with an explicit parameter-to-column map and a row condition. */
+export type RowActionSpec = string | { action: string; params?: Record<string, string>; when?: RowCondition };
 
 export interface TableSpec {
   /** Id other components use to read this table's selected row. */

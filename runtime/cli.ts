@@ -92,6 +92,10 @@ async function runServe(argv: string[]): Promise<number> {
       host: values.host,
       identity: values.identity as 'dev' | 'proxy' | undefined,
       watch: !values['no-watch'],
+      onSpecRejected: (diagnostics) => {
+        for (const diagnostic of diagnostics) io.stderr(`${formatDiagnostic(diagnostic, readSource(diagnostic.file))}\n`);
+        io.stderr('opsdeck serve: the change above was rejected; the last good version keeps serving.\n');
+      },
     });
     const shutdown = (signal: string): void => {
       log.info({ signal }, 'shutting down');
@@ -115,6 +119,14 @@ async function runServe(argv: string[]): Promise<number> {
     }
     io.stderr(`opsdeck serve: ${(err as Error).message}\n`);
     return 1;
+  }
+}
+
+function readSource(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 

@@ -28,6 +28,9 @@ export function checkParams(schema: ParamsSchema, raw: unknown): Record<string, 
     params[name] = value;
   }
 
+  const unsafe = unsafeValues(params);
+  if (unsafe.length > 0) throw invalid('invalid_params', unsafe);
+
   let validate = validators.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
@@ -35,6 +38,20 @@ export function checkParams(schema: ParamsSchema, raw: unknown): Record<string, 
   }
   if (!validate(params)) throw invalid('invalid_params', (validate.errors ?? []).map((error) => describe(error, schema)));
   return params;
+}
+
+/** Values JSON allows but a database cannot store faithfully: NUL in text, infinite or inexact whole numbers. */
+function unsafeValues(params: Record<string, unknown>): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const [name, value] of Object.entries(params)) {
+    const field = `params.${name}`;
+    if (typeof value === 'string' && value.includes('\u0000')) errors.push({ field, message: 'must not contain NUL characters.' });
+    if (typeof value === 'number' && !Number.isFinite(value)) errors.push({ field, message: 'must be a finite number.' });
+    if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      errors.push({ field, message: `is too large to be exact; use a whole number between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}.` });
+    }
+  }
+  return errors;
 }
 
 function describe(error: ErrorObject, schema: ParamsSchema): FieldError {

@@ -10,7 +10,8 @@ import { diagnosticAt, loadYaml, type DocPath } from '../core/load.js';
 import type { DatasourceSpec, DevUserSpec } from '../core/spec.js';
 import { discoverApps, readApp } from './app-files.js';
 import { AppEnforcer } from './enforcer.js';
-import { SqliteDatasource } from './datasources/sqlite.js';
+import { MigrationError, SqliteDatasource } from './datasources/sqlite.js';
+import { checkAgainstDatabases } from './spec-check.js';
 import type { AppEvents } from './events.js';
 import type { Logger } from './log.js';
 
@@ -43,10 +44,14 @@ export class Registry {
   #log: Logger;
   #events: AppEvents;
 
-  constructor(root: string, log: Logger, events: AppEvents) {
+  #onRejected?: (diagnostics: Diagnostic[]) => void;
+
+  /** `onRejected` receives the diagnostics of each change that was not swapped in, such as for printing them to a terminal. */
+  constructor(root: string, log: Logger, events: AppEvents, onRejected?: (diagnostics: Diagnostic[]) => void) {
     this.root = resolve(root);
     this.#log = log;
     this.#events = events;
+    this.#onRejected = onRejected;
   }
 
   /** Loads every app under the root; throws AppLoadError listing all diagnostics when any app fails. */
@@ -66,10 +71,10 @@ export class Registry {
         continue;
       }
       try {
-        const live = await this.#build(dir, loaded.model, new Map());
+        const live = await this.#build(dir, loaded.model, loaded.text, new Map());
         this.#install(live);
       } catch (err) {
-        failures.push(datasourceDiagnostic(loaded.file, loaded.text, err));
+        failures.push(...buildDiagnostics(loaded.file, loaded.text, err));
       }
     }
     if (failures.some((d) => d.severity === 'error')) {
@@ -135,9 +140,9 @@ export class Registry {
 
     let next: LiveApp;
     try {
-      next = await this.#build(appDir, loaded.model, current?.datasources ?? new Map(), fingerprint);
+      next = await this.#build(appDir, loaded.model, loaded.text, current?.datasources ?? new Map());
     } catch (err) {
-      return this.#reject(appDir, current, fingerprint, [datasourceDiagnostic(loaded.file, loaded.text, err)]);
+      return this.#reject(appDir, current, fingerprint, buildDiagnostics(loaded.file, loaded.text, err));
     }
 
     this.#install(next);
@@ -161,6 +166,7 @@ export class Registry {
     for (const d of diagnostics) {
       this.#log.error({ app: current?.id, file: d.file, line: d.line, col: d.col, code: d.code }, `spec rejected: ${d.message}`);
     }
+    this.#onRejected?.(diagnostics);
     if (current) {
       current.rejected = diagnostics;
       this.#events.publish(current.id, 'invalid', { diagnostics });
@@ -174,7 +180,7 @@ export class Registry {
   }
 
   /** Builds a version: enforcer plus data sources, reusing unchanged data sources of the previous version. */
-  async #build(dir: string, model: AppModel, previous: Map<string, SqliteDatasource>, fingerprint?: string): Promise<LiveApp> {
+  async #build(dir: string, model: AppModel, text: string, previous: Map<string, SqliteDatasource>): Promise<LiveApp> {
     const enforcer = await AppEnforcer.build(model.policy, this.#log);
     const datasources = new Map<string, SqliteDatasource>();
     const opened: SqliteDatasource[] = [];
@@ -191,38 +197,13 @@ export class Registry {
         opened.push(source);
         datasources.set(name, source);
       }
-      checkStatements(model, datasources);
+      const problems = checkAgainstDatabases(model, join(dir, 'app.yaml'), text, datasources);
+      if (problems.length > 0) throw new SpecCheckError(problems);
     } catch (err) {
       for (const source of opened) source.close();
       throw err;
     }
-    return { id: model.id, dir, model, enforcer, datasources, fingerprint: fingerprint ?? fingerprintOf(readFileSync(join(dir, 'app.yaml'), 'utf8'), model, dir) };
-  }
-}
-
-/** Compiles every query and action against its database, so a broken statement fails the load, not a request. */
-function checkStatements(model: AppModel, datasources: Map<string, SqliteDatasource>): void {
-  const statements = [
-    ...Object.values(model.queries).map((query) => ({ kind: 'query', id: query.id, datasource: query.datasource, sql: query.sql.text })),
-    ...Object.values(model.actions).map((action) => ({ kind: 'action', id: action.id, datasource: action.datasource, sql: action.sql.text })),
-  ];
-  for (const statement of statements) {
-    const path = statement.kind === 'query' ? ['queries', statement.id, 'sql'] : ['actions', statement.id, 'sql'];
-    const source = datasources.get(statement.datasource)!;
-    try {
-      source.check(statement.sql);
-    } catch (err) {
-      throw new StatementError(path, `the SQL of ${statement.kind} \`${statement.id}\` is invalid: ${(err as Error).message}`, 'Fix the statement; it is compiled against the database when the app loads.');
-    }
-    if (statement.kind === 'query' && source.writes(statement.sql)) {
-      throw new StatementError(path, `query \`${statement.id}\` writes to the database, but queries are read-only`, 'Move the statement to `actions:`, where writes are authorized and audited.');
-    }
-  }
-}
-
-class StatementError extends Error {
-  constructor(readonly path: string[], message: string, readonly hint: string) {
-    super(message);
+    return { id: model.id, dir, model, enforcer, datasources, fingerprint: fingerprintOf(text, model, dir) };
   }
 }
 
@@ -256,10 +237,22 @@ function diagnosticIn(file: string, text: string, path: DocPath, code: string, m
   return diagnosticAt(file, loaded.positions, { code, path, message, hint });
 }
 
-function datasourceDiagnostic(file: string, text: string, err: unknown): Diagnostic {
-  if (err instanceof StatementError) {
-    return diagnosticIn(file, text, err.path, 'sql-invalid', err.message, err.hint);
+/** Raised by #build when the database-aware checks find problems. */
+class SpecCheckError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(`${diagnostics.length} problem(s) found against the database`);
   }
+}
+
+function buildDiagnostics(file: string, text: string, err: unknown): Diagnostic[] {
+  if (err instanceof SpecCheckError) return err.diagnostics;
+  if (err instanceof MigrationError) {
+    return [{ code: 'migration-failed', severity: 'error', file: err.file, line: 1, col: 1, path: [], message: err.message, hint: 'Fix the migration; it ran in a transaction, so nothing of it was applied.' }];
+  }
+  return [datasourceDiagnostic(file, text, err)];
+}
+
+function datasourceDiagnostic(file: string, text: string, err: unknown): Diagnostic {
   const failure = err as Error & { datasource?: string };
   return diagnosticIn(file, text, ['datasources'], 'datasource-failed', `a data source could not be opened: ${failure.message}`, 'Check the file, seed and migrations paths and the migration SQL.');
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Koa from 'koa';
+import type { Diagnostic } from '../core/diagnostics.js';
 import { AuditLog } from './audit.js';
 import { AppEvents } from './events.js';
 import { createKoaApp } from './http/app.js';
@@ -27,6 +28,8 @@ export interface ServeOptions {
   watch?: boolean;
   /** Folder of the built UI (default: dist/ui next to this file's build). */
   uiDir?: string;
+  /** Receives the diagnostics of each rejected spec change. */
+  onSpecRejected?: (diagnostics: Diagnostic[]) => void;
 }
 
 export interface Opsdeck {
@@ -53,7 +56,7 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
   const { log } = options;
 
   const events = new AppEvents();
-  const registry = new Registry(root, log, events);
+  const registry = new Registry(root, log, events, options.onSpecRejected);
   await registry.loadAll();
 
   const audit = new AuditLog(resolve(root, settings.auditFile));
@@ -90,18 +93,20 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const opsdeck = await createOpsdeck(options);
   const { settings, log } = { settings: opsdeck.settings, log: options.log };
-  if (settings.identity.mode === 'dev' && settings.host !== '127.0.0.1') {
+  const host = settings.host === 'localhost' ? '127.0.0.1' : settings.host;
+  if (settings.identity.mode === 'dev' && host !== '127.0.0.1') {
     await opsdeck.close();
-    throw new Error(`The dev identity mode only listens on 127.0.0.1, not ${settings.host}; use identity mode "proxy" to serve other addresses.`);
+    throw new Error(`the dev identity mode only listens on 127.0.0.1, not ${settings.host}; use identity mode "proxy" to serve other addresses.`);
   }
 
   const server = createServer(opsdeck.app.callback());
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
-    server.listen(settings.port, settings.host, () => resolveListen());
-  }).catch(async (err) => {
+    server.listen(settings.port, host, () => resolveListen());
+  }).catch(async (err: NodeJS.ErrnoException) => {
     await opsdeck.close();
+    if (err.code === 'EADDRINUSE') throw new Error(`port ${settings.port} on ${host} is already in use; stop the other server or choose another port with --port.`);
     throw err;
   });
   const address = server.address() as AddressInfo;

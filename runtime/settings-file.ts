@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSettings } from '../core/settings.js';
 import type { Diagnostic } from '../core/diagnostics.js';
+import { diagnosticAt, loadYaml } from '../core/load.js';
 import type { ProxyIdentityOptions } from './http/identify.js';
 
 export interface RuntimeSettings {
@@ -44,7 +45,9 @@ export function loadSettingsFile(root: string, overrides: SettingsOverrides = {}
     if (match) {
       sessionSecret = env[match[1]];
       if (!sessionSecret) {
-        throw new SettingsError([{ code: 'env-missing', severity: 'error', file, line: 1, col: 1, path: ['session', 'secret'], message: `session.secret refers to the environment variable ${match[1]}, which is not set.`, hint: `Set ${match[1]} before starting the server.` }]);
+        const loaded = loadYaml(file, text).loaded;
+        const input = { code: 'env-missing', path: ['session', 'secret'], message: `session.secret refers to the environment variable ${match[1]}, which is not set`, hint: `Set ${match[1]} before starting the server.` };
+        throw new SettingsError([loaded ? diagnosticAt(file, loaded.positions, input) : { ...input, severity: 'error', file, line: 1, col: 1 }]);
       }
     }
   }

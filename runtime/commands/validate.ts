@@ -1,11 +1,12 @@
 // `opsdeck validate <dir>`: check every app spec (and opsdeck.yaml) under a folder.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { formatDiagnostic } from '../../core/format.js';
 import { buildSettings } from '../../core/settings.js';
 import { discoverApps, findDuplicateAppIds, isDirectory, readApp, type AppFile } from '../app-files.js';
+import { checkAppsAgainstDatabases } from '../spec-check-files.js';
 
 /** Output writers of a command. The CLI passes writers for process.stdout and process.stderr. */
 export interface CommandOutput {
@@ -29,8 +30,9 @@ export interface Checked {
 
 /** Reads every app under `root` and the root's opsdeck.yaml; returns an error message when there is nothing to check. */
 export function checkFolder(root: string): Checked | { error: string } {
-  const absolute = resolve(root);
-  if (!isDirectory(absolute)) return { error: `folder ${root} does not exist or is not a folder` };
+  let absolute = resolve(root);
+  if (basename(absolute) === 'app.yaml' && existsSync(absolute) && !isDirectory(absolute)) absolute = dirname(absolute);
+  if (!isDirectory(absolute)) return { error: `folder ${root} does not exist or is not a folder; give the folder that holds app.yaml (or a folder of such folders)` };
   const dirs = discoverApps(absolute);
   if (dirs.length === 0) return { error: `no app found under ${root}: no folder there holds an app.yaml` };
 
@@ -98,6 +100,8 @@ export async function runValidate(argv: string[], out: CommandOutput): Promise<n
     out.stderr(`opsdeck validate: ${checked.error}\n`);
     return EXIT.cannotRun;
   }
+
+  checked.diagnostics.push(...(await checkAppsAgainstDatabases(checked.apps, checked.diagnostics)));
 
   const cwd = process.cwd();
   const shown = checked.diagnostics.map((d) => ({ ...d, file: relative(cwd, d.file) || d.file }));

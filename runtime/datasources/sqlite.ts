@@ -46,16 +46,41 @@ export class ExpectationFailed extends Error {
   }
 }
 
+/** Raised when a migration file fails; it was rolled back as a whole. */
+export class MigrationError extends Error {
+  constructor(readonly file: string, message: string) {
+    super(message);
+  }
+}
+
 export class SqliteDatasource {
   readonly file: string;
   #db: Database;
   #log: Logger;
   #columnCache = new Map<string, string[]>();
+  /** True for a throwaway copy (see openInMemory) that never writes its file. */
+  #memoryOnly: boolean;
 
-  private constructor(file: string, db: Database, log: Logger) {
+  private constructor(file: string, db: Database, log: Logger, memoryOnly = false) {
     this.file = file;
     this.#db = db;
     this.#log = log;
+    this.#memoryOnly = memoryOnly;
+  }
+
+  /**
+   * Opens an in-memory copy for checks: the database file when it exists,
+   * else the seed, else an empty database, with pending migrations applied.
+   * Nothing is ever written to disk.
+   */
+  static async openInMemory(options: SqliteOptions): Promise<SqliteDatasource> {
+    const SQL = await loadSqlJs();
+    const origin = existsSync(options.file) ? options.file : options.seed && existsSync(options.seed) ? options.seed : undefined;
+    const db = origin ? new SQL.Database(readFileSync(origin)) : new SQL.Database();
+    db.exec(CONNECTION_PRAGMAS);
+    const source = new SqliteDatasource(options.file, db, options.log, true);
+    if (options.migrations) source.migrate(options.migrations);
+    return source;
   }
 
   /** Opens (or creates, or seeds) the database file and applies pending migrations. */
@@ -91,7 +116,7 @@ export class SqliteDatasource {
         db.exec('COMMIT');
       } catch (err) {
         db.exec('ROLLBACK');
-        throw new Error(`migration ${join(basename(folder), name)} failed: ${(err as Error).message}`);
+        throw new MigrationError(join(folder, name), `migration ${join(basename(folder), name)} failed: ${(err as Error).message}`);
       }
       this.#log.info({ file: this.file, migration: name }, 'migration applied');
       applied++;
@@ -120,6 +145,16 @@ export class SqliteDatasource {
     this.#db.prepare(sql).free();
   }
 
+  /** Counts the statements in a text; prepare() would silently ignore all but the first. */
+  statementCount(sql: string): number {
+    let count = 0;
+    for (const statement of this.#db.iterateStatements(sql)) {
+      statement.free();
+      count++;
+    }
+    return count;
+  }
+
   /** Returns true when the statement would write, judged from its bytecode (EXPLAIN runs nothing). */
   writes(sql: string): boolean {
     const program = this.#select(`EXPLAIN ${sql}`, []);
@@ -146,10 +181,13 @@ export class SqliteDatasource {
     let changes: number;
     let lastInsertId: number | null;
     try {
+      // last_insert_rowid() keeps the connection's previous insert, so only a change of it means this statement inserted.
+      // NOTE: an insert that happens to get the same rowid as the previous insert into another table reports null.
+      const before = this.#lastInsertRowid();
       db.run(sql, values);
       changes = db.getRowsModified();
-      const id = db.exec('SELECT last_insert_rowid()')[0]?.values[0]?.[0];
-      lastInsertId = changes > 0 && typeof id === 'number' && id > 0 ? id : null;
+      const after = this.#lastInsertRowid();
+      lastInsertId = changes > 0 && after !== before ? after : null;
       if (expectRows !== undefined && changes !== expectRows) throw new ExpectationFailed(expectRows, changes);
       db.exec('COMMIT');
     } catch (err) {
@@ -168,6 +206,11 @@ export class SqliteDatasource {
     this.#db.close();
   }
 
+  #lastInsertRowid(): number | null {
+    const id = this.#db.exec('SELECT last_insert_rowid()')[0]?.values[0]?.[0];
+    return typeof id === 'number' && id > 0 ? id : null;
+  }
+
   #select(sql: string, values: SqlValue[]): QueryResult {
     const statement = this.#db.prepare(sql);
     try {
@@ -183,6 +226,7 @@ export class SqliteDatasource {
 
   /** Writes the database to its file: temporary file, fsync, rename, fsync of the folder. */
   #persist(): void {
+    if (this.#memoryOnly) return;
     const data = this.#db.export();
     this.#db.exec(CONNECTION_PRAGMAS);
     const temporary = `${this.file}.${process.pid}.tmp`;

@@ -2,6 +2,8 @@
 // request goes: identify -> authorize -> validate -> execute -> audit -> respond.
 import Router from '@koa/router';
 import { PassThrough } from 'node:stream';
+import { relative } from 'node:path';
+import type { Diagnostic } from '../../core/diagnostics.js';
 import type { Registry, LiveApp } from '../registry.js';
 import type { AppEvents, AppEventName } from '../events.js';
 import { AuditUnavailable, maskParams, type AuditLog } from '../audit.js';
@@ -83,7 +85,7 @@ export function apiRouter(options: ApiOptions): Router {
     const app = openableApp(registry, ctx.params.app, identity);
     const stream = new PassThrough();
     const send = (event: AppEventName | 'hello', data: unknown): void => {
-      if (event === 'invalid' && mode !== 'dev') data = { diagnostics: [] };
+      if (event === 'invalid') data = { diagnostics: mode === 'dev' ? browserDiagnostics(registry.root, (data as { diagnostics: Diagnostic[] }).diagnostics) : [] };
       stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
     const unsubscribe = events.subscribe(app.id, send);
@@ -99,13 +101,13 @@ export function apiRouter(options: ApiOptions): Router {
     ctx.status = 200;
     ctx.body = stream;
     send('hello', { version: app.model.version });
-    if (app.rejected && mode === 'dev') send('invalid', { diagnostics: app.rejected });
+    if (app.rejected) send('invalid', { diagnostics: app.rejected });
   });
 
   router.post('/apps/:app/queries/:query', async (ctx) => {
     const identity = requireIdentity(ctx);
     const app = knownApp(registry, ctx.params.app);
-    const query = app.model.queries[ctx.params.query];
+    const query = Object.hasOwn(app.model.queries, ctx.params.query) ? app.model.queries[ctx.params.query] : undefined;
     if (!query) throw notFound(`Query "${ctx.params.query}" of app "${app.id}"`);
     if (!app.enforcer.allows(identity, `query:${query.id}`, 'run')) {
       log.warn({ user: identity.id, app: app.id, object: `query:${query.id}`, act: 'run' }, 'denied');
@@ -130,7 +132,7 @@ export function apiRouter(options: ApiOptions): Router {
   router.post('/apps/:app/actions/:action', async (ctx) => {
     const identity = requireIdentity(ctx);
     const app = knownApp(registry, ctx.params.app);
-    const action = app.model.actions[ctx.params.action];
+    const action = Object.hasOwn(app.model.actions, ctx.params.action) ? app.model.actions[ctx.params.action] : undefined;
     if (!action) throw notFound(`Action "${ctx.params.action}" of app "${app.id}"`);
     const base = { user: identity.id, groups: identity.groups, app: app.id, action: action.id, specVersion: app.model.version };
 
@@ -168,7 +170,8 @@ export function apiRouter(options: ApiOptions): Router {
       const expectation = err instanceof ExpectationFailed;
       tryAudit(audit, log, { ...base, outcome: 'failed', params: masked, attempt: started.id, error: expectation ? err.message : 'statement failed' });
       if (expectation) {
-        throw new HttpError(409, 'expectation_failed', `Nothing was changed: "${action.spec.title}" would have changed ${err.actual} row(s) instead of ${err.expected}. The record may have changed meanwhile; reload and try again.`);
+        const reason = action.spec.expect?.message ?? `"${action.spec.title}" would have changed ${err.actual} row(s) instead of ${err.expected}. Reload to see the current data.`;
+        throw new HttpError(409, 'expectation_failed', `Nothing was changed. ${reason}`);
       }
       log.error({ err, app: app.id, action: action.id }, 'action failed');
       throw new HttpError(422, 'action_failed', `"${action.spec.title}" failed and nothing was changed. The details are in the server log.`);
@@ -176,6 +179,11 @@ export function apiRouter(options: ApiOptions): Router {
   });
 
   return router;
+}
+
+/** Diagnostics for the browser: paths relative to the served folder, no source excerpts. */
+function browserDiagnostics(root: string, diagnostics: Diagnostic[]): Array<Record<string, unknown>> {
+  return diagnostics.map((d) => ({ code: d.code, severity: d.severity, file: relative(root, d.file) || d.file, line: d.line, col: d.col, message: d.message, hint: d.hint }));
 }
 
 function publicUser(identity: Identity): Record<string, unknown> {

@@ -49,7 +49,7 @@ export function createKoaApp(options: KoaAppOptions): Koa {
   app.use(identify(options.identity));
   const router = apiRouter(options);
   app.use(router.routes());
-  app.use(router.allowedMethods());
+  app.use(router.allowedMethods({ throw: true }));
   app.use(serveUi(options.uiDir));
   app.on('error', (err) => log.debug({ err }, 'connection error'));
   return app;
@@ -59,8 +59,8 @@ export function createKoaApp(options: KoaAppOptions): Koa {
 function clientError(err: unknown): HttpError | undefined {
   if (err instanceof URIError) return new HttpError(400, 'invalid_request', 'The URL contains an invalid percent-encoding.');
   const status = (err as { status?: unknown }).status;
-  if (typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: boolean }).expose) {
-    const code = status === 405 ? 'method_not_allowed' : status === 404 ? 'not_found' : 'invalid_request';
+  if (typeof status === 'number' && ((status >= 400 && status < 500) || status === 501) && (err as { expose?: boolean }).expose !== false) {
+    const code = status === 405 ? 'method_not_allowed' : status === 404 ? 'not_found' : status === 501 ? 'not_implemented' : 'invalid_request';
     return new HttpError(status, code, (err as Error).message);
   }
   return undefined;

@@ -66,7 +66,7 @@ function clientComponent(
     const table = component.table;
     if (!mayRunQuery(table.query)) return undefined;
     const rowActions = (table.rowActions ?? [])
-      .map((entry: RowActionSpec) => (typeof entry === 'string' ? { action: entry, params: {} } : { action: entry.action, params: entry.params ?? {} }))
+      .map((entry: RowActionSpec) => (typeof entry === 'string' ? { action: entry, params: {} } : { action: entry.action, params: entry.params ?? {}, when: entry.when }))
       .filter((entry) => entry.action in actions);
     const columns = table.columns.map((column: string | ColumnSpec) => (typeof column === 'string' ? { field: column, format: 'text' } : { format: 'text', ...column }));
     return {

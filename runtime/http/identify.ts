@@ -21,6 +21,18 @@ export function normalizeAddress(address: string | undefined): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
+/**
+ * Returns a header value as UTF-8 text. Node reads header bytes as Latin-1, so
+ * UTF-8 from the proxy (such as `ünï@example.com`) is decoded again; bytes that
+ * are not valid UTF-8 are rejected rather than guessed.
+ */
+export function headerText(value: string, header: string): string {
+  if (!/[\u0080-\u00ff]/.test(value)) return value;
+  const decoded = Buffer.from(value, 'latin1').toString('utf8');
+  if (decoded.includes('\ufffd')) throw new HttpError(400, 'invalid_request', `The ${header} header is not valid UTF-8.`, { field: header });
+  return decoded;
+}
+
 /** Middleware that sets `ctx.state.identity` when the request carries a valid identity. */
 export function identify(options: IdentityMode) {
   const trusted = options.mode === 'proxy' ? new Set(options.trustedProxies.map(normalizeAddress)) : new Set<string>();
@@ -38,9 +50,10 @@ export function identify(options: IdentityMode) {
         throw new HttpError(400, 'invalid_request', `The ${options.userHeader} header must hold exactly one user id.`, { field: options.userHeader });
       }
       const groupsHeader = ctx.req.headers[options.groupsHeader.toLowerCase()];
-      const groups = (Array.isArray(groupsHeader) ? groupsHeader.join(',') : groupsHeader ?? '').split(',');
+      const groups = headerText(Array.isArray(groupsHeader) ? groupsHeader.join(',') : groupsHeader ?? '', options.groupsHeader).split(',');
       const nameHeader = options.nameHeader ? ctx.req.headers[options.nameHeader.toLowerCase()] : undefined;
-      ctx.state.identity = makeIdentity(user, typeof nameHeader === 'string' ? nameHeader : undefined, groups);
+      const name = typeof nameHeader === 'string' ? headerText(nameHeader, options.nameHeader!) : undefined;
+      ctx.state.identity = makeIdentity(headerText(user, options.userHeader), name, groups);
     }
     return next();
   };

@@ -140,7 +140,19 @@ function parseFilter(raw: unknown, columns: string[]): Condition[] {
     let op: unknown = 'eq';
     let value: unknown = spec;
     if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) {
-      ({ op, value } = spec as { op?: unknown; value?: unknown });
+      const { op: givenOp, value: givenValue, ...rest } = spec as Record<string, unknown>;
+      const extra = Object.keys(rest);
+      if (extra.length > 0) {
+        errors.push({ field: `${field}.${extra[0]}`, message: 'is not a filter option; use "op" and "value".' });
+        continue;
+      }
+      op = givenOp ?? 'eq';
+      value = givenValue;
+    }
+    // Comparing with null is never true in SQL, so eq/ne null mean "is null"/"is not null".
+    if (value === null && (op === 'eq' || op === 'ne')) {
+      conditions.push({ field: name, op: 'isNull', value: op === 'eq' ? 1 : 0 });
+      continue;
     }
     if (typeof op !== 'string' || !(OPERATORS as readonly string[]).includes(op)) {
       errors.push({ field: `${field}.op`, message: `is ${JSON.stringify(op)}; use one of ${OPERATORS.join(', ')}.` });
@@ -174,8 +186,8 @@ function parsePage(raw: unknown): PageRequest {
   if (!Number.isInteger(size) || (size as number) < 1 || (size as number) > MAX_PAGE_SIZE) {
     errors.push({ field: 'page.size', message: `is ${JSON.stringify(size)}; use a whole number from 1 to ${MAX_PAGE_SIZE}.` });
   }
-  if (!Number.isInteger(offset) || (offset as number) < 0 || (offset as number) > Number.MAX_SAFE_INTEGER) {
-    errors.push({ field: 'page.offset', message: `is ${JSON.stringify(offset)}; use a whole number of 0 or more.` });
+  if (!Number.isSafeInteger(offset) || (offset as number) < 0) {
+    errors.push({ field: 'page.offset', message: `is ${JSON.stringify(offset)}; use a whole number from 0 to ${Number.MAX_SAFE_INTEGER}.` });
   }
   if (errors.length > 0) throw invalid('invalid_page', errors);
   return { size: size as number, offset: offset as number };

@@ -18,7 +18,8 @@ function capture() {
 }
 
 function writeApp(dir: string, text: string): string {
-  mkdirSync(join(root, dir), { recursive: true });
+  mkdirSync(join(root, dir, 'migrations'), { recursive: true });
+  writeFileSync(join(root, dir, 'migrations', '001_customers.sql'), 'CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n');
   writeFileSync(join(root, dir, 'app.yaml'), text);
   return join(root, dir, 'app.yaml');
 }

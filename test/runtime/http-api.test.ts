@@ -261,3 +261,53 @@ describe('actions', () => {
     }
   });
 });
+
+describe('hostile input', () => {
+  it('answers 404 for names of built-in object members', async () => {
+    for (const name of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) {
+      expect((await action(name, { params: {} }, viewer)).status).toBe(404);
+      expect((await query(name, {})).status).toBe(404);
+    }
+  });
+
+  it('rejects numbers a database cannot store exactly', async () => {
+    const huge = await request(`${api}/queries/invoices`, { method: 'POST', cookie: viewer, body: '{"params": {"customerId": 1e999}}', headers: { 'content-type': 'application/json' } });
+    expect(huge.status).toBe(400);
+    expect(huge.body.error.field).toBe('params.customerId');
+    const inexact = await request(`${api}/queries/invoices`, { method: 'POST', cookie: viewer, body: '{"params": {"customerId": 9007199254740993}}', headers: { 'content-type': 'application/json' } });
+    expect(inexact.status).toBe(400);
+    expect(inexact.body.error.message).toContain('too large');
+  });
+
+  it('rejects NUL characters in text', async () => {
+    const response = await query('customers', { params: { search: 'a\u0000b' } });
+    expect(response.status).toBe(400);
+    expect(response.body.error.field).toBe('params.search');
+  });
+
+  it('treats a null filter as is-null', async () => {
+    expect((await query('customers', { filter: { Company: null } })).body.total).toBe(49);
+    expect((await query('customers', { filter: { Company: { op: 'ne', value: null } } })).body.total).toBe(10);
+    const extra = await query('customers', { filter: { Company: { op: 'eq', value: 'x', raw: '1=1' } } });
+    expect(extra.body.error.field).toBe('filter.Company.raw');
+  });
+
+  it('answers JSON for an unsupported method', async () => {
+    const response = await request(`${api}/queries/customers`, { method: 'DELETE', cookie: viewer });
+    expect(response.status).toBe(405);
+    expect(response.body.error.code).toBe('method_not_allowed');
+  });
+
+  it('returns lastInsertId only for inserts', async () => {
+    const inserted = await action('addNote', { params: { id: 40, body: 'Insert returns its id' } });
+    expect(inserted.body.lastInsertId).toBeGreaterThan(0);
+    const updated = await action('updateContact', { params: { id: 40, email: 'new.address@example.com' } });
+    expect(updated.body).toEqual({ ok: true, changes: 1, lastInsertId: null });
+  });
+
+  it('explains an expectation failure with the spec message', async () => {
+    await action('flagCustomer', { params: { id: 41, reason: 'First flag for the message test' } });
+    const again = await action('flagCustomer', { params: { id: 41, reason: 'Second flag for the message test' } });
+    expect(again.body.error.message).toBe('Nothing was changed. This account is already flagged.');
+  });
+});

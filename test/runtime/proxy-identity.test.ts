@@ -68,3 +68,11 @@ describe('proxy identity', () => {
     expect(response.status).toBe(401);
   });
 });
+
+describe('proxy header encoding', () => {
+  it('decodes UTF-8 user ids', async () => {
+    await start(['127.0.0.1']);
+    const response = await fetch(`${server!.url}/api/session`, { headers: { 'X-Forwarded-Email': Buffer.from('ünï@chinook.example', 'utf8').toString('latin1') } });
+    expect((await response.json()).user.id).toBe('ünï@chinook.example');
+  });
+});

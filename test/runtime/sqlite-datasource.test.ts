@@ -40,7 +40,7 @@ describe('sqlite data source', () => {
         (err: AppLoadError) => err,
       );
       expect(failure).toBeInstanceOf(AppLoadError);
-      expect(failure!.diagnostics[0]).toMatchObject({ code: 'sql-invalid', line: 35, col: 10 });
+      expect(failure!.diagnostics[0]).toMatchObject({ code: 'sql-query-writes', line: 35, col: 10 });
       expect(failure!.diagnostics[0].message).toContain('query `sneaky` writes');
     } finally {
       other.remove();

@@ -1,0 +1,138 @@
+// Checks of a compiled app that need its databases: every statement compiles,
+// is a single statement, and queries do not write; every column a page names
+// is one its query returns. `opsdeck serve` and `opsdeck validate` both run
+// these, so CI finds what a start would find.
+import type { Diagnostic } from '../core/diagnostics.js';
+import { diagnosticAt, loadYaml, type DocPath } from '../core/load.js';
+import type { AppModel } from '../core/model.js';
+import type { ColumnSpec, RowActionSpec, TableSpec } from '../core/spec.js';
+import { suggestionHint } from '../core/suggest.js';
+import { parseTemplate } from '../core/template.js';
+
+/** What the checks need from a data source. */
+export interface StatementChecker {
+  /** Throws the database's message when the statement does not compile. */
+  check(sql: string): void;
+  /** Number of statements in the text. */
+  statementCount(sql: string): number;
+  writes(sql: string): boolean;
+  columnsOf(sql: string): string[];
+}
+
+/** Runs the database-aware checks; returns their diagnostics (none when all is well). */
+export function checkAgainstDatabases(model: AppModel, file: string, text: string, sources: Map<string, StatementChecker>): Diagnostic[] {
+  const positions = loadYaml(file, text).loaded?.positions;
+  if (!positions) return [];
+  const problems: Diagnostic[] = [];
+  const report = (path: DocPath, code: string, message: string, hint: string, part: 'key' | 'value' = 'value'): void => {
+    problems.push(diagnosticAt(file, positions, { code, path, part, message, hint }));
+  };
+
+  const columnsByQuery = new Map<string, string[]>();
+  const statements = [
+    ...Object.values(model.queries).map((query) => ({ kind: 'query' as const, id: query.id, datasource: query.datasource, sql: query.sql.text })),
+    ...Object.values(model.actions).map((action) => ({ kind: 'action' as const, id: action.id, datasource: action.datasource, sql: action.sql.text })),
+  ];
+  for (const statement of statements) {
+    const path = [statement.kind === 'query' ? 'queries' : 'actions', statement.id, 'sql'];
+    const source = sources.get(statement.datasource);
+    if (!source) continue;
+    try {
+      source.check(statement.sql);
+    } catch (err) {
+      report(path, 'sql-invalid', `the SQL of ${statement.kind} \`${statement.id}\` is invalid: ${(err as Error).message}`, 'Fix the statement; it is compiled against the database when the app loads.');
+      continue;
+    }
+    if (source.statementCount(statement.sql) > 1) {
+      report(path, 'sql-multiple-statements', `${statement.kind} \`${statement.id}\` holds more than one SQL statement, and only the first would run`, 'Give each query or action exactly one statement.');
+      continue;
+    }
+    if (statement.kind === 'query') {
+      if (source.writes(statement.sql)) {
+        report(path, 'sql-query-writes', `query \`${statement.id}\` writes to the database, but queries are read-only`, 'Move the statement to `actions:`, where writes are authorized and audited.');
+        continue;
+      }
+      columnsByQuery.set(statement.id, source.columnsOf(statement.sql));
+    }
+  }
+
+  for (const [pageId, page] of Object.entries(model.pages)) {
+    const tableColumns = new Map<string, { columns: string[]; title: string }>();
+    page.components.forEach((component, index) => {
+      if (!('table' in component)) return;
+      const table = component.table;
+      const columns = columnsByQuery.get(table.query);
+      if (!columns) return;
+      const base: DocPath = ['pages', pageId, 'components', index, 'table'];
+      checkTable(table, columns, base, tableColumns, model, report);
+      if (table.id) tableColumns.set(table.id, { columns, title: table.title ?? table.query });
+    });
+  }
+  return problems;
+}
+
+type Report = (path: DocPath, code: string, message: string, hint: string, part?: 'key' | 'value') => void;
+
+function checkTable(
+  table: TableSpec,
+  columns: string[],
+  base: DocPath,
+  earlierTables: Map<string, { columns: string[]; title: string }>,
+  model: AppModel,
+  report: Report,
+): void {
+  const unknownColumn = (path: DocPath, name: string, subject: string): void =>
+    report(path, 'unknown-column', `${subject} \`${name}\`, which is not a column of query \`${table.query}\``, suggestionHint(name, columns, `Columns of \`${table.query}\``));
+
+  table.columns.forEach((column: string | ColumnSpec, index) => {
+    const field = typeof column === 'string' ? column : column.field;
+    if (!columns.includes(field)) unknownColumn(typeof column === 'string' ? [...base, 'columns', index] : [...base, 'columns', index, 'field'], field, 'the table shows');
+  });
+  if (table.rowKey !== undefined && !columns.includes(table.rowKey)) unknownColumn([...base, 'rowKey'], table.rowKey, 'the row key is');
+
+  for (const [param, value] of Object.entries(table.params ?? {})) {
+    if (typeof value !== 'string') continue;
+    for (const placeholder of parseTemplate(value).placeholders) {
+      const [tableId, selected, field] = placeholder.path;
+      const source = earlierTables.get(tableId);
+      if (selected === 'selected' && source && field !== undefined && !source.columns.includes(field)) {
+        report([...base, 'params', param], 'unknown-column', `\`${field}\` is not a column of table \`${tableId}\``, suggestionHint(field, source.columns, `Columns of \`${tableId}\``));
+      }
+    }
+  }
+
+  (table.rowActions ?? []).forEach((entry: RowActionSpec, index) => {
+    const path: DocPath = [...base, 'rowActions', index];
+    const actionId = typeof entry === 'string' ? entry : entry.action;
+    const action = model.actions[actionId];
+    if (!action || !Object.hasOwn(model.actions, actionId)) return;
+
+    if (typeof entry === 'string') {
+      for (const required of action.spec.required ?? []) {
+        if (!columns.includes(required)) {
+          report(path, 'missing-param', `row action \`${actionId}\` needs parameter \`${required}\`, but the query returns no column of that name`, `Map it to a column: \`{ action: ${actionId}, params: { ${required}: <column> } }\`.`);
+        }
+      }
+    } else {
+      for (const [param, column] of Object.entries(entry.params ?? {})) {
+        if (!columns.includes(column)) unknownColumn([...path, 'params', param], column, `parameter \`${param}\` is filled from`);
+      }
+      for (const column of Object.keys(entry.when ?? {})) {
+        if (!columns.includes(column)) {
+          report([...path, 'when', column], 'unknown-column', `\`when\` names \`${column}\`, which is not a column of query \`${table.query}\``, suggestionHint(column, columns, `Columns of \`${table.query}\``), 'key');
+        }
+      }
+    }
+
+    for (const key of ['confirm', 'success'] as const) {
+      const template = action.spec[key];
+      if (template === undefined) continue;
+      for (const placeholder of parseTemplate(template).placeholders) {
+        const [scope, field] = placeholder.path;
+        if (scope === 'row' && field !== undefined && !columns.includes(field)) {
+          report(['actions', actionId, key], 'unknown-column', `\`{{ row.${field} }}\` names a column that query \`${table.query}\` does not return, and the action is a row action of that table`, suggestionHint(field, columns, `Columns of \`${table.query}\``));
+        }
+      }
+    }
+  });
+}
