@@ -73,6 +73,7 @@ describe('proxy header encoding', () => {
   it('decodes UTF-8 user ids', async () => {
     await start(['127.0.0.1']);
     const response = await fetch(`${server!.url}/api/session`, { headers: { 'X-Forwarded-Email': Buffer.from('ünï@chinook.example', 'utf8').toString('latin1') } });
-    expect((await response.json()).user.id).toBe('ünï@chinook.example');
+    const body = (await response.json()) as { user: { id: string } };
+    expect(body.user.id).toBe('ünï@chinook.example');
   });
 });
