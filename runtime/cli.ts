@@ -2,7 +2,9 @@
 // The `opsdeck` command: serve, validate and policy.
 import { parseArgs } from 'node:util';
 import { formatDiagnostic } from '../core/format.js';
+import { runDiff } from './commands/diff.js';
 import { runPolicy } from './commands/policy.js';
+import { runTest } from './commands/test.js';
 import { runValidate } from './commands/validate.js';
 import { createLogger } from './log.js';
 import { readFileSync } from 'node:fs';
@@ -18,6 +20,16 @@ Commands:
   validate <dir>   Check every app spec under <dir>; exit 1 on errors, 0 when clean, 2 when it cannot run.
                    --format text|json
   policy <dir>     Print the effective access policy of every app under <dir>.
+  diff <base> [<head>]
+                   Show who gained or lost access, then what else changed, between two folders or
+                   two git revisions (default head: the working tree).
+                   --dir <path>   folder read at each revision (default .)
+                   --format text|markdown|json
+                   --fail-on-widened-access   exit 3 when any role, group or user gains a permission
+  test <dir>       Run the app tests (tests/*.test.yaml) of every app under <dir>; exit 1 on a failure,
+                   2 when it cannot run.
+                   --reporter text|junit   (junit: XML on stdout, the text report on stderr)
+                   --output <file>         write the JUnit report to <file> instead
 `;
 
 const io = {
@@ -34,6 +46,10 @@ async function main(argv: string[]): Promise<number> {
       return runValidate(rest, io);
     case 'policy':
       return runPolicy(rest, io);
+    case 'diff':
+      return runDiff(rest, io);
+    case 'test':
+      return runTest(rest, io);
     case '--version':
     case '-v': {
       const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -122,7 +122,17 @@ export class Registry {
 
     const loaded = readApp(appDir);
     const fingerprint = fingerprintOf(loaded.text, loaded.model, appDir);
-    if (current && fingerprint === current.fingerprint) return 'unchanged';
+    if (current && fingerprint === current.fingerprint) {
+      // The files are back to the served version after a rejected change: tell open pages the errors are gone.
+      if (current.rejected) {
+        current.rejected = undefined;
+        this.#rejectedFingerprints.delete(appDir);
+        this.#log.info({ app: current.id }, 'spec restored to the served version');
+        this.#events.publish(current.id, 'reload', { version: current.model.version });
+        return 'reloaded';
+      }
+      return 'unchanged';
+    }
     if (this.#rejectedFingerprints.get(appDir) === fingerprint) return 'unchanged';
 
     let problems = loaded.diagnostics.filter((d) => d.severity === 'error');

@@ -63,6 +63,7 @@ await build({
 mkdirSync('dist/ui', { recursive: true });
 copyFileSync('ui/index.html', 'dist/ui/index.html');
 copyFileSync('ui/styles.css', 'dist/ui/styles.css');
+copyFileSync('ui/favicon.svg', 'dist/ui/favicon.svg');
 mkdirSync('dist/schemas', { recursive: true });
 for (const name of readdirSync('schemas')) copyFileSync(join('schemas', name), join('dist/schemas', name));
 console.log(`build: dist/ ready in ${Date.now() - started} ms`);

@@ -52,10 +52,18 @@ export interface ClientColumn {
   currency?: string;
 }
 
-/** A row action: the action id and the map from action parameter to column. */
+/** Scalar value a row condition compares a cell with. */
+export type RowConditionValue = string | number | boolean | null;
+
+/** Column values a row must have for a row action to show on it; a list allows any of its values. */
+export type RowCondition = Record<string, RowConditionValue | RowConditionValue[]>;
+
+/** A row action: the action id, the map from action parameter to column, and the rows it shows on. */
 export interface ClientRowAction {
   action: string;
   params?: Record<string, string>;
+  /** Shows the action only on rows that meet this condition; every row when absent. */
+  when?: RowCondition;
 }
 
 export interface ClientTable {

@@ -11,8 +11,10 @@
 //   [data-testid="empty"]             empty state; [data-testid="table-error"] with [data-testid="retry"]
 //   [data-testid="needs-selection"]   "Select a row in … to see this."
 //   [data-action="<actionId>"]        row action: an inline button (tables with 1 or 2 row actions)
-//                                     or a role="menuitem" in the row's menu (3 or more)
-//   [data-testid="row-actions"]       a row's "Actions" menu button; aria-expanded="true" while its menu is open
+//                                     or a role="menuitem" in the row's menu (3 or more); only on rows
+//                                     that meet the action's `when` condition
+//   [data-testid="row-actions"]       a row's "Actions" menu button; aria-expanded="true" while its menu is open;
+//                                     absent on a row where no action applies
 //   [data-testid="action-dialog"]     the <dialog> of a row action
 //   [data-field="<param>"]            a form field wrapper; the control is named <param>
 //   [data-error-for="<param>"]        the message under a field

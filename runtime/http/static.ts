@@ -1,5 +1,6 @@
-// Serves the bundled UI: files of dist/ui under /assets/, and index.html for
-// the routes the browser app handles itself. Files are read once at start.
+// Serves the bundled UI: files of dist/ui under /assets/, favicon.svg also at
+// /favicon.ico, and index.html for the routes the browser app handles itself.
+// Files are read once at start.
 import type { Context, Next } from 'koa';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -23,6 +24,7 @@ export function serveUi(uiDir: string) {
   const files = new Map<string, Buffer>();
   for (const name of readdirSync(uiDir)) files.set(name, readFileSync(join(uiDir, name)));
   const index = files.get('index.html')!;
+  const favicon = files.get('favicon.svg');
 
   return async (ctx: Context, next: Next): Promise<void> => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
@@ -33,6 +35,13 @@ export function serveUi(uiDir: string) {
       ctx.type = TYPES[extname(name)] ?? 'application/octet-stream';
       ctx.set('Cache-Control', 'no-cache');
       ctx.body = file;
+      return;
+    }
+    // Browsers ask for /favicon.ico before reading the page's <link rel="icon">, so that path gets the SVG too.
+    if (ctx.path === '/favicon.ico' && favicon) {
+      ctx.type = TYPES['.svg'];
+      ctx.set('Cache-Control', 'no-cache');
+      ctx.body = favicon;
       return;
     }
     if (APP_ROUTES.test(ctx.path)) {

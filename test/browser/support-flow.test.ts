@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { copyChinookApp, type TempRoot } from '../helpers/apps.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -35,10 +35,23 @@ async function signIn(user: string): Promise<Page> {
   });
   await page.goto(`${server.url}/login`);
   await page.locator(`[data-user="${user}"]`).click();
-  await page.waitForURL(`${server.url}/`);
-  await page.goto(`${server.url}/apps/chinook-support/`);
+  // The user may open only chinook-support, so sign-in leads straight to its first page.
+  await page.waitForURL(customersUrl());
   await page.locator('[data-testid="row"]').first().waitFor();
   return page;
+}
+
+function customersUrl(): string {
+  return `${server.url}/apps/chinook-support/pages/customers`;
+}
+
+/** Returns the `data-action` of every item in a row's menu, in order. */
+async function menuActions(row: Locator): Promise<Array<string | null>> {
+  const items = row.locator('[role="menu"] [role="menuitem"]');
+  const count = await items.count();
+  const actions: Array<string | null> = [];
+  for (let index = 0; index < count; index += 1) actions.push(await items.nth(index).getAttribute('data-action'));
+  return actions;
 }
 
 /** Returns the `data-action` of the focused element, or null. Playwright's CSS engine looks through shadow roots. */
@@ -69,6 +82,8 @@ describe('support desk in Chromium', () => {
     await menuButton.click();
     await expect.poll(() => menuButton.getAttribute('aria-expanded')).toBe('true');
     expect(await row.getAttribute('aria-selected')).toBe('false');
+    expect(await menuActions(row)).toEqual(['updateContact', 'addNote', 'flagCustomer']);
+    expect(await row.locator('[role="menuitem"][data-action="unflagCustomer"]').count()).toBe(0);
     const flagItem = row.locator('[role="menuitem"][data-action="flagCustomer"]');
     await flagItem.click();
     const dialog = page.locator('[data-testid="action-dialog"]');
@@ -87,7 +102,15 @@ describe('support desk in Chromium', () => {
     await page.locator('[data-testid="confirm"]').click();
     await expect.poll(() => page.locator('[data-testid="toast"]').first().textContent()).toContain('flagged');
     await expect.poll(() => row.textContent()).toContain('flagged');
+
+    // A flagged account offers "Clear flag" in place of "Flag account".
+    await menuButton.click();
+    await expect.poll(() => menuButton.getAttribute('aria-expanded')).toBe('true');
+    expect(await menuActions(row)).toEqual(['updateContact', 'addNote', 'unflagCustomer']);
+    expect(await row.locator('[role="menuitem"][data-action="unflagCustomer"]').textContent()).toContain('Clear flag');
+    expect(await row.locator('[role="menuitem"][data-action="flagCustomer"]').count()).toBe(0);
     await page.screenshot({ path: join(temp.root, 'agent.png') });
+    await page.keyboard.press('Escape');
     await page.close();
   });
 
@@ -129,7 +152,9 @@ describe('support desk in Chromium', () => {
     await menuButton.focus();
     await page.keyboard.press('ArrowDown');
     await expect.poll(() => menu.isVisible()).toBe(true);
-    expect(await menu.locator('[role="menuitem"]').count()).toBe(4);
+    // Each row shows only one of "Flag account" and "Clear flag", so its menu has three of the table's four actions.
+    // The first test flagged Hansen, so the last item is "Clear flag".
+    expect(await menu.locator('[role="menuitem"]').count()).toBe(3);
     await page.keyboard.press('ArrowUp');
     await expect.poll(() => focusedAction(page)).toBe('unflagCustomer');
     await page.keyboard.press('Escape');
@@ -179,8 +204,7 @@ describe('support desk in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 500 } });
     await page.goto(`${server.url}/login`);
     await page.locator('[data-user="ana@chinook.example"]').click();
-    await page.waitForURL(`${server.url}/`);
-    await page.goto(`${server.url}/apps/chinook-support/`);
+    await page.waitForURL(customersUrl());
     const row = page.locator('od-data-table').first().locator('[data-testid="row"]').nth(2);
     const menu = row.locator('[role="menu"]');
     await row.locator('[data-testid="row-actions"]').click();
@@ -240,6 +264,50 @@ describe('support desk in Chromium', () => {
     await page.close();
   });
 
+  it('opens the only app without a history entry', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${server.url}/login`);
+    const lengthBefore = await page.evaluate<number>('history.length');
+    await page.locator('[data-user="ana@chinook.example"]').click();
+    await page.waitForURL(customersUrl());
+    expect(await page.evaluate<number>('history.length')).toBe(lengthBefore);
+
+    await page.goto(`${server.url}/`);
+    await page.waitForURL(customersUrl());
+    const lengthAfterHome = await page.evaluate<number>('history.length');
+    expect(lengthAfterHome).toBe(lengthBefore + 1);
+    expect(await page.locator('[data-app]').count()).toBe(0);
+    await page.close();
+  });
+
+  it('keeps a user without apps on the list', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${server.url}/login`);
+    await page.locator('[data-user="nora@chinook.example"]').click();
+    await page.locator('[data-testid="no-apps"]').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+    await page.close();
+  });
+
+  it('serves the favicon', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/login`);
+    const href = await page.locator('link[rel="icon"]').getAttribute('href');
+    expect(href).toBe('/assets/favicon.svg');
+    await page.close();
+
+    const linked = await fetch(`${server.url}${href}`);
+    expect(linked.status).toBe(200);
+    expect(linked.headers.get('content-type')).toBe('image/svg+xml');
+    const svg = await linked.text();
+    expect(svg).toContain('<svg');
+
+    const legacy = await fetch(`${server.url}/favicon.ico`);
+    expect(legacy.status).toBe(200);
+    expect(legacy.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await legacy.text()).toBe(svg);
+  });
+
   it('renders a hostile customer name as text', async () => {
     const page = await signIn('ana@chinook.example');
     await search(page, 'onerror');
@@ -247,6 +315,56 @@ describe('support desk in Chromium', () => {
     await expect.poll(() => row.textContent()).toContain(HOSTILE_NAME);
     expect(await row.locator('img').count()).toBe(0);
     expect(await page.locator('img[src="x"]').count()).toBe(0);
+    await page.close();
+  });
+});
+
+describe('spec errors in Chromium', () => {
+  let watchedTemp: TempRoot;
+  let watchedServer: TestServer;
+
+  beforeAll(async () => {
+    watchedTemp = copyChinookApp();
+    watchedServer = await startServer(watchedTemp.root, { watch: true });
+  });
+
+  afterAll(async () => {
+    await watchedServer?.close();
+    watchedTemp?.remove();
+  });
+
+  it('shows the errors bar below the banner', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${watchedServer.url}/login`);
+    await page.locator('[data-user="ana@chinook.example"]').click();
+    await page.locator('[data-testid="row"]').first().waitFor();
+    const searchBefore = await page.locator('[data-testid="search"]').first().boundingBox();
+
+    const specFile = join(watchedTemp.appDir, 'app.yaml');
+    const good = readFileSync(specFile, 'utf8');
+    writeFileSync(specFile, good.replace('title: Customers\n    description', 'title: Broken\n    allow: [nobody]\n    description'));
+    const panel = page.locator('[data-testid="spec-errors"]');
+    await panel.waitFor({ timeout: 10_000 });
+    await expect.poll(() => panel.locator('[data-testid="diagnostic"]').count()).toBeGreaterThan(0);
+    expect(await panel.locator('[data-testid="diagnostic"]').first().textContent()).toContain('app.yaml:');
+
+    const banner = await page.locator('[data-testid="dev-banner"]').boundingBox();
+    const panelBox = await panel.boundingBox();
+    const search = await page.locator('[data-testid="search"]').first().boundingBox();
+    expect(banner).not.toBeNull();
+    expect(panelBox).not.toBeNull();
+    expect(search).not.toBeNull();
+    expect(searchBefore).not.toBeNull();
+    // The bar starts under the banner and pushes the page down, so the search box moves below it.
+    expect(panelBox!.y).toBeGreaterThanOrEqual(banner!.y + banner!.height - 1);
+    expect(search!.y).toBeGreaterThanOrEqual(panelBox!.y + panelBox!.height);
+    expect(search!.y).toBeGreaterThan(searchBefore!.y);
+    await page.screenshot({ path: join(watchedTemp.root, 'spec-errors.png') });
+
+    await panel.locator('[data-testid="dismiss-errors"]').click();
+    await expect.poll(() => panel.count()).toBe(0);
+    const searchAfter = await page.locator('[data-testid="search"]').first().boundingBox();
+    expect(searchAfter!.y).toBe(searchBefore!.y);
     await page.close();
   });
 });

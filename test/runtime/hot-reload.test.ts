@@ -51,6 +51,16 @@ describe('hot reload', () => {
     expect(server.running.registry.get('chinook-support')!.rejected!.length).toBeGreaterThan(0);
   });
 
+  it('clears the errors when a rejected change is undone', async () => {
+    const good = readFileSync(specFile(), 'utf8');
+    writeFileSync(specFile(), good.replace('query: invoices\n', 'query: invoicez\n'));
+    await waitFor(() => reloads.includes('invalid'));
+    writeFileSync(specFile(), good);
+    await waitFor(() => reloads.length === 2);
+    expect(reloads).toEqual(['invalid', 'reload']);
+    expect(server.running.registry.get('chinook-support')!.rejected).toBeUndefined();
+  });
+
   it('picks up a save by rename', async () => {
     const temporary = join(temp.appDir, '.app.yaml.tmp');
     writeFileSync(temporary, readFileSync(specFile(), 'utf8').replace('title: Customers\n    description', 'title: Renamed in\n    description'));

@@ -2,11 +2,11 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { apiGet } from '../api.js';
 import type { AppSummary, Session } from '../client-spec.js';
-import { appPath } from '../router.js';
+import { appPath, navigate } from '../router.js';
 import { utilityStyles } from './shared-styles.js';
 import './top-bar.js';
 
-/** Lists the apps from `GET /api/apps` as cards that open them. */
+/** Lists the apps from `GET /api/apps` as cards that open them, or opens the app when there is only one. */
 export class AppList extends LitElement {
   static override properties = {
     session: { attribute: false },
@@ -108,7 +108,14 @@ export class AppList extends LitElement {
   async #load(): Promise<void> {
     try {
       const answer = await apiGet<{ apps: AppSummary[] }>('/api/apps');
-      this.apps = Array.isArray(answer.apps) ? answer.apps : [];
+      const apps = Array.isArray(answer.apps) ? answer.apps : [];
+      // A list of one card is a needless stop. Replacing the entry keeps Back from returning here and redirecting again.
+      // The connection check keeps a late answer from moving a user who already went elsewhere.
+      if (apps.length === 1 && this.isConnected) {
+        navigate(appPath(apps[0].id), { replace: true });
+        return;
+      }
+      this.apps = apps;
     } catch (error) {
       this.error = error instanceof Error ? error.message : String(error);
     }

@@ -107,50 +107,52 @@ export class AppShell extends LitElement {
       .message h1 {
         margin-bottom: var(--od-space-2);
       }
+      /* The error bar sits in the page flow under the banner, so it pushes the page down and never covers the top bar or a search box. */
       .invalid {
-        position: fixed;
-        top: calc(var(--od-topbar-height) + var(--od-space-3));
-        right: var(--od-space-4);
-        z-index: 900;
-        width: min(560px, calc(100vw - 32px));
-        max-height: 60vh;
-        overflow: auto;
-        border: 1px solid #f3b8b8;
-        border-radius: var(--od-radius-lg);
-        background: var(--od-surface);
-        box-shadow: var(--od-shadow-lg);
+        flex: none;
+        border-bottom: 1px solid #f3b8b8;
+        background: var(--od-danger-soft);
       }
       .invalid header {
         display: flex;
         align-items: center;
         gap: var(--od-space-3);
-        padding: var(--od-space-3) var(--od-space-4);
-        border-bottom: 1px solid var(--od-border);
-        background: var(--od-danger-soft);
+        padding: var(--od-space-2) var(--od-space-4);
       }
       .invalid h2 {
-        flex: 1;
         margin: 0;
         color: var(--od-danger);
         font-size: var(--od-font-size);
         font-weight: 600;
       }
       .invalid .note {
+        flex: 1;
         margin: 0;
-        padding: var(--od-space-3) var(--od-space-4) 0;
         color: var(--od-text-muted);
+        font-size: var(--od-font-size-sm);
       }
+      /* A long list scrolls inside the bar, so the page stays in reach. */
       .invalid ul {
+        max-height: 30vh;
+        overflow: auto;
         margin: 0;
-        padding: var(--od-space-3) var(--od-space-4) var(--od-space-4);
+        padding: 0 var(--od-space-4) var(--od-space-3);
         list-style: none;
       }
       .invalid li {
-        padding: var(--od-space-2) 0;
-        border-bottom: 1px solid var(--od-border);
+        padding: var(--od-space-2) var(--od-space-3);
+        border: 1px solid #f3d0d0;
+        border-bottom-width: 0;
+        background: var(--od-surface);
+      }
+      .invalid li:first-child {
+        border-top-left-radius: var(--od-radius);
+        border-top-right-radius: var(--od-radius);
       }
       .invalid li:last-child {
-        border-bottom: 0;
+        border-bottom-width: 1px;
+        border-bottom-left-radius: var(--od-radius);
+        border-bottom-right-radius: var(--od-radius);
       }
       .diagnostic {
         font-family: var(--od-font-mono);
@@ -279,7 +281,7 @@ export class AppShell extends LitElement {
       ${this.session?.mode === 'dev'
         ? html`<div class="dev-banner" data-testid="dev-banner">Development mode: users sign in without a password. Do not use in production.</div>`
         : nothing}
-      ${spec ? this.#renderApp(spec) : this.#renderLoading()} ${this.#renderInvalid()}
+      ${this.#renderInvalid()} ${spec ? this.#renderApp(spec) : this.#renderLoading()}
     `;
   }
 
@@ -351,12 +353,15 @@ export class AppShell extends LitElement {
     const invalid = this.invalid;
     if (!invalid) return nothing;
     return html`
-      <aside class="invalid" role="alert" aria-labelledby="invalid-title" data-testid="spec-errors">
+      <section class="invalid" role="alert" aria-labelledby="invalid-title" data-testid="spec-errors">
         <header>
           <h2 id="invalid-title">The app's spec has errors</h2>
-          <button class="btn ghost small" type="button" data-testid="dismiss-errors" aria-label="Dismiss" @click=${() => (this.invalid = undefined)}>✕</button>
+          <p class="note">
+            The last good version is still served. Fix the spec and save it to reload.
+            ${invalid.diagnostics.length === 0 ? 'Details are in the server log.' : nothing}
+          </p>
+          <button class="btn ghost small" type="button" data-testid="dismiss-errors" aria-label="Dismiss spec errors" @click=${() => (this.invalid = undefined)}>✕</button>
         </header>
-        <p class="note">The last good version is still served. Fix the spec and save it to reload.</p>
         ${invalid.diagnostics.length > 0
           ? html`<ul>
               ${invalid.diagnostics.map(
@@ -368,8 +373,8 @@ export class AppShell extends LitElement {
                 </li>`,
               )}
             </ul>`
-          : html`<p class="note">Details are in the server log.</p>`}
-      </aside>
+          : nothing}
+      </section>
     `;
   }
 }

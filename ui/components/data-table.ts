@@ -5,6 +5,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import { ApiError, apiPost, segment } from '../api.js';
 import type { ClientAction, ClientColumn, ClientQuery, ClientRowAction, ClientTable, QueryResult, Row } from '../client-spec.js';
 import { formatCell, humanize, toText, type CellView } from '../format.js';
+import { matchesRowCondition } from '../row-conditions.js';
 import { resolveParams } from '../template.js';
 import { rowLabel } from './action-dialog.js';
 import type { RowMenuItem, RowMenuSelectDetail } from './row-menu.js';
@@ -631,8 +632,11 @@ export class DataTable extends LitElement {
     `;
   }
 
-  #renderRowActions(row: Row, rowActions: ClientRowAction[]) {
-    if (rowActions.length > MAX_INLINE_ROW_ACTIONS) {
+  #renderRowActions(row: Row, tableActions: ClientRowAction[]) {
+    const rowActions = tableActions.filter((rowAction) => matchesRowCondition(row, rowAction.when));
+    // Menu or buttons is decided by the table's actions, not the row's, so the column keeps one shape on every row.
+    if (tableActions.length > MAX_INLINE_ROW_ACTIONS) {
+      if (rowActions.length === 0) return nothing;
       const items: RowMenuItem[] = rowActions.map((rowAction) => {
         const action = this.actions[rowAction.action];
         return { id: rowAction.action, title: action.title, danger: action.style === 'danger' };

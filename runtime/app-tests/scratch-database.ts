@@ -1,0 +1,55 @@
+// Throwaway in-memory copies of an app's databases for tests: the seed (or an
+// empty database) with the migrations applied. Each test opens its own copy,
+// so tests never see each other's rows, and the app's working database is
+// never opened.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { AppModel } from '../../core/model.js';
+import { SqliteDatasource } from '../datasources/sqlite.js';
+import type { Logger } from '../log.js';
+
+/** Opens the databases for the tests of one run; call remove() when done. */
+export class ScratchDatabases {
+  // openInMemory reads an existing database file before the seed, so each copy
+  // is named after a file in an empty folder of its own, which is never written.
+  readonly #folder = mkdtempSync(join(tmpdir(), 'opsdeck-test-db-'));
+  readonly #log: Logger;
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  /**
+   * Opens a fresh copy of each data source of the app: its seed database when
+   * it has one and `seed` is true, else an empty database, with the
+   * migrations applied either way.
+   */
+  async open(app: AppModel, appDir: string, seed: boolean): Promise<Map<string, SqliteDatasource>> {
+    const out = new Map<string, SqliteDatasource>();
+    try {
+      for (const [id, spec] of Object.entries(app.datasources)) {
+        if (spec.kind !== 'sqlite') throw new Error(`data source \`${id}\` is of kind ${String(spec.kind)}, which opsdeck test cannot open`);
+        const seedFile = seed && spec.seed !== undefined ? resolve(appDir, spec.seed) : undefined;
+        // openInMemory falls back to an empty database when the seed is missing, which would make every row check fail for an unclear reason.
+        if (seedFile !== undefined && !existsSync(seedFile)) throw new Error(`the seed database ${spec.seed} of data source \`${id}\` was not found; fix \`seed:\` or add \`seed: false\` to the test`);
+        const source = await SqliteDatasource.openInMemory({
+          file: join(this.#folder, `${id}.sqlite`),
+          seed: seedFile,
+          migrations: spec.migrations === undefined ? undefined : resolve(appDir, spec.migrations),
+          log: this.#log,
+        });
+        out.set(id, source);
+      }
+    } catch (error) {
+      for (const source of out.values()) source.close();
+      throw error;
+    }
+    return out;
+  }
+
+  /** Deletes the run's temporary folder. */
+  remove(): void {
+    rmSync(this.#folder, { recursive: true, force: true });
+  }
+}
