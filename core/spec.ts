@@ -29,7 +29,21 @@ export interface SqliteDatasourceSpec {
   migrations?: string;
 }
 
-export type DatasourceSpec = SqliteDatasourceSpec;
+export interface PostgresDatasourceSpec {
+  kind: 'postgres';
+  /** Connection URL, normally `${env:NAME}`: each `${env:NAME}` is replaced by that environment variable when the app loads. */
+  url: string;
+  /** Schema the connections search first (their `search_path`). */
+  schema?: string;
+  /** Time limit of each query and action statement in milliseconds; default 10000. */
+  statementTimeoutMs?: number;
+  /** Connection pool settings; `max` defaults to 10 connections. */
+  pool?: { max?: number };
+  /** Folder of `.sql` files applied once each, in file-name order, each in a transaction. */
+  migrations?: string;
+}
+
+export type DatasourceSpec = SqliteDatasourceSpec | PostgresDatasourceSpec;
 
 export interface RoleSpec {
   title?: string;

@@ -96,15 +96,41 @@ export function findSqlParams(sql: string): SqlParam[] {
   return found;
 }
 
-/** Replaces each named parameter by `?` and lists the parameter names in placeholder order. */
-export function compileSql(sql: string): CompiledSql {
+/** How compiled SQL marks its parameters: `?` for SQLite, `$1`..`$n` for PostgreSQL. */
+export type PlaceholderStyle = 'question' | 'dollar';
+
+export interface CompileOptions {
+  /** Default `question`. */
+  placeholders?: PlaceholderStyle;
+  /** Returns a type name (such as `date`) appended as `::type` to a parameter's `$n` placeholder; only used with `dollar`. */
+  castOf?: (name: string) => string | undefined;
+}
+
+/**
+ * Replaces each named parameter by a placeholder and lists the parameter
+ * names in placeholder order. With `question` every occurrence gets its own
+ * `?`; with `dollar` each name gets one number, so `:a ... :a` becomes
+ * `$1 ... $1` and PostgreSQL infers one type for both uses.
+ */
+export function compileSql(sql: string, options: CompileOptions = {}): CompiledSql {
   const params = findSqlParams(sql);
+  const dollar = options.placeholders === 'dollar';
+  const bindings: string[] = [];
   let text = '';
   let last = 0;
   for (const param of params) {
-    text += sql.slice(last, param.offset) + '?';
+    let placeholder = '?';
+    if (dollar) {
+      let index = bindings.indexOf(param.name);
+      if (index === -1) index = bindings.push(param.name) - 1;
+      const cast = options.castOf?.(param.name);
+      placeholder = cast === undefined ? `$${index + 1}` : `$${index + 1}::${cast}`;
+    } else {
+      bindings.push(param.name);
+    }
+    text += sql.slice(last, param.offset) + placeholder;
     last = param.offset + param.length;
   }
   text += sql.slice(last);
-  return { text, bindings: params.map((p) => p.name) };
+  return { text, bindings };
 }

@@ -185,6 +185,9 @@ function describeSchemaError(error: ErrorObject, data: unknown): DiagnosticInput
         hint: typeof parent.description === 'string' ? `Expected: ${parent.description}` : undefined,
       };
     }
+    case 'if':
+      // The branch chosen by `if` reports its own errors; the `if` error itself adds nothing.
+      return undefined;
     case 'oneOf':
     case 'anyOf':
       return {

@@ -7,10 +7,14 @@ import { join, resolve } from 'node:path';
 import type { AppModel } from '../core/model.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { diagnosticAt, loadYaml, type DocPath } from '../core/load.js';
-import type { DatasourceSpec, DevUserSpec } from '../core/spec.js';
+import type { DevUserSpec } from '../core/spec.js';
 import { discoverApps, readApp } from './app-files.js';
+import { AppHealth, DEFAULT_RETRY, type RetryOptions } from './app-health.js';
 import { AppEnforcer } from './enforcer.js';
-import { MigrationError, SqliteDatasource } from './datasources/sqlite.js';
+import { DatasourceUnavailable, MigrationError, MissingEnvironmentVariable, type Datasource } from './datasources/datasource.js';
+import { migrationsFolder, openDatasource } from './datasources/open.js';
+import { PostgresDatasource } from './datasources/postgres.js';
+import { SqliteDatasource } from './datasources/sqlite.js';
 import { checkAgainstDatabases } from './spec-check.js';
 import type { AppEvents } from './events.js';
 import type { Logger } from './log.js';
@@ -20,7 +24,9 @@ export interface LiveApp {
   dir: string;
   model: AppModel;
   enforcer: AppEnforcer;
-  datasources: Map<string, SqliteDatasource>;
+  datasources: Map<string, Datasource>;
+  /** Whether the app's databases can be reached; an unavailable app responds 503 until they can. */
+  health: AppHealth;
   /** Diagnostics of the last rejected change, cleared by the next good one. */
   rejected?: Diagnostic[];
   /** Fingerprint of the spec and migration files of the live version. */
@@ -45,13 +51,19 @@ export class Registry {
   #events: AppEvents;
 
   #onRejected?: (diagnostics: Diagnostic[]) => void;
+  #retry: RetryOptions;
 
-  /** `onRejected` receives the diagnostics of each change that was not swapped in, such as for printing them to a terminal. */
-  constructor(root: string, log: Logger, events: AppEvents, onRejected?: (diagnostics: Diagnostic[]) => void) {
+  /**
+   * `onRejected` receives the diagnostics of each change that was not swapped
+   * in, such as for printing them to a terminal; `retry` sets how often an app
+   * whose database is unreachable tries again.
+   */
+  constructor(root: string, log: Logger, events: AppEvents, onRejected?: (diagnostics: Diagnostic[]) => void, retry: RetryOptions = DEFAULT_RETRY) {
     this.root = resolve(root);
     this.#log = log;
     this.#events = events;
     this.#onRejected = onRejected;
+    this.#retry = retry;
   }
 
   /** Loads every app under the root; throws AppLoadError listing all diagnostics when any app fails. */
@@ -158,7 +170,8 @@ export class Registry {
     this.#install(next);
     this.#rejectedFingerprints.delete(appDir);
     if (current) {
-      for (const [name, source] of current.datasources) if (next.datasources.get(name) !== source) source.close();
+      current.health.stop();
+      for (const [name, source] of current.datasources) if (next.datasources.get(name) !== source) await closeQuietly(source, this.#log);
     }
     this.#log.info({ app: next.id, version: next.model.version.slice(0, 12) }, current ? 'app reloaded' : 'app added');
     this.#events.publish(next.id, 'reload', { version: next.model.version });
@@ -166,7 +179,10 @@ export class Registry {
   }
 
   async close(): Promise<void> {
-    for (const app of this.#apps.values()) for (const source of app.datasources.values()) source.close();
+    for (const app of this.#apps.values()) {
+      app.health.stop();
+      for (const source of app.datasources.values()) await closeQuietly(source, this.#log);
+    }
     this.#apps.clear();
     this.#byDir.clear();
   }
@@ -189,41 +205,80 @@ export class Registry {
     this.#byDir.set(live.dir, live.id);
   }
 
-  /** Builds a version: enforcer plus data sources, reusing unchanged data sources of the previous version. */
-  async #build(dir: string, model: AppModel, text: string, previous: Map<string, SqliteDatasource>): Promise<LiveApp> {
+  /**
+   * Builds a version: enforcer plus data sources, reusing data sources of the
+   * previous version whose settings did not change. A version whose database
+   * cannot be reached is still built, as unavailable; its migrations and
+   * database checks run once the database answers.
+   */
+  async #build(dir: string, model: AppModel, text: string, previous: Map<string, Datasource>): Promise<LiveApp> {
     const enforcer = await AppEnforcer.build(model.policy, this.#log);
-    const datasources = new Map<string, SqliteDatasource>();
-    const opened: SqliteDatasource[] = [];
+    const datasources = new Map<string, Datasource>();
+    const opened: Datasource[] = [];
+    const closeOpened = async (): Promise<void> => {
+      for (const source of opened) await closeQuietly(source, this.#log);
+    };
     try {
       for (const [name, spec] of Object.entries(model.datasources)) {
-        const file = resolve(dir, spec.file);
+        const source = await openDatasource(spec, { name, dir, log: this.#log });
         const reuse = previous.get(name);
-        if (reuse && reuse.file === file) {
-          if (spec.migrations) reuse.migrate(resolve(dir, spec.migrations));
+        if (reuse && sameSettings(reuse, source)) {
+          await source.close();
           datasources.set(name, reuse);
           continue;
         }
-        const source = await openDatasource(dir, spec, this.#log);
         opened.push(source);
         datasources.set(name, source);
       }
-      const problems = checkAgainstDatabases(model, join(dir, 'app.yaml'), text, datasources);
-      if (problems.length > 0) throw new SpecCheckError(problems);
     } catch (err) {
-      for (const source of opened) source.close();
+      await closeOpened();
       throw err;
     }
-    return { id: model.id, dir, model, enforcer, datasources, fingerprint: fingerprintOf(text, model, dir) };
+
+    const prepare = async (): Promise<void> => {
+      for (const [name, source] of datasources) {
+        await source.ping();
+        const folder = migrationsFolder(model.datasources[name], dir);
+        if (folder) await source.migrate(folder);
+      }
+      const problems = await checkAgainstDatabases(model, join(dir, 'app.yaml'), text, datasources);
+      if (problems.length > 0) throw new SpecCheckError(problems);
+    };
+    const recover = async (): Promise<void> => {
+      try {
+        await prepare();
+      } catch (err) {
+        if (err instanceof SpecCheckError) this.#onRejected?.(err.diagnostics);
+        throw err;
+      }
+    };
+    const health = new AppHealth(model.id, this.#log, recover, this.#retry);
+    try {
+      await prepare();
+    } catch (err) {
+      if (!(err instanceof DatasourceUnavailable)) {
+        await closeOpened();
+        throw err;
+      }
+      health.markUnavailable(err.reason);
+    }
+    return { id: model.id, dir, model, enforcer, datasources, health, fingerprint: fingerprintOf(text, model, dir) };
   }
 }
 
-async function openDatasource(dir: string, spec: DatasourceSpec, log: Logger): Promise<SqliteDatasource> {
-  return SqliteDatasource.open({
-    file: resolve(dir, spec.file),
-    seed: spec.seed ? resolve(dir, spec.seed) : undefined,
-    migrations: spec.migrations ? resolve(dir, spec.migrations) : undefined,
-    log,
-  });
+/** Returns true when a freshly opened data source has the same settings as one already open, so the open one can stay. */
+function sameSettings(open: Datasource, fresh: Datasource): boolean {
+  if (open instanceof SqliteDatasource && fresh instanceof SqliteDatasource) return open.file === fresh.file;
+  if (open instanceof PostgresDatasource && fresh instanceof PostgresDatasource) return open.settingsKey === fresh.settingsKey;
+  return false;
+}
+
+async function closeQuietly(source: Datasource, log: Logger): Promise<void> {
+  try {
+    await source.close();
+  } catch (err) {
+    log.warn({ err }, 'closing a data source failed');
+  }
 }
 
 /** Hash of the spec text and of every migration file, so an unchanged save is not a reload. */
@@ -256,6 +311,9 @@ class SpecCheckError extends Error {
 
 function buildDiagnostics(file: string, text: string, err: unknown): Diagnostic[] {
   if (err instanceof SpecCheckError) return err.diagnostics;
+  if (err instanceof MissingEnvironmentVariable) {
+    return [diagnosticIn(file, text, ['datasources', err.datasource, 'url'], 'env-missing', err.message, `Set ${err.variable} in the environment of the server, then save the spec or restart.`)];
+  }
   if (err instanceof MigrationError) {
     return [{ code: 'migration-failed', severity: 'error', file: err.file, line: 1, col: 1, path: [], message: err.message, hint: 'Fix the migration; it ran in a transaction, so nothing of it was applied.' }];
   }
@@ -264,5 +322,5 @@ function buildDiagnostics(file: string, text: string, err: unknown): Diagnostic[
 
 function datasourceDiagnostic(file: string, text: string, err: unknown): Diagnostic {
   const failure = err as Error & { datasource?: string };
-  return diagnosticIn(file, text, ['datasources'], 'datasource-failed', `a data source could not be opened: ${failure.message}`, 'Check the file, seed and migrations paths and the migration SQL.');
+  return diagnosticIn(file, text, ['datasources'], 'datasource-failed', `a data source could not be opened: ${failure.message}`, 'Check the file, seed and migrations paths, the URL and the migration SQL.');
 }

@@ -8,19 +8,17 @@ import type { AppModel } from '../core/model.js';
 import type { ColumnSpec, RowActionSpec, TableSpec } from '../core/spec.js';
 import { suggestionHint } from '../core/suggest.js';
 import { parseTemplate } from '../core/template.js';
+import { statementFor } from './bind.js';
+import { DatasourceUnavailable, type Datasource } from './datasources/datasource.js';
 
-/** What the checks need from a data source. */
-export interface StatementChecker {
-  /** Throws the database's message when the statement does not compile. */
-  check(sql: string): void;
-  /** Number of statements in the text. */
-  statementCount(sql: string): number;
-  writes(sql: string): boolean;
-  columnsOf(sql: string): string[];
-}
+/** The data source methods the checks use. */
+export type StatementChecker = Pick<Datasource, 'dialect' | 'compile' | 'check' | 'statementCount' | 'writes' | 'columnsOf'>;
 
-/** Runs the database-aware checks; returns their diagnostics (none when all is well). */
-export function checkAgainstDatabases(model: AppModel, file: string, text: string, sources: Map<string, StatementChecker>): Diagnostic[] {
+/**
+ * Runs the database-aware checks; returns their diagnostics (none when all is
+ * well). Raises DatasourceUnavailable when a database stops responding midway.
+ */
+export async function checkAgainstDatabases(model: AppModel, file: string, text: string, sources: Map<string, StatementChecker>): Promise<Diagnostic[]> {
   const positions = loadYaml(file, text).loaded?.positions;
   if (!positions) return [];
   const problems: Diagnostic[] = [];
@@ -30,29 +28,47 @@ export function checkAgainstDatabases(model: AppModel, file: string, text: strin
 
   const columnsByQuery = new Map<string, string[]>();
   const statements = [
-    ...Object.values(model.queries).map((query) => ({ kind: 'query' as const, id: query.id, datasource: query.datasource, sql: query.sql.text })),
-    ...Object.values(model.actions).map((action) => ({ kind: 'action' as const, id: action.id, datasource: action.datasource, sql: action.sql.text })),
+    ...Object.values(model.queries).map((query) => ({ kind: 'query' as const, model: query })),
+    ...Object.values(model.actions).map((action) => ({ kind: 'action' as const, model: action })),
   ];
-  for (const statement of statements) {
-    const path = [statement.kind === 'query' ? 'queries' : 'actions', statement.id, 'sql'];
+  for (const { kind, model: statement } of statements) {
+    const path = [kind === 'query' ? 'queries' : 'actions', statement.id, 'sql'];
     const source = sources.get(statement.datasource);
     if (!source) continue;
+    const sql = statementFor(source, statement);
+    const paramCount = sql.bindings.length;
+    const invalidSql = (err: unknown): void => {
+      if (err instanceof DatasourceUnavailable) throw err;
+      report(path, 'sql-invalid', `the SQL of ${kind} \`${statement.id}\` is invalid: ${(err as Error).message}`, 'Fix the statement; it is compiled against the database when the app loads.');
+    };
+    // Counting comes first because PostgreSQL's extended protocol rejects a second statement with a less helpful message.
+    let count: number;
     try {
-      source.check(statement.sql);
+      count = await source.statementCount(sql.text);
     } catch (err) {
-      report(path, 'sql-invalid', `the SQL of ${statement.kind} \`${statement.id}\` is invalid: ${(err as Error).message}`, 'Fix the statement; it is compiled against the database when the app loads.');
+      invalidSql(err);
       continue;
     }
-    if (source.statementCount(statement.sql) > 1) {
-      report(path, 'sql-multiple-statements', `${statement.kind} \`${statement.id}\` holds more than one SQL statement, and only the first would run`, 'Give each query or action exactly one statement.');
+    if (count > 1) {
+      report(path, 'sql-multiple-statements', `${kind} \`${statement.id}\` holds more than one SQL statement, and only the first would run`, 'Give each query or action exactly one statement.');
       continue;
     }
-    if (statement.kind === 'query') {
-      if (source.writes(statement.sql)) {
+    try {
+      await source.check(sql.text, paramCount);
+    } catch (err) {
+      invalidSql(err);
+      continue;
+    }
+    if (kind === 'query') {
+      if (await source.writes(sql.text, paramCount)) {
         report(path, 'sql-query-writes', `query \`${statement.id}\` writes to the database, but queries are read-only`, 'Move the statement to `actions:`, where writes are authorized and audited.');
         continue;
       }
-      columnsByQuery.set(statement.id, source.columnsOf(statement.sql));
+      try {
+        columnsByQuery.set(statement.id, await source.columnsOf(sql.text, paramCount));
+      } catch (err) {
+        invalidSql(err);
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 // Comparing query results with the rows a test expects. An expected row lists
 // only the columns it checks, so volatile columns such as timestamps can be left out.
-import type { SqlValue } from 'sql.js';
+import type { CellValue } from '../datasources/values.js';
 import type { DocPath } from '../../core/load.js';
 import { toSqlValue } from '../bind.js';
 import type { Row, RowsExpectation } from './test-file.js';
@@ -14,7 +14,7 @@ export interface Mismatch {
   message: string;
 }
 
-type ResultRow = Record<string, SqlValue>;
+type ResultRow = Record<string, CellValue>;
 
 /** Compares result rows with `rows:` (in order unless `unordered:`), `contains:` or `total:`; returns undefined when they match. */
 export function compareRows(expectation: RowsExpectation, actual: ResultRow[]): Mismatch | undefined {
@@ -58,10 +58,10 @@ export function rowMatches(expected: Row, actual: ResultRow): boolean {
   return Object.entries(expected).every(([column, value]) => Object.hasOwn(actual, column) && sameValue(value, actual[column]));
 }
 
-function sameValue(expected: Row[string], actual: SqlValue): boolean {
+function sameValue(expected: Row[string], actual: CellValue): boolean {
   // YAML booleans compare as SQLite stores them (1 and 0), the same conversion the server applies to parameters.
   const wanted = toSqlValue(expected);
-  if (wanted instanceof Uint8Array || actual instanceof Uint8Array) return false;
+  if (actual instanceof Uint8Array) return false;
   return wanted === actual;
 }
 

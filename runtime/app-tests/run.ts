@@ -1,11 +1,11 @@
 // Runs app tests the way the server handles requests, without a server:
 // authorize with the app's Casbin enforcer, check params, bind, then query or
-// write through the sqlite data source with the action's expected row count.
-import type { SqlValue } from 'sql.js';
+// write through the data source with the action's expected row count.
 import type { DocPath } from '../../core/load.js';
 import type { AppModel } from '../../core/model.js';
-import { bindValues, toSqlValue } from '../bind.js';
-import { ExpectationFailed, type SqliteDatasource } from '../datasources/sqlite.js';
+import { bindValues, statementFor, toSqlValue } from '../bind.js';
+import { ExpectationFailed, type Datasource } from '../datasources/datasource.js';
+import type { BindValue, CellValue } from '../datasources/values.js';
 import type { AppEnforcer } from '../enforcer.js';
 import { HttpError } from '../http/errors.js';
 import { makeIdentity, type Identity } from '../identity.js';
@@ -38,7 +38,7 @@ export interface TestResult {
 
 /** The outcome of one request: rows or changes on success, or the API's error code. */
 type Outcome =
-  | { ok: true; rows: Array<Record<string, SqlValue>>; changes?: number }
+  | { ok: true; rows: Array<Record<string, CellValue>>; changes?: number }
   | { ok: false; code: string; message: string; fields: string[] };
 
 /** Runs one test; a failed check or any error while running becomes a failure, never an exception. */
@@ -89,33 +89,33 @@ async function runWithDatabase(test: AppTest, path: DocPath, context: TestContex
   const sources = await context.databases.open(context.app, context.appDir, spec.seed !== false);
   try {
     const datasource = test.kind === 'query' ? context.app.queries[spec.query as string].datasource : context.app.actions[spec.action as string].datasource;
-    const source = sources.get(datasource) as SqliteDatasource;
-    const givenFailure = insertGiven(spec.given ?? {}, source, [...path, 'given']);
+    const source = sources.get(datasource)!;
+    const givenFailure = await insertGiven(spec.given ?? {}, source, [...path, 'given']);
     if (givenFailure !== undefined) return givenFailure;
 
     const identity = identityOf(spec.as);
     const expect = spec.expect as ExpectSpec;
     const expectPath = [...path, 'expect'];
     if (test.kind === 'query') {
-      const outcome = runQuery(spec.query as string, spec.params, identity, context, sources);
+      const outcome = await runQuery(spec.query as string, spec.params, identity, context, sources);
       return checkOutcome(outcome, expect, expectPath, 'the query');
     }
 
-    const outcome = runAction(spec.action as string, spec.params, identity, context, source);
+    const outcome = await runAction(spec.action as string, spec.params, identity, context, source);
     const failure = checkOutcome(outcome, expect, expectPath, 'the action');
     if (failure !== undefined || spec.then === undefined) return failure;
 
     const then = spec.then;
     const thenIdentity = then.as === undefined ? identity : identityOf(then.as);
-    const after = runQuery(then.query, then.params, thenIdentity, context, sources);
+    const after = await runQuery(then.query, then.params, thenIdentity, context, sources);
     return checkOutcome(after, then, [...path, 'then'], 'the query in `then:`');
   } finally {
-    for (const source of sources.values()) source.close();
+    for (const source of sources.values()) await source.close();
   }
 }
 
 /** Inserts fixture rows, one statement per table and set of columns; returns a failure naming the table when the database rejects them. */
-function insertGiven(given: Record<string, Row[]>, source: SqliteDatasource, path: DocPath): Failure {
+async function insertGiven(given: Record<string, Row[]>, source: Datasource, path: DocPath): Promise<Failure> {
   for (const [table, rows] of Object.entries(given)) {
     const byColumns = new Map<string, Row[]>();
     for (const row of rows) {
@@ -124,14 +124,14 @@ function insertGiven(given: Record<string, Row[]>, source: SqliteDatasource, pat
     }
     for (const [key, group] of byColumns) {
       const columns = JSON.parse(key) as string[];
-      const values: SqlValue[] = group.flatMap((row) => columns.map((column) => toSqlValue(row[column])));
+      const values: BindValue[] = group.flatMap((row) => columns.map((column) => toSqlValue(row[column])));
       const tuple = `(${columns.map(() => '?').join(', ')})`;
       const sql = columns.length === 0
         ? `INSERT INTO ${quoteName(table)} DEFAULT VALUES`
         : `INSERT INTO ${quoteName(table)} (${columns.map(quoteName).join(', ')}) VALUES ${group.map(() => tuple).join(', ')}`;
       try {
-        if (columns.length === 0) for (let i = 0; i < group.length; i++) source.write(sql, []);
-        else source.write(sql, values);
+        if (columns.length === 0) for (let i = 0; i < group.length; i++) await source.write(sql, []);
+        else await source.write(sql, values);
       } catch (error) {
         return { path: [...path, table], message: `cannot insert the given rows into ${table}: ${(error as Error).message}` };
       }
@@ -140,26 +140,28 @@ function insertGiven(given: Record<string, Row[]>, source: SqliteDatasource, pat
   return undefined;
 }
 
-function runQuery(id: string, params: unknown, identity: Identity, context: TestContext, sources: Map<string, SqliteDatasource>): Outcome {
+async function runQuery(id: string, params: unknown, identity: Identity, context: TestContext, sources: Map<string, Datasource>): Promise<Outcome> {
   const query = context.app.queries[id];
   if (!context.enforcer.allows(identity, `query:${id}`, 'run')) return forbiddenOutcome();
   const checked = checkRequestParams(query.paramsSchema, params);
   if (!('params' in checked)) return checked;
-  const source = sources.get(query.datasource) as SqliteDatasource;
+  const source = sources.get(query.datasource)!;
+  const sql = statementFor(source, query);
   try {
-    return { ok: true, rows: source.query(query.sql.text, bindValues(query.sql, checked.params, identity)).rows };
+    return { ok: true, rows: (await source.query(sql.text, bindValues(sql, checked.params, identity, source.dialect, query.paramsSchema))).rows };
   } catch (error) {
     return { ok: false, code: 'query_failed', message: (error as Error).message, fields: [] };
   }
 }
 
-function runAction(id: string, params: unknown, identity: Identity, context: TestContext, source: SqliteDatasource): Outcome {
+async function runAction(id: string, params: unknown, identity: Identity, context: TestContext, source: Datasource): Promise<Outcome> {
   const action = context.app.actions[id];
   if (!context.enforcer.allows(identity, `action:${id}`, 'run')) return forbiddenOutcome();
   const checked = checkRequestParams(action.paramsSchema, params);
   if (!('params' in checked)) return checked;
   try {
-    const result = source.write(action.sql.text, bindValues(action.sql, checked.params, identity), action.spec.expect?.rows);
+    const sql = statementFor(source, action);
+    const result = await source.write(sql.text, bindValues(sql, checked.params, identity, source.dialect, action.paramsSchema), action.spec.expect?.rows);
     return { ok: true, rows: [], changes: result.changes };
   } catch (error) {
     if (error instanceof ExpectationFailed) return { ok: false, code: 'expectation_failed', message: error.message, fields: [] };

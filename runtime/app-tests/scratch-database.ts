@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AppModel } from '../../core/model.js';
+import type { Datasource } from '../datasources/datasource.js';
 import { SqliteDatasource } from '../datasources/sqlite.js';
 import type { Logger } from '../log.js';
 
@@ -25,11 +26,12 @@ export class ScratchDatabases {
    * it has one and `seed` is true, else an empty database, with the
    * migrations applied either way.
    */
-  async open(app: AppModel, appDir: string, seed: boolean): Promise<Map<string, SqliteDatasource>> {
-    const out = new Map<string, SqliteDatasource>();
+  async open(app: AppModel, appDir: string, seed: boolean): Promise<Map<string, Datasource>> {
+    const out = new Map<string, Datasource>();
     try {
       for (const [id, spec] of Object.entries(app.datasources)) {
-        if (spec.kind !== 'sqlite') throw new Error(`data source \`${id}\` is of kind ${String(spec.kind)}, which opsdeck test cannot open`);
+        // NOTE: app tests need a throwaway copy of each database; PostgreSQL data sources have none yet, so their apps cannot be tested here.
+        if (spec.kind !== 'sqlite') throw new Error(`data source \`${id}\` is of kind ${String(spec.kind)}, and opsdeck test opens only sqlite data sources`);
         const seedFile = seed && spec.seed !== undefined ? resolve(appDir, spec.seed) : undefined;
         // openInMemory falls back to an empty database when the seed is missing, which would make every row check fail for an unclear reason.
         if (seedFile !== undefined && !existsSync(seedFile)) throw new Error(`the seed database ${spec.seed} of data source \`${id}\` was not found; fix \`seed:\` or add \`seed: false\` to the test`);
@@ -42,7 +44,7 @@ export class ScratchDatabases {
         out.set(id, source);
       }
     } catch (error) {
-      for (const source of out.values()) source.close();
+      for (const source of out.values()) await source.close();
       throw error;
     }
     return out;

@@ -2,10 +2,17 @@
 // written back to its file after every action: exported to a temporary file,
 // fsynced and renamed over the old one, so an acknowledged action survives a
 // crash and a crash mid-write never leaves a torn file.
-import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
+import initSqlJs, { type Database, type SqlJsStatic, type SqlValue, type Statement } from 'sql.js';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { CompiledSql } from '../../core/model.js';
+import { compileSql } from '../../core/sql-params.js';
 import type { Logger } from '../log.js';
+import { ExpectationFailed, MigrationError, type Datasource, type QueryResult, type WriteResult } from './datasource.js';
+import { fromSqliteValue, type BindValue, type CellValue } from './values.js';
+
+export { ExpectationFailed, MigrationError } from './datasource.js';
+export type { QueryResult, WriteResult } from './datasource.js';
 
 // Compiling the WebAssembly module starts when this module loads, so it overlaps
 // with the rest of start-up; the first open() awaits it.
@@ -15,6 +22,12 @@ const loadSqlJs = (): Promise<SqlJsStatic> => sqlJs;
 
 /** Pragmas every connection needs. sql.js's export() reopens the database, which drops them, so they are applied again after each export. */
 const CONNECTION_PRAGMAS = 'PRAGMA foreign_keys = ON;';
+
+// sql.js 1.17 accepts a second `config` argument that its type declarations omit.
+type RawRow = Record<string, number | string | Uint8Array | bigint | null>;
+function getAsObjectWithBigInts(this: Statement, params: null, config: { useBigInt: boolean }): RawRow {
+  return (this.getAsObject as unknown as (params: null, config: { useBigInt: boolean }) => RawRow).call(this, params, config);
+}
 
 /** SQLite VDBE opcodes that change a database file. */
 const WRITE_OPCODES = new Set(['OpenWrite', 'Insert', 'Delete', 'IdxInsert', 'IdxDelete', 'Clear', 'Destroy', 'CreateBtree', 'DropTable', 'DropIndex', 'DropTrigger']);
@@ -29,31 +42,9 @@ export interface SqliteOptions {
   log: Logger;
 }
 
-export interface QueryResult {
-  columns: string[];
-  rows: Array<Record<string, SqlValue>>;
-}
-
-export interface WriteResult {
-  changes: number;
-  lastInsertId: number | null;
-}
-
-/** Raised when an action changed another number of rows than expected; the change was rolled back. */
-export class ExpectationFailed extends Error {
-  constructor(readonly expected: number, readonly actual: number) {
-    super(`expected ${expected} changed row(s), got ${actual}`);
-  }
-}
-
-/** Raised when a migration file fails; it was rolled back as a whole. */
-export class MigrationError extends Error {
-  constructor(readonly file: string, message: string) {
-    super(message);
-  }
-}
-
-export class SqliteDatasource {
+/** A SQLite database on sql.js; statements run one at a time on one connection. */
+export class SqliteDatasource implements Datasource {
+  readonly dialect = 'sqlite' as const;
   readonly file: string;
   #db: Database;
   #log: Logger;
@@ -79,7 +70,7 @@ export class SqliteDatasource {
     const db = origin ? new SQL.Database(readFileSync(origin)) : new SQL.Database();
     db.exec(CONNECTION_PRAGMAS);
     const source = new SqliteDatasource(options.file, db, options.log, true);
-    if (options.migrations) source.migrate(options.migrations);
+    if (options.migrations) source.#migrate(options.migrations);
     return source;
   }
 
@@ -94,13 +85,17 @@ export class SqliteDatasource {
     const db = existsSync(options.file) ? new SQL.Database(readFileSync(options.file)) : new SQL.Database();
     db.exec(CONNECTION_PRAGMAS);
     const source = new SqliteDatasource(options.file, db, options.log);
-    if (options.migrations) source.migrate(options.migrations);
+    if (options.migrations) source.#migrate(options.migrations);
     if (!existsSync(options.file)) source.#persist();
     return source;
   }
 
   /** Applies each `.sql` file of the folder not yet recorded in `opsdeck_migrations`, in file-name order. Returns how many ran. */
-  migrate(folder: string): number {
+  async migrate(folder: string): Promise<number> {
+    return this.#migrate(folder);
+  }
+
+  #migrate(folder: string): number {
     const db = this.#db;
     db.exec('CREATE TABLE IF NOT EXISTS opsdeck_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
     const done = new Set(this.#select('SELECT name FROM opsdeck_migrations', []).rows.map((row) => String(row.name)));
@@ -125,8 +120,25 @@ export class SqliteDatasource {
     return applied;
   }
 
+  compile(sql: string): CompiledSql {
+    return compileSql(sql);
+  }
+
+  placeholder(): string {
+    return '?';
+  }
+
+  quoteIdentifier(name: string): string {
+    return `"${name.replaceAll('"', '""')}"`;
+  }
+
+  likeCondition(column: string, placeholder: string): string {
+    // SQLite's LIKE already ignores ASCII case.
+    return `${column} LIKE ${placeholder} ESCAPE '\\'`;
+  }
+
   /** Returns the result columns of a SELECT without running it. */
-  columnsOf(sql: string): string[] {
+  async columnsOf(sql: string): Promise<string[]> {
     let columns = this.#columnCache.get(sql);
     if (!columns) {
       const statement = this.#db.prepare(sql);
@@ -141,12 +153,12 @@ export class SqliteDatasource {
   }
 
   /** Compiles a statement without running it; throws the database's message when it is invalid. */
-  check(sql: string): void {
+  async check(sql: string): Promise<void> {
     this.#db.prepare(sql).free();
   }
 
   /** Counts the statements in a text; prepare() would silently ignore all but the first. */
-  statementCount(sql: string): number {
+  async statementCount(sql: string): Promise<number> {
     let count = 0;
     for (const statement of this.#db.iterateStatements(sql)) {
       statement.free();
@@ -156,16 +168,24 @@ export class SqliteDatasource {
   }
 
   /** Returns true when the statement would write, judged from its bytecode (EXPLAIN runs nothing). */
-  writes(sql: string): boolean {
+  async writes(sql: string): Promise<boolean> {
     const program = this.#select(`EXPLAIN ${sql}`, []);
     return program.rows.some((row) => WRITE_OPCODES.has(String(row.opcode)));
   }
 
+  async ping(): Promise<void> {
+    // An in-process database is always reachable.
+  }
+
   /** Runs a read-only statement: `PRAGMA query_only` makes any write fail. */
-  query(sql: string, values: SqlValue[]): QueryResult {
+  async query(sql: string, values: BindValue[]): Promise<QueryResult> {
+    return (await this.queryAll([{ sql, values }]))[0];
+  }
+
+  async queryAll(statements: Array<{ sql: string; values: BindValue[] }>): Promise<QueryResult[]> {
     this.#db.exec('PRAGMA query_only = ON');
     try {
-      return this.#select(sql, values);
+      return statements.map((statement) => this.#select(statement.sql, statement.values));
     } finally {
       this.#db.exec('PRAGMA query_only = OFF');
     }
@@ -175,7 +195,7 @@ export class SqliteDatasource {
    * Runs one writing statement in a transaction, checks `expectRows`, commits
    * and makes the file durable before returning.
    */
-  write(sql: string, values: SqlValue[], expectRows?: number): WriteResult {
+  async write(sql: string, values: BindValue[], expectRows?: number): Promise<WriteResult> {
     const db = this.#db;
     db.exec('BEGIN IMMEDIATE');
     let changes: number;
@@ -184,7 +204,7 @@ export class SqliteDatasource {
       // last_insert_rowid() keeps the connection's previous insert, so only a change of it means this statement inserted.
       // NOTE: an insert that happens to get the same rowid as the previous insert into another table reports null.
       const before = this.#lastInsertRowid();
-      db.run(sql, values);
+      db.run(sql, values as SqlValue[]);
       changes = db.getRowsModified();
       const after = this.#lastInsertRowid();
       lastInsertId = changes > 0 && after !== before ? after : null;
@@ -202,7 +222,7 @@ export class SqliteDatasource {
     return { changes, lastInsertId };
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.#db.close();
   }
 
@@ -211,13 +231,19 @@ export class SqliteDatasource {
     return typeof id === 'number' && id > 0 ? id : null;
   }
 
-  #select(sql: string, values: SqlValue[]): QueryResult {
+  #select(sql: string, values: BindValue[]): QueryResult {
     const statement = this.#db.prepare(sql);
     try {
-      statement.bind(values);
+      statement.bind(values as SqlValue[]);
       const columns = statement.getColumnNames();
-      const rows: Array<Record<string, SqlValue>> = [];
-      while (statement.step()) rows.push(statement.getAsObject() as Record<string, SqlValue>);
+      const rows: Array<Record<string, CellValue>> = [];
+      while (statement.step()) {
+        // useBigInt returns every integer as a bigint, so integers beyond 2^53 keep all their digits.
+        const raw = getAsObjectWithBigInts.call(statement, null, { useBigInt: true });
+        const row: Record<string, CellValue> = {};
+        for (const [column, value] of Object.entries(raw)) row[column] = fromSqliteValue(value);
+        rows.push(row);
+      }
       return { columns, rows };
     } finally {
       statement.free();

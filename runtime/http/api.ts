@@ -7,8 +7,9 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import type { Registry, LiveApp } from '../registry.js';
 import type { AppEvents, AppEventName } from '../events.js';
 import { AuditUnavailable, maskParams, type AuditLog } from '../audit.js';
-import { bindValues } from '../bind.js';
-import { ExpectationFailed } from '../datasources/sqlite.js';
+import { bindValues, statementFor, type StatementModel } from '../bind.js';
+import { DatasourceUnavailable, ExpectationFailed, StatementTimeout, type Datasource } from '../datasources/datasource.js';
+import { BindError, type BindValue } from '../datasources/values.js';
 import { makeIdentity, type Identity } from '../identity.js';
 import type { Logger } from '../log.js';
 import { checkParams } from '../params.js';
@@ -70,7 +71,7 @@ export function apiRouter(options: ApiOptions): Router {
     const apps = registry
       .list()
       .filter((app) => Object.keys(app.model.pages).some((page) => app.enforcer.allows(identity, `page:${page}`, 'view')))
-      .map((app) => ({ id: app.id, title: app.model.title, description: app.model.spec.description, status: app.rejected ? 'error' : 'ok' }));
+      .map((app) => ({ id: app.id, title: app.model.title, description: app.model.spec.description, ...appStatus(app) }));
     ctx.body = { apps };
   });
 
@@ -116,16 +117,25 @@ export function apiRouter(options: ApiOptions): Router {
     const body = await readJsonObject(ctx);
     rejectUnknownKeys(body, QUERY_BODY_KEYS);
     const params = checkParams(query.paramsSchema, body.params);
+    requireAvailable(app);
     const source = app.datasources.get(query.datasource)!;
-    const columns = source.columnsOf(query.sql.text);
-    const paged = buildPagedSql(query.sql.text, bindValues(query.sql, params, identity), columns, body);
+    const sql = statementFor(source, query);
+    const values = bindOrReject(source, query, params, identity);
+    const title = query.spec.title ?? query.id;
     try {
-      const rows = source.query(paged.select, paged.selectValues).rows;
-      const total = Number(source.query(paged.count, paged.countValues).rows[0]?.total ?? 0);
-      ctx.body = { columns, rows, total, page: paged.page };
+      const columns = await source.columnsOf(sql.text, sql.bindings.length);
+      const paged = buildPagedSql(source, sql.text, values, columns, body);
+      const [page, count] = await source.queryAll([
+        { sql: paged.select, values: paged.selectValues },
+        { sql: paged.count, values: paged.countValues },
+      ]);
+      ctx.body = { columns, rows: page.rows, total: Number(count.rows[0]?.total ?? 0), page: paged.page };
     } catch (err) {
-      log.error({ err, app: app.id, query: query.id }, 'query failed');
-      throw new HttpError(500, 'query_failed', `The query "${query.spec.title ?? query.id}" failed. The details are in the server log.`);
+      if (err instanceof HttpError) throw err;
+      throw executionError(err, app, `The query "${title}"`, () => {
+        log.error({ err, app: app.id, query: query.id }, 'query failed');
+        return new HttpError(500, 'query_failed', `The query "${title}" failed. The details are in the server log.`);
+      });
     }
   });
 
@@ -151,6 +161,16 @@ export function apiRouter(options: ApiOptions): Router {
       throw err;
     }
     const masked = maskParams(params, action.secretParams);
+    requireAvailable(app);
+    const source = app.datasources.get(action.datasource)!;
+    const sql = statementFor(source, action);
+    let values: BindValue[];
+    try {
+      values = bindOrReject(source, action, params, identity);
+    } catch (err) {
+      tryAudit(audit, log, { ...base, outcome: 'invalid', error: (err as Error).message });
+      throw err;
+    }
 
     let started;
     try {
@@ -160,25 +180,73 @@ export function apiRouter(options: ApiOptions): Router {
       throw new HttpError(503, 'audit_unavailable', 'The action did not run because its audit record could not be written. Try again later or tell an administrator.');
     }
 
-    const source = app.datasources.get(action.datasource)!;
     try {
-      const result = source.write(action.sql.text, bindValues(action.sql, params, identity), action.spec.expect?.rows);
+      const result = await source.write(sql.text, values, action.spec.expect?.rows);
       tryAudit(audit, log, { ...base, outcome: 'succeeded', params: masked, attempt: started.id, changes: result.changes });
       log.info({ user: identity.id, app: app.id, action: action.id, changes: result.changes }, 'action succeeded');
       ctx.body = { ok: true, changes: result.changes, lastInsertId: result.lastInsertId };
     } catch (err) {
       const expectation = err instanceof ExpectationFailed;
-      tryAudit(audit, log, { ...base, outcome: 'failed', params: masked, attempt: started.id, error: expectation ? err.message : 'statement failed' });
+      tryAudit(audit, log, { ...base, outcome: 'failed', params: masked, attempt: started.id, error: expectation ? err.message : failureSummary(err) });
       if (expectation) {
         const reason = action.spec.expect?.message ?? `"${action.spec.title}" would have changed ${err.actual} row(s) instead of ${err.expected}. Reload to see the current data.`;
         throw new HttpError(409, 'expectation_failed', `Nothing was changed. ${reason}`);
       }
-      log.error({ err, app: app.id, action: action.id }, 'action failed');
-      throw new HttpError(422, 'action_failed', `"${action.spec.title}" failed and nothing was changed. The details are in the server log.`);
+      throw executionError(err, app, `"${action.spec.title}"`, () => {
+        log.error({ err, app: app.id, action: action.id }, 'action failed');
+        return new HttpError(422, 'action_failed', `"${action.spec.title}" failed and nothing was changed. The details are in the server log.`);
+      });
     }
   });
 
   return router;
+}
+
+/** Returns the app's status for the app list: `unavailable` (with the reason) wins over `error` (a rejected change). */
+function appStatus(app: LiveApp): { status: 'ok' | 'error' | 'unavailable'; reason?: string } {
+  if (!app.health.available) return { status: 'unavailable', reason: app.health.reason };
+  return { status: app.rejected ? 'error' : 'ok' };
+}
+
+function unavailable(app: LiveApp, reason: string | undefined): HttpError {
+  return new HttpError(503, 'app_unavailable', `The app "${app.model.title}" is unavailable: ${reason ?? 'its database cannot be reached'}. It becomes available again by itself once the database responds, so try again later.`);
+}
+
+function requireAvailable(app: LiveApp): void {
+  if (!app.health.available) throw unavailable(app, app.health.reason);
+}
+
+/** Binds the request's values for the data source; a value that cannot be bound is a 400 naming the parameter. */
+function bindOrReject(source: Datasource, statement: StatementModel, params: Record<string, unknown>, identity: Identity): BindValue[] {
+  try {
+    return bindValues(statementFor(source, statement), params, identity, source.dialect, statement.paramsSchema);
+  } catch (err) {
+    if (err instanceof BindError) throw invalid('invalid_params', [{ field: `params.${err.param}`, message: 'must be a string, number, boolean or null.' }]);
+    throw err;
+  }
+}
+
+/**
+ * Maps a failure while running a statement to the client's error: an
+ * unreachable database marks the app unavailable (503), a timeout is a 504,
+ * and anything else is what `otherwise` returns.
+ */
+function executionError(err: unknown, app: LiveApp, subject: string, otherwise: () => HttpError): HttpError {
+  if (err instanceof DatasourceUnavailable) {
+    app.health.markUnavailable(err.reason);
+    return unavailable(app, err.reason);
+  }
+  if (err instanceof StatementTimeout) {
+    return new HttpError(504, 'statement_timeout', `${subject} took longer than ${err.timeoutMs} ms and was cancelled; nothing was changed. Narrow the search or try again later.`);
+  }
+  return otherwise();
+}
+
+/** Returns a short cause for the audit record, without secrets. */
+function failureSummary(err: unknown): string {
+  if (err instanceof DatasourceUnavailable) return 'database unavailable';
+  if (err instanceof StatementTimeout) return 'statement timed out';
+  return 'statement failed';
 }
 
 /** Diagnostics for the browser: paths relative to the served folder, no source excerpts. */

@@ -1,10 +1,10 @@
 // The sort, filter and page parts of a query request, checked against the
 // columns the query returns and turned into SQL around the spec's statement.
 // Column names are only ever taken from that list, quoted, never from the client verbatim.
-import type { SqlValue } from 'sql.js';
-import { HttpError, invalid, type FieldError } from './errors.js';
-import { toSqlValue } from '../bind.js';
+import { invalid, type FieldError } from './errors.js';
 import { suggest } from '../../core/suggest.js';
+import type { Datasource } from '../datasources/datasource.js';
+import { BindError, toBindValue, type BindValue } from '../datasources/values.js';
 
 export interface SortKey {
   field: string;
@@ -25,35 +25,42 @@ type Operator = (typeof OPERATORS)[number];
 interface Condition {
   field: string;
   op: Operator;
-  value: SqlValue;
+  value: unknown;
 }
 
 /** SQL pieces that wrap the spec's statement: the paged select and the count. */
 export interface PagedSql {
   select: string;
-  selectValues: SqlValue[];
+  selectValues: BindValue[];
   count: string;
-  countValues: SqlValue[];
+  countValues: BindValue[];
   page: PageRequest;
 }
 
-const quoteIdentifier = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+/** What the wrapper needs to know about the data source's SQL. */
+export type SqlFlavour = Pick<Datasource, 'dialect' | 'placeholder' | 'quoteIdentifier' | 'likeCondition'>;
 
-/** Checks `sort`, `filter` and `page` from a request body and builds the wrapped SQL. */
+/**
+ * Checks `sort`, `filter` and `page` from a request body and builds the
+ * wrapped SQL. `innerValues` are the statement's own parameters; the
+ * wrapper's placeholders are numbered after them.
+ */
 export function buildPagedSql(
+  flavour: SqlFlavour,
   innerSql: string,
-  innerValues: SqlValue[],
+  innerValues: BindValue[],
   columns: string[],
   body: { sort?: unknown; filter?: unknown; page?: unknown },
 ): PagedSql {
   const sort = parseSort(body.sort, columns);
   const conditions = parseFilter(body.filter, columns);
   const page = parsePage(body.page);
+  const next = (): string => flavour.placeholder(innerValues.length + whereValues.length + 1);
 
   const where: string[] = [];
-  const whereValues: SqlValue[] = [];
+  const whereValues: BindValue[] = [];
   for (const condition of conditions) {
-    const column = quoteIdentifier(condition.field);
+    const column = flavour.quoteIdentifier(condition.field);
     switch (condition.op) {
       case 'isNull':
         where.push(`${column} IS ${condition.value ? '' : 'NOT '}NULL`);
@@ -61,28 +68,39 @@ export function buildPagedSql(
       case 'contains':
       case 'startsWith': {
         const escaped = String(condition.value).replace(/[\\%_]/g, (char) => `\\${char}`);
-        where.push(`${column} LIKE ? ESCAPE '\\'`);
+        where.push(flavour.likeCondition(column, next()));
         whereValues.push(condition.op === 'contains' ? `%${escaped}%` : `${escaped}%`);
         break;
       }
       default:
-        where.push(`${column} ${SQL_OPERATORS[condition.op]} ?`);
-        whereValues.push(condition.value);
+        where.push(`${column} ${SQL_OPERATORS[condition.op]} ${next()}`);
+        whereValues.push(bindFilterValue(flavour, condition));
     }
   }
 
   // The inner statement sits on lines of its own so a trailing `--` comment cannot swallow the wrapper.
   const inner = `(\n${innerSql.trim().replace(/;\s*$/, '')}\n) AS opsdeck_q`;
   const whereSql = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
-  const orderSql = sort.length > 0 ? ` ORDER BY ${sort.map((key) => `${quoteIdentifier(key.field)} ${key.dir.toUpperCase()}`).join(', ')}` : '';
+  const orderSql = sort.length > 0 ? ` ORDER BY ${sort.map((key) => `${flavour.quoteIdentifier(key.field)} ${key.dir.toUpperCase()}`).join(', ')}` : '';
+  const limit = flavour.placeholder(innerValues.length + whereValues.length + 1);
+  const offset = flavour.placeholder(innerValues.length + whereValues.length + 2);
   // NOTE: without a sort the order is the statement's own; a unique tie-breaker for stable paging needs the table's row key.
   return {
-    select: `SELECT * FROM ${inner}${whereSql}${orderSql} LIMIT ? OFFSET ?`,
+    select: `SELECT * FROM ${inner}${whereSql}${orderSql} LIMIT ${limit} OFFSET ${offset}`,
     selectValues: [...innerValues, ...whereValues, page.size, page.offset],
     count: `SELECT count(*) AS total FROM ${inner}${whereSql}`,
     countValues: [...innerValues, ...whereValues],
     page,
   };
+}
+
+function bindFilterValue(flavour: SqlFlavour, condition: Condition): BindValue {
+  try {
+    return toBindValue(`filter.${condition.field}`, condition.value, flavour.dialect);
+  } catch (err) {
+    if (err instanceof BindError) throw invalid('invalid_filter', [{ field: `filter.${condition.field}`, message: 'must be a string, number, boolean or null.' }]);
+    throw err;
+  }
 }
 
 const SQL_OPERATORS: Record<Exclude<Operator, 'isNull' | 'contains' | 'startsWith'>, string> = {
@@ -151,7 +169,7 @@ function parseFilter(raw: unknown, columns: string[]): Condition[] {
     }
     // Comparing with null is never true in SQL, so eq/ne null mean "is null"/"is not null".
     if (value === null && (op === 'eq' || op === 'ne')) {
-      conditions.push({ field: name, op: 'isNull', value: op === 'eq' ? 1 : 0 });
+      conditions.push({ field: name, op: 'isNull', value: op === 'eq' });
       continue;
     }
     if (typeof op !== 'string' || !(OPERATORS as readonly string[]).includes(op)) {
@@ -166,7 +184,7 @@ function parseFilter(raw: unknown, columns: string[]): Condition[] {
       errors.push({ field: `${field}.value`, message: `must be a string for "${op}".` });
       continue;
     }
-    conditions.push({ field: name, op: op as Operator, value: toSqlValue(value) });
+    conditions.push({ field: name, op: op as Operator, value });
   }
   if (errors.length > 0) throw invalid('invalid_filter', errors);
   return conditions;

@@ -49,7 +49,7 @@ describe('sqlite data source', () => {
 
   it('runs queries with query_only set', async () => {
     const source = server.running.registry.get('chinook-support')!.datasources.get('main')!;
-    expect(() => source.query('DELETE FROM customer_note', [])).toThrow(/readonly|read-only/i);
+    await expect(source.query('DELETE FROM customer_note', [])).rejects.toThrow(/readonly|read-only/i);
   });
 
   it('enforces foreign keys after the database was exported', async () => {

@@ -1,0 +1,114 @@
+// The binding layer shared by every SQL data source: how request values become
+// statement parameters, and how database values become JSON for the API.
+// Rules: dates as `YYYY-MM-DD`; timestamps as ISO 8601 in UTC with
+// milliseconds; integers outside ±(2^53 - 1) and exact decimals (numeric) as
+// strings with every digit; booleans as true and false; null stays null,
+// apart from '' and 0.
+import type { SqlDialect } from './datasource.js';
+
+/** A value the API returns for one column of one row. */
+export type CellValue = string | number | boolean | null | Uint8Array;
+
+/** A value bound to one statement parameter. */
+export type BindValue = string | number | boolean | null;
+
+/** Parameter formats with their own binding: `date` as a date, `date-time` as a timestamp. */
+export type TemporalFormat = 'date' | 'date-time';
+
+/** Raised when a parameter value has a type no data source can bind; `param` names the parameter. */
+export class BindError extends Error {
+  constructor(readonly param: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Converts a validated request value to a statement parameter. SQLite has no
+ * boolean type, so booleans become 1 and 0 there; a `date-time` value becomes
+ * ISO 8601 in UTC so it compares with stored timestamps as text on SQLite.
+ */
+export function toBindValue(param: string, value: unknown, dialect: SqlDialect, format?: TemporalFormat): BindValue {
+  if (value === undefined || value === null) return null;
+  switch (typeof value) {
+    case 'boolean':
+      return dialect === 'sqlite' ? (value ? 1 : 0) : value;
+    case 'number':
+      if (!Number.isFinite(value)) throw new BindError(param, `parameter \`${param}\` is ${value}; send a finite number.`);
+      return value;
+    case 'bigint':
+      return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+    case 'string':
+      return format === 'date-time' ? normalizeTimestamp(param, value) : value;
+    default:
+      if (value instanceof Date) return normalizeTimestamp(param, value.toISOString());
+      throw new BindError(param, `parameter \`${param}\` has a value of type ${Array.isArray(value) ? 'array' : typeof value}, which cannot be bound; send a string, number, boolean or null.`);
+  }
+}
+
+function normalizeTimestamp(param: string, text: string): string {
+  const time = Date.parse(text);
+  if (Number.isNaN(time)) throw new BindError(param, `parameter \`${param}\` is ${JSON.stringify(text)}, which is not an ISO 8601 date-time.`);
+  return new Date(time).toISOString();
+}
+
+/** Returns a whole number as a number when it is exact as one, else as its decimal string. */
+export function exactInteger(value: bigint | string): number | string {
+  const big = typeof value === 'bigint' ? value : BigInt(value);
+  return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big.toString();
+}
+
+/** Converts a value sql.js returned with `useBigInt` to an API value. */
+export function fromSqliteValue(value: number | string | Uint8Array | bigint | null): CellValue {
+  return typeof value === 'bigint' ? exactInteger(value) : value;
+}
+
+// PostgreSQL prints timestamps as `2024-01-02 03:04:05.123456`, with `+01`,
+// `+05:30` or `-03:30:15` appended for timestamptz.
+const PG_TIMESTAMP = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?$/;
+
+/**
+ * Converts PostgreSQL's text form of a timestamp to ISO 8601 in UTC. A
+ * timestamp without time zone is read as UTC. Values without an ISO form
+ * (`infinity`, years BC) are returned as PostgreSQL printed them.
+ */
+export function isoTimestamp(text: string): string {
+  const match = PG_TIMESTAMP.exec(text);
+  if (match === null) return text;
+  const [, year, month, day, hour, minute, second, fraction = '', sign, offsetHours = '0', offsetMinutes = '0', offsetSeconds = '0'] = match;
+  // NOTE: PostgreSQL keeps microseconds; JavaScript dates keep milliseconds, so the last three digits are dropped.
+  const millis = Number(fraction.slice(0, 3).padEnd(3, '0'));
+  let time = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), millis);
+  if (Number(year) < 100) time = new Date(time).setUTCFullYear(Number(year));
+  if (sign !== undefined) {
+    const offset = (Number(offsetHours) * 3600 + Number(offsetMinutes) * 60 + Number(offsetSeconds)) * 1000;
+    time -= sign === '+' ? offset : -offset;
+  }
+  return new Date(time).toISOString();
+}
+
+/** PostgreSQL type ids whose values the binding layer converts itself. */
+export const PG_TYPES = {
+  int8: 20,
+  numeric: 1700,
+  date: 1082,
+  timestamp: 1114,
+  timestamptz: 1184,
+  interval: 1186,
+} as const;
+
+/** Returns the text parser for a PostgreSQL type id, or undefined to keep pg's own parser. */
+export function postgresTextParser(oid: number): ((text: string) => CellValue) | undefined {
+  switch (oid) {
+    case PG_TYPES.int8:
+      return exactInteger;
+    case PG_TYPES.numeric:
+    case PG_TYPES.date:
+    case PG_TYPES.interval:
+      return (text) => text;
+    case PG_TYPES.timestamp:
+    case PG_TYPES.timestamptz:
+      return isoTimestamp;
+    default:
+      return undefined;
+  }
+}
