@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { compileSql } from '../dist/core/sql-params.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'dist', 'runtime', 'cli.js');
+const CLI = join(ROOT, 'dist', 'bin', 'opsdeck.mjs');
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 10;
 

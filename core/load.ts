@@ -80,13 +80,26 @@ export class SourcePositions {
   #locateInLiteralBlock(headerStart: number, offset: number, value: string): Position | undefined {
     const headerEnd = this.#text.indexOf('\n', headerStart);
     if (headerEnd === -1) return undefined;
-    const sourceLines = this.#text.slice(headerEnd + 1).split('\n');
-    const firstContent = sourceLines.find((l) => l.trim() !== '');
-    if (firstContent === undefined) return undefined;
-    const indent = firstContent.length - firstContent.trimStart().length;
-
     const before = value.slice(0, offset);
     const lineIndex = before.split('\n').length - 1;
+
+    // Reads only the lines after the header that are needed, not the rest of the file: this runs once per SQL parameter.
+    const sourceLines: string[] = [];
+    let cursor = headerEnd + 1;
+    const readLine = (): string | undefined => {
+      if (cursor > this.#text.length) return undefined;
+      const end = this.#text.indexOf('\n', cursor);
+      const line = this.#text.slice(cursor, end === -1 ? this.#text.length : end);
+      cursor = end === -1 ? this.#text.length + 1 : end + 1;
+      sourceLines.push(line);
+      return line;
+    };
+    let firstContent = readLine();
+    while (firstContent !== undefined && firstContent.trim() === '') firstContent = readLine();
+    if (firstContent === undefined) return undefined;
+    const indent = firstContent.length - firstContent.trimStart().length;
+    while (sourceLines.length <= lineIndex && readLine() !== undefined);
+
     const colInLine = offset - (before.lastIndexOf('\n') + 1);
     const valueLine = value.split('\n')[lineIndex] ?? '';
     const sourceLine = sourceLines[lineIndex];

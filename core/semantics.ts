@@ -21,6 +21,7 @@ export function checkSemantics(spec: AppSpec, loaded: LoadedDocument): Diagnosti
   checker.checkStatements('actions', spec.actions ?? {});
   checker.checkPages();
   checker.checkDevUsers();
+  checker.checkUnused();
   return checker.diagnostics;
 }
 
@@ -340,6 +341,69 @@ class SemanticChecker {
         at,
         message: `\`${shown}\` names table \`${tableId}\`, but no table with that id comes earlier on this page`,
         hint: suggestionHint(tableId, earlierTables.keys(), 'Table ids above this one') + ' A table can only follow the selection of a table placed above it.',
+      });
+    }
+  }
+
+  /**
+   * Warns about queries no table shows, actions no table or form offers, and
+   * roles that grant nothing to anyone: each is dead weight in the policy and in review.
+   * A kind is skipped while some reference to it is unknown, because the
+   * misspelt reference is most likely meant for the id that looks unused.
+   */
+  checkUnused(): void {
+    const shownQueries = new Set<string>();
+    const offeredActions = new Set<string>();
+    for (const page of Object.values(this.#spec.pages)) {
+      for (const component of page.components) {
+        if ('form' in component) {
+          offeredActions.add(component.form.action);
+          continue;
+        }
+        shownQueries.add(component.table.query);
+        for (const rowAction of component.table.rowActions ?? []) offeredActions.add(typeof rowAction === 'string' ? rowAction : rowAction.action);
+      }
+    }
+
+    const queries = this.#spec.queries ?? {};
+    const actions = this.#spec.actions ?? {};
+    const roles = this.#spec.roles;
+    const dangling = (used: Iterable<string>, declared: Record<string, unknown>): boolean => [...used].some((id) => !Object.hasOwn(declared, id));
+
+    for (const id of dangling(shownQueries, queries) ? [] : Object.keys(queries)) {
+      if (shownQueries.has(id)) continue;
+      this.#report({
+        code: 'unused-query',
+        severity: 'warning',
+        path: ['queries', id],
+        part: 'key',
+        message: `query \`${id}\` is not shown by any table`,
+        hint: `Add \`- table: { query: ${id}, ... }\` to a page, or remove the query.`,
+      });
+    }
+    for (const id of dangling(offeredActions, actions) ? [] : Object.keys(actions)) {
+      if (offeredActions.has(id)) continue;
+      this.#report({
+        code: 'unused-action',
+        severity: 'warning',
+        path: ['actions', id],
+        part: 'key',
+        message: `action \`${id}\` is not offered by any page: no table lists it under \`rowActions:\` and no form uses it`,
+        hint: `Add it to a table's \`rowActions:\` or add \`- form: { action: ${id} }\` to a page, or remove the action.`,
+      });
+    }
+
+    const inherited = new Set(Object.values(roles).flatMap((role) => role.inherits ?? []));
+    for (const [id, role] of dangling(inherited, roles) ? [] : Object.entries(roles)) {
+      const members = (role.members?.users?.length ?? 0) + (role.members?.groups?.length ?? 0);
+      if (members > 0 || inherited.has(id)) continue;
+      this.#report({
+        code: 'role-without-members',
+        severity: 'warning',
+        path: ['roles', id],
+        part: 'key',
+        message: `role \`${id}\` has no members and no role inherits from it, so it grants nothing to anyone`,
+        hint: `Add \`members: { groups: [...] }\` or \`members: { users: [...] }\` to \`${id}\`, list it under another role's \`inherits:\`, or remove it.`,
       });
     }
   }

@@ -1,11 +1,7 @@
 #!/usr/bin/env node
-// The `opsdeck` command: serve, validate and policy.
+// The `opsdeck` command: serve, validate, policy, diff, test and schema.
 import { parseArgs } from 'node:util';
 import { formatDiagnostic } from '../core/format.js';
-import { runDiff } from './commands/diff.js';
-import { runPolicy } from './commands/policy.js';
-import { runTest } from './commands/test.js';
-import { runValidate } from './commands/validate.js';
 import { createLogger } from './log.js';
 import { readFileSync } from 'node:fs';
 
@@ -18,7 +14,8 @@ Commands:
                    --identity M   identity mode: dev or proxy (default: opsdeck.yaml's identity.mode)
                    --no-watch     do not reload apps when their files change
   validate <dir>   Check every app spec under <dir>; exit 1 on errors, 0 when clean, 2 when it cannot run.
-                   --format text|json
+                   --format text|json|github   (github: GitHub Actions annotations, one per problem)
+                   --strict       treat warnings as errors (exit 1)
   policy <dir>     Print the effective access policy of every app under <dir>.
   diff <base> [<head>]
                    Show who gained or lost access, then what else changed, between two folders or
@@ -30,6 +27,8 @@ Commands:
                    2 when it cannot run.
                    --reporter text|junit   (junit: XML on stdout, the text report on stderr)
                    --output <file>         write the JUnit report to <file> instead
+  schema [app|settings|tests]
+                   Print the JSON Schema of app.yaml (default), opsdeck.yaml or *.test.yaml files.
 `;
 
 const io = {
@@ -42,14 +41,17 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return runServe(rest);
+    // Each command loads its own modules, so none pays for the others' start-up.
     case 'validate':
-      return runValidate(rest, io);
+      return (await import('./commands/validate.js')).runValidate(rest, io);
     case 'policy':
-      return runPolicy(rest, io);
+      return (await import('./commands/policy.js')).runPolicy(rest, io);
     case 'diff':
-      return runDiff(rest, io);
+      return (await import('./commands/diff.js')).runDiff(rest, io);
     case 'test':
-      return runTest(rest, io);
+      return (await import('./commands/test.js')).runTest(rest, io);
+    case 'schema':
+      return (await import('./commands/schema.js')).runSchema(rest, io);
     case '--version':
     case '-v': {
       const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -17,7 +17,8 @@ export interface CommandOutput {
 /** Exit codes shared by the validate and policy commands. */
 export const EXIT = { ok: 0, invalid: 1, cannotRun: 2 } as const;
 
-const USAGE = 'Usage: opsdeck validate <dir> [--format text|json]';
+const USAGE = 'Usage: opsdeck validate <dir> [--format text|json|github] [--strict]';
+const FORMATS = ['text', 'json', 'github'] as const;
 
 /** Apps found under a folder, each read and built, plus settings problems. */
 export interface Checked {
@@ -76,18 +77,39 @@ function summaryLine(checked: Checked, diagnostics: Diagnostic[]): string {
   return `${plural(errors.length, 'error')} in ${places.join(' and ')}${warningText}`;
 }
 
-/** Runs `opsdeck validate`; resolves to 0 when clean, 1 on any error, 2 when it cannot run. */
+/** Escapes the message of a GitHub Actions workflow command. */
+function escapeGithubData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** Escapes a property value (`file=`, `title=`) of a GitHub Actions workflow command. */
+function escapeGithubProperty(text: string): string {
+  return escapeGithubData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+/**
+ * Formats a diagnostic as a GitHub Actions workflow command, which GitHub
+ * shows as an annotation on the file and line in a pull request:
+ * `::error file=F,line=L,col=C,title=CODE::message hint`.
+ */
+export function formatGithubAnnotation(d: Diagnostic): string {
+  const properties = [`file=${escapeGithubProperty(d.file)}`, `line=${d.line}`, `col=${d.col}`, `title=${escapeGithubProperty(d.code)}`].join(',');
+  const text = d.hint === undefined ? d.message : `${d.message} ${d.hint}`;
+  return `::${d.severity} ${properties}::${escapeGithubData(text)}`;
+}
+
+/** Runs `opsdeck validate`; resolves to 0 when clean, 1 on any error (or, with --strict, any warning), 2 when it cannot run. */
 export async function runValidate(argv: string[], out: CommandOutput): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { format: { type: 'string', default: 'text' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { format: { type: 'string', default: 'text' }, strict: { type: 'boolean', default: false } } });
   } catch (error) {
     out.stderr(`opsdeck validate: ${(error as Error).message}\n${USAGE}\n`);
     return EXIT.cannotRun;
   }
   const format = parsed.values.format;
-  if (format !== 'text' && format !== 'json') {
-    out.stderr(`opsdeck validate: --format must be text or json, not "${format}"\n${USAGE}\n`);
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    out.stderr(`opsdeck validate: --format must be text, json or github, not "${format}"\n${USAGE}\n`);
     return EXIT.cannotRun;
   }
   if (parsed.positionals.length !== 1) {
@@ -102,6 +124,9 @@ export async function runValidate(argv: string[], out: CommandOutput): Promise<n
   }
 
   checked.diagnostics.push(...(await checkAppsAgainstDatabases(checked.apps, checked.diagnostics)));
+  if (parsed.values.strict) {
+    checked.diagnostics = checked.diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' } : d));
+  }
 
   const cwd = process.cwd();
   const shown = checked.diagnostics.map((d) => ({ ...d, file: relative(cwd, d.file) || d.file }));
@@ -114,6 +139,9 @@ export async function runValidate(argv: string[], out: CommandOutput): Promise<n
       ok: app.model !== undefined && !checked.diagnostics.some((d) => d.file === app.file && d.severity === 'error'),
     }));
     out.stdout(`${JSON.stringify({ apps, diagnostics: shown }, null, 2)}\n`);
+  } else if (format === 'github') {
+    for (const d of shown) out.stdout(`${formatGithubAnnotation(d)}\n`);
+    out.stdout(`${summaryLine(checked, checked.diagnostics)}\n`);
   } else {
     checked.diagnostics.forEach((d, index) => {
       out.stdout(`${formatDiagnostic(shown[index], checked.sources.get(d.file))}\n`);

@@ -1,9 +1,9 @@
-// Runs the built CLI (`dist/runtime/cli.js`) as a child process, as a user would.
+// Runs the built CLI (`dist/bin/opsdeck.mjs`) as a child process, as a user would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './apps.js';
 
-export const CLI = join(REPO_ROOT, 'dist', 'runtime', 'cli.js');
+export const CLI = join(REPO_ROOT, 'dist', 'bin', 'opsdeck.mjs');
 
 export interface ServerProcess {
   child: ChildProcess;
