@@ -21,7 +21,10 @@ export interface AppSummary {
   id: string;
   title: string;
   description?: string;
-  status: 'ok' | 'error';
+  /** `error`: a changed spec was rejected and the last good version is served. `unavailable`: the app's database cannot be reached. */
+  status: 'ok' | 'error' | 'unavailable';
+  /** Reason the app is unavailable, without secrets such as connection URLs. */
+  reason?: string;
 }
 
 /** JSON Schema subset of one query or action parameter. */
@@ -118,6 +121,8 @@ export interface ClientSpec {
   title: string;
   description?: string;
   version: string;
+  /** Version of the spec files: a 12-character git commit, optionally with `-dirty`, or a content hash. */
+  specVersion?: string;
   user: User;
   pages: ClientPage[];
   queries: Record<string, ClientQuery>;

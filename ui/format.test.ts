@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { badgeTone, formatCell, humanize, safeHref, toDate } from './format.js';
+import { badgeTone, formatCell, formatDecimalText, humanize, numberFormatAcceptsStrings, safeHref, toDate } from './format.js';
 
 describe('formatCell', () => {
   it('shows null and undefined as the null marker', () => {
@@ -65,6 +65,101 @@ describe('formatCell', () => {
 
   it('keeps markup as plain text', () => {
     expect(formatCell('<img src=x onerror=alert(1)>', { field: 'a' })).toEqual({ kind: 'text', text: '<img src=x onerror=alert(1)>' });
+  });
+});
+
+describe('formatCell with numeric strings', () => {
+  const number = { field: 'a', format: 'number' as const };
+  const usd = { field: 'a', format: 'currency' as const, currency: 'USD' };
+
+  it('keeps every digit of a big integer', () => {
+    expect(formatCell('9007199254740993', number, 'en-US')).toEqual({ kind: 'text', text: '9,007,199,254,740,993', numeric: true });
+    expect(formatCell('-123456789012345678901234567890', number, 'en-US')).toMatchObject({ text: '-123,456,789,012,345,678,901,234,567,890' });
+  });
+
+  it('keeps every fraction digit of a decimal', () => {
+    expect(formatCell('3.98', number, 'en-US')).toMatchObject({ text: '3.98', numeric: true });
+    expect(formatCell('0.1234567890123456789', number, 'en-US')).toMatchObject({ text: '0.1234567890123456789' });
+    expect(formatCell('1234.50', number, 'en-US')).toMatchObject({ text: '1,234.50' });
+    expect(formatCell('1234,5', number, 'de-DE')).toEqual({ kind: 'text', text: '1234,5' });
+    expect(formatCell('1234.5', number, 'de-DE')).toMatchObject({ text: '1.234,5' });
+  });
+
+  it('formats decimal currency strings', () => {
+    expect(formatCell('3.98', usd, 'en-US')).toEqual({ kind: 'text', text: '$3.98', numeric: true });
+    expect(formatCell('12', usd, 'en-US')).toMatchObject({ text: '$12.00' });
+    expect(formatCell('0.125', usd, 'en-US')).toMatchObject({ text: '$0.125' });
+    expect(formatCell('90071992547409.93', usd, 'en-US')).toMatchObject({ text: '$90,071,992,547,409.93' });
+    expect(formatCell('-5.5', { field: 'a', format: 'currency' }, 'en-US')).toMatchObject({ text: '-5.50' });
+    expect(formatCell('7.1', { field: 'a', format: 'currency', currency: 'NOT A CODE' }, 'en-US')).toMatchObject({ text: '7.10 NOT A CODE' });
+  });
+
+  it('shows text that is no plain decimal as it is', () => {
+    expect(formatCell('NaN', number, 'en-US')).toEqual({ kind: 'text', text: 'NaN' });
+    expect(formatCell('Infinity', usd, 'en-US')).toEqual({ kind: 'text', text: 'Infinity' });
+    expect(formatCell('12abc', number, 'en-US')).toEqual({ kind: 'text', text: '12abc' });
+    expect(formatCell('1.2.3', usd, 'en-US')).toEqual({ kind: 'text', text: '1.2.3' });
+  });
+
+  it('detects string input in this engine', () => {
+    // Node.js 20 implements ECMA-402 2023, which formats numeric strings exactly.
+    expect(numberFormatAcceptsStrings()).toBe(true);
+  });
+});
+
+describe('formatDecimalText', () => {
+  it('formats exactly with string input', () => {
+    expect(formatDecimalText('9007199254740993', {}, 'en-US', true)).toBe('9,007,199,254,740,993');
+  });
+
+  it('converts short decimals without string input', () => {
+    expect(formatDecimalText('3.98', { style: 'currency', currency: 'USD' }, 'en-US', false)).toBe('$3.98');
+    expect(formatDecimalText('123456789012345', {}, 'en-US', false)).toBe('123,456,789,012,345');
+    expect(formatDecimalText('100000000000000000000', {}, 'en-US', false)).toBe('100,000,000,000,000,000,000');
+  });
+
+  it('gives up on long decimals without string input', () => {
+    expect(formatDecimalText('9007199254740993', {}, 'en-US', false)).toBeUndefined();
+    expect(formatDecimalText('0.1234567890123456789', {}, 'en-US', false)).toBeUndefined();
+  });
+
+  it('rejects text that is no plain decimal', () => {
+    expect(formatDecimalText('1e5', {}, 'en-US', true)).toBeUndefined();
+    expect(formatDecimalText('', {}, 'en-US', true)).toBeUndefined();
+  });
+
+  it('gives up beyond the fraction digit limit', () => {
+    expect(formatDecimalText(`0.${'1'.repeat(101)}`, {}, 'en-US', true)).toBeUndefined();
+  });
+});
+
+describe('formatCell with date strings', () => {
+  const date = { field: 'a', format: 'date' as const };
+  const datetime = { field: 'a', format: 'datetime' as const };
+  const west = 'America/Los_Angeles';
+
+  it('keeps a date-only value on its day west of UTC', () => {
+    expect(formatCell('2024-03-01', date, 'en-US', west)).toEqual({ kind: 'text', text: 'Mar 1, 2024' });
+    expect(formatCell('2024-03-01', datetime, 'en-US', west)).toEqual({ kind: 'text', text: 'Mar 1, 2024' });
+    expect(formatCell('2024-03-01', date, 'en-US', 'Pacific/Kiritimati')).toEqual({ kind: 'text', text: 'Mar 1, 2024' });
+  });
+
+  it('shows the UTC date of a Z timestamp', () => {
+    expect(formatCell('2024-03-01T00:00:00.000Z', date, 'en-US', west)).toEqual({ kind: 'text', text: 'Mar 1, 2024' });
+    expect(formatCell('2009-01-01T00:00:00Z', date, 'en-US', west)).toEqual({ kind: 'text', text: 'Jan 1, 2009' });
+  });
+
+  it('shows a Z timestamp in the time zone', () => {
+    const text = '2024-03-01T03:04:05.000Z';
+    expect(formatCell(text, datetime, 'en-US', west)).toEqual({ kind: 'text', text: 'Feb 29, 2024, 7:04 PM' });
+    expect(formatCell(text, datetime, 'en-US', 'UTC')).toEqual({ kind: 'text', text: 'Mar 1, 2024, 3:04 AM' });
+    expect(formatCell('2024-03-01 03:04:05', datetime, 'en-US', 'UTC')).toEqual({ kind: 'text', text: 'Mar 1, 2024, 3:04 AM' });
+  });
+
+  it('shows impossible dates as text', () => {
+    expect(formatCell('2024-02-31', date, 'en-US', west)).toEqual({ kind: 'text', text: '2024-02-31' });
+    expect(formatCell('2024-13-01', datetime, 'en-US', west)).toEqual({ kind: 'text', text: '2024-13-01' });
+    expect(formatCell('2024-01-02junk', date, 'en-US', west)).toEqual({ kind: 'text', text: '2024-01-02junk' });
   });
 });
 

@@ -15,11 +15,20 @@ const SUCCESS_WORDS = new Set(['ok', 'active', 'done', 'paid', 'approved', 'enab
 const DANGER_WORDS = new Set(['flagged', 'suspended', 'error', 'failed', 'rejected', 'blocked', 'disabled']);
 const HASHED_TONES: BadgeTone[] = ['blue', 'violet', 'amber', 'teal', 'pink', 'grey'];
 const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:']);
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
+/** A calendar date at the start of a text, followed by the end or by a time. */
+const ISO_DATE = /^(\d{4}-\d{2}-\d{2})(?:$|[ T])/;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const TIME_ZONE_SUFFIX = /(Z|[+-]\d{2}:?\d{2})$/i;
+/** A plain decimal, as the server sends PostgreSQL `numeric` values and integers beyond 2^53 - 1. */
+const DECIMAL_TEXT = /^[+-]?\d+(\.\d+)?$/;
+/** Decimals with at most this many significant digits convert to a double and back without change. */
+const DOUBLE_SAFE_DIGITS = 15;
 
-/** Formats one value for its column. `locale` defaults to the browser's. */
-export function formatCell(value: unknown, column: ClientColumn, locale?: string): CellView {
+/**
+ * Formats one value for its column. `locale` and `timeZone` default to the
+ * browser's; `timeZone` applies to timestamps only, never to calendar dates.
+ */
+export function formatCell(value: unknown, column: ClientColumn, locale?: string, timeZone?: string): CellView {
   if (value === null || value === undefined) return { kind: 'null' };
 
   switch (column.format ?? 'text') {
@@ -28,9 +37,9 @@ export function formatCell(value: unknown, column: ClientColumn, locale?: string
     case 'currency':
       return formatCurrency(value, column.currency, locale);
     case 'date':
-      return formatDate(value, locale);
+      return formatDate(value, locale, timeZone);
     case 'datetime':
-      return formatDateTime(value, locale);
+      return formatDateTime(value, locale, timeZone);
     case 'badge':
       return { kind: 'badge', text: toText(value), tone: badgeTone(toText(value)) };
     case 'email':
@@ -60,49 +69,140 @@ function toNumber(value: unknown): number | undefined {
   return undefined;
 }
 
+/** Returns the trimmed text when it is a plain decimal such as "-3.98" or "9007199254740993". */
+function decimalText(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  return DECIMAL_TEXT.test(text) ? text : undefined;
+}
+
+let stringInputSupported: boolean | undefined;
+
+/**
+ * Tells whether `Intl.NumberFormat.prototype.format` formats a numeric string
+ * exactly, as ECMA-402 requires since ES2023. Older engines convert the string
+ * to a double first, which drops digits beyond about 15.
+ */
+export function numberFormatAcceptsStrings(): boolean {
+  if (stringInputSupported === undefined) {
+    const probe = '9007199254740993';
+    try {
+      stringInputSupported = new Intl.NumberFormat('en-US', { useGrouping: false }).format(probe) === probe;
+    } catch {
+      stringInputSupported = false;
+    }
+  }
+  return stringInputSupported;
+}
+
+/**
+ * Formats a plain decimal string such as "3.98" or "9007199254740993" with
+ * `options`, keeping every digit: the text's fraction digits are all shown,
+ * trailing zeros included. Returns undefined when this engine cannot format
+ * the text exactly; the caller then shows the text as it is.
+ */
+export function formatDecimalText(
+  text: string,
+  options: Intl.NumberFormatOptions,
+  locale?: string,
+  acceptsStrings: boolean = numberFormatAcceptsStrings(),
+): string | undefined {
+  if (!DECIMAL_TEXT.test(text)) return undefined;
+  const fractionDigits = text.split('.')[1]?.length ?? 0;
+  try {
+    const resolved = new Intl.NumberFormat(locale, options).resolvedOptions();
+    const formatter = new Intl.NumberFormat(locale, {
+      ...options,
+      minimumFractionDigits: Math.max(resolved.minimumFractionDigits ?? 0, fractionDigits),
+      maximumFractionDigits: Math.max(resolved.maximumFractionDigits ?? 0, fractionDigits),
+    });
+    if (acceptsStrings) return formatter.format(text as Intl.StringNumericLiteral);
+    return significantDigits(text) <= DOUBLE_SAFE_DIGITS ? formatter.format(Number(text)) : undefined;
+  } catch {
+    // More fraction digits than the engine allows (100 since ES2023, 20 before) throw a RangeError.
+    return undefined;
+  }
+}
+
+function significantDigits(text: string): number {
+  return text.replace(/^[+-]/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length;
+}
+
 function formatNumber(value: unknown, locale?: string): CellView {
+  const decimal = decimalText(value);
+  if (decimal !== undefined) {
+    return { kind: 'text', text: formatDecimalText(decimal, {}, locale) ?? decimal, numeric: true };
+  }
   const number = toNumber(value);
   if (number === undefined) return { kind: 'text', text: toText(value) };
   return { kind: 'text', text: new Intl.NumberFormat(locale).format(number), numeric: true };
 }
 
+function isCurrencyCode(code: string): boolean {
+  try {
+    new Intl.NumberFormat('en-US', { style: 'currency', currency: code });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function formatCurrency(value: unknown, currency: string | undefined, locale?: string): CellView {
+  // An invalid ISO 4217 code makes Intl throw a RangeError, so such a code is shown after a plain amount instead of failing the table.
+  const validCode = currency !== undefined && currency !== '' && isCurrencyCode(currency);
+  const options: Intl.NumberFormatOptions = validCode
+    ? { style: 'currency', currency }
+    : { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+  const suffix = currency && !validCode ? ` ${currency}` : '';
+
+  const decimal = decimalText(value);
+  if (decimal !== undefined) {
+    const formatted = formatDecimalText(decimal, options, locale);
+    if (formatted !== undefined) return { kind: 'text', text: formatted + suffix, numeric: true };
+    return { kind: 'text', text: currency ? `${decimal} ${currency}` : decimal, numeric: true };
+  }
   const number = toNumber(value);
   if (number === undefined) return { kind: 'text', text: toText(value) };
-  if (currency) {
-    try {
-      return { kind: 'text', text: new Intl.NumberFormat(locale, { style: 'currency', currency }).format(number), numeric: true };
-    } catch {
-      // An invalid ISO 4217 code throws a RangeError; show the amount with the code instead of failing the table.
-      const amount = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(number);
-      return { kind: 'text', text: `${amount} ${currency}`, numeric: true };
-    }
-  }
-  const amount = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(number);
-  return { kind: 'text', text: amount, numeric: true };
+  return { kind: 'text', text: new Intl.NumberFormat(locale, options).format(number) + suffix, numeric: true };
 }
 
-function formatDate(value: unknown, locale?: string): CellView {
+/** Reads the calendar date a text starts with, such as "2024-01-02" or "2024-01-02T03:04:05Z", as midnight UTC. */
+function calendarDate(text: string): Date | undefined {
+  const match = ISO_DATE.exec(text.trim());
+  if (!match) return undefined;
+  const date = new Date(`${match[1]}T00:00:00Z`);
+  // The round trip rejects days that do not exist, such as February 31.
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== match[1]) return undefined;
+  return date;
+}
+
+function formatCalendarDate(date: Date, locale?: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
+}
+
+function formatDate(value: unknown, locale?: string, timeZone?: string): CellView {
   // A calendar date must not move by a day in time zones west of UTC, so the
-  // year, month and day are read from the text and formatted in UTC.
+  // date as written is formatted in UTC. A timestamp shows the date of its own
+  // offset: the UTC date for the server's "…Z" timestamps.
   if (typeof value === 'string') {
-    const match = ISO_DATE.exec(value);
-    if (match) {
-      const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
-      if (!Number.isNaN(date.getTime())) {
-        return { kind: 'text', text: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(date) };
-      }
-    }
+    const day = calendarDate(value);
+    if (day) return { kind: 'text', text: formatCalendarDate(day, locale) };
   }
   const date = toDate(value);
   if (!date) return { kind: 'text', text: toText(value) };
-  return { kind: 'text', text: new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(date) };
+  return { kind: 'text', text: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone }).format(date) };
 }
 
-function formatDateTime(value: unknown, locale?: string): CellView {
+function formatDateTime(value: unknown, locale?: string, timeZone?: string): CellView {
+  // A date-only value has no time to show, and converting its midnight UTC to
+  // a zone west of UTC would show the previous day.
+  if (typeof value === 'string' && DATE_ONLY.test(value.trim())) {
+    const day = calendarDate(value);
+    if (day) return { kind: 'text', text: formatCalendarDate(day, locale) };
+  }
   const date = toDate(value);
   if (!date) return { kind: 'text', text: toText(value) };
-  return { kind: 'text', text: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(date) };
+  return { kind: 'text', text: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(date) };
 }
 
 /**
@@ -117,6 +217,9 @@ export function toDate(value: unknown): Date | undefined {
     date = new Date(Math.abs(value) < 1e11 ? value * 1000 : value);
   } else if (typeof value === 'string') {
     let text = value.trim();
+    // Engines roll a day that does not exist, such as February 31, into the next
+    // month, and guess at a date followed by other text.
+    if (/^\d{4}-\d{2}-\d{2}/.test(text) && !calendarDate(text)) return undefined;
     if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}/.test(text)) {
       text = text.replace(' ', 'T');
       if (!TIME_ZONE_SUFFIX.test(text)) text += 'Z';

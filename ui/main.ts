@@ -8,7 +8,8 @@
 //   th[data-field="<column>"]         a column header; its button sorts; aria-sort on the th
 //   td[data-field="<column>"]         a cell
 //   [data-testid="range"]             "1–10 of 59"; [data-testid="previous"], [data-testid="next"] page buttons
-//   [data-testid="empty"]             empty state; [data-testid="table-error"] with [data-testid="retry"]
+//   [data-testid="empty"]             empty state; [data-testid="table-error"] with [data-testid="retry"];
+//                                     data-code on the error is the API error code, such as statement_timeout
 //   [data-testid="needs-selection"]   "Select a row in … to see this."
 //   [data-action="<actionId>"]        row action: an inline button (tables with 1 or 2 row actions)
 //                                     or a role="menuitem" in the row's menu (3 or more); only on rows
@@ -26,8 +27,12 @@
 //   [data-testid="dev-signin-banner"], [data-testid="dev-banner"]  development warnings
 //   [data-testid="not-signed-in"]     proxy mode without identity
 //   [data-page="<pageId>"]            a navigation link; aria-current="page" on the current one
+//   [data-testid="nav-toggle"]        the "Pages" button below 900 px wide; aria-expanded="true" while the
+//                                     navigation is open
+//   [data-testid="app-footer"]        the app's footer, with [data-testid="spec-version"] and [data-testid="footer-user"]
 //   [data-testid="page-title"], [data-testid="app-title"], [data-testid="user"], [data-testid="sign-out"]
-//   [data-app="<appId>"]              an app card on the home screen
+//   [data-app="<appId>"]              an app card on the home screen; data-status is ok, error or unavailable.
+//                                     An unavailable card has [data-testid="app-reason"] and [data-testid="apps-retry"]
 //   [data-testid="spec-errors"]       the spec error panel, with [data-testid="diagnostic"] items
 //                                     and [data-testid="dismiss-errors"]
 import './components/app-root.js';

@@ -319,6 +319,152 @@ describe('support desk in Chromium', () => {
   });
 });
 
+describe('app shell in Chromium', () => {
+  it('shows the spec version and user in the footer', async () => {
+    const page = await signIn('ana@chinook.example');
+    const spec = await page.evaluate(async () => {
+      const response = await fetch('/api/apps/chinook-support/spec');
+      return (await response.json()) as { version: string; specVersion?: string };
+    });
+    const footer = page.locator('[data-testid="app-footer"]');
+    expect(await footer.isVisible()).toBe(true);
+    const expected = spec.specVersion || spec.version.slice(0, 12);
+    expect(expected.length).toBeGreaterThanOrEqual(8);
+    expect(await footer.locator('[data-testid="spec-version"]').textContent()).toBe(expected);
+    expect(await footer.textContent()).toContain(`Version ${expected}`);
+    expect(await footer.locator('[data-testid="footer-user"]').textContent()).toBe('ana@chinook.example');
+
+    // At 1280 px the navigation is a sidebar, with no menu button.
+    expect(await page.locator('[data-testid="nav-toggle"]').isVisible()).toBe(false);
+    expect(await page.locator('[data-page="flags"]').isVisible()).toBe(true);
+    await page.close();
+  });
+
+  it('collapses the navigation at 800x600', async () => {
+    const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
+    await page.goto(`${server.url}/login`);
+    await page.locator('[data-user="ana@chinook.example"]').click();
+    await page.waitForURL(customersUrl());
+    await page.locator('[data-testid="row"]').first().waitFor();
+
+    const toggle = page.locator('[data-testid="nav-toggle"]');
+    const flagsLink = page.locator('[data-page="flags"]');
+    expect(await toggle.isVisible()).toBe(true);
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await flagsLink.isVisible()).toBe(false);
+    // The table starts near the left edge, because no sidebar takes the width.
+    const tableBox = await page.locator('od-data-table').first().boundingBox();
+    expect(tableBox).not.toBeNull();
+    expect(tableBox!.x).toBeLessThan(40);
+    expect(tableBox!.width).toBeGreaterThan(700);
+
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => toggle.getAttribute('aria-expanded')).toBe('true');
+    await expect.poll(() => flagsLink.isVisible()).toBe(true);
+    await page.keyboard.press('Tab');
+    expect(await page.locator('[data-page="customers"]:focus').count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await flagsLink.isVisible()).toBe(false);
+    expect(await focusedTestId(page)).toBe('nav-toggle');
+
+    await page.keyboard.press(' ');
+    await expect.poll(() => flagsLink.isVisible()).toBe(true);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.locator('[data-page="flags"]:focus').count()).toBe(1);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${server.url}/apps/chinook-support/pages/flags`);
+    await expect.poll(() => toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await flagsLink.isVisible()).toBe(false);
+
+    await toggle.click();
+    await expect.poll(() => flagsLink.isVisible()).toBe(true);
+    await page.locator('[data-testid="page-title"]').click();
+    await expect.poll(() => flagsLink.isVisible()).toBe(false);
+    await page.screenshot({ path: join(temp.root, 'narrow.png') });
+    await page.close();
+  });
+
+  it('keeps an unavailable only app on the list', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    let listRequests = 0;
+    // The server marks an app unavailable only when its database is down; this test fakes that answer.
+    await page.route('**/api/apps', (route) => {
+      listRequests += 1;
+      const status = listRequests === 1 ? 'unavailable' : 'ok';
+      const reason = listRequests === 1 ? 'connect ECONNREFUSED 127.0.0.1:5432' : undefined;
+      return route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ apps: [{ id: 'chinook-support', title: 'Chinook support', status, reason }] }),
+      });
+    });
+    await page.goto(`${server.url}/login`);
+    await page.locator('[data-user="ana@chinook.example"]').click();
+    const card = page.locator('[data-app="chinook-support"]');
+    await card.waitFor();
+    expect(await card.getAttribute('data-status')).toBe('unavailable');
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(await card.locator('[data-testid="app-reason"]').textContent()).toContain('ECONNREFUSED');
+
+    // Retry requests the list again; the app is back, so the user goes straight to it.
+    await card.locator('[data-testid="apps-retry"]').click();
+    await page.waitForURL(customersUrl());
+    expect(listRequests).toBe(2);
+    await page.close();
+  });
+
+  it('shows a query timeout with Retry', async () => {
+    const page = await signIn('ana@chinook.example');
+    const table = page.locator('od-data-table').first();
+    await page.route('**/api/apps/chinook-support/queries/customers', (route) =>
+      route.fulfill({
+        status: 504,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'statement_timeout', message: 'The query ran longer than 5000 ms and was cancelled.' } }),
+      }),
+    );
+    await page.locator('[data-testid="search"]').first().fill('Hansen');
+    const error = table.locator('[data-testid="table-error"]');
+    await error.waitFor();
+    expect(await error.getAttribute('data-code')).toBe('statement_timeout');
+    expect(await error.textContent()).toContain('longer than 5000 ms');
+    expect(await table.getAttribute('data-state')).toBe('error');
+
+    await page.unroute('**/api/apps/chinook-support/queries/customers');
+    await error.locator('[data-testid="retry"]').click();
+    await expect.poll(() => table.locator('[data-testid="row"]').count()).toBe(1);
+    await page.close();
+  });
+
+  it('shows an unavailable app in the action dialog', async () => {
+    const page = await signIn('ana@chinook.example');
+    await search(page, 'Hansen');
+    await page.route('**/api/apps/chinook-support/actions/addNote', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'app_unavailable', message: 'The database of chinook-support cannot be reached.' } }),
+      }),
+    );
+    const row = page.locator('od-data-table').first().locator('[data-testid="row"]').first();
+    await row.locator('[data-testid="row-actions"]').click();
+    await row.locator('[data-action="addNote"]').click();
+    await page.locator('textarea[name="body"]').fill('A note while the database is down.');
+    await page.locator('[data-testid="submit"]').click();
+    const formError = page.locator('[data-testid="action-dialog"] [data-testid="form-error"]');
+    await expect.poll(() => formError.textContent()).toContain('cannot be reached');
+    const dialogTop = await page.locator('[data-testid="action-dialog"] od-action-form').boundingBox();
+    const errorBox = await formError.boundingBox();
+    expect(dialogTop).not.toBeNull();
+    expect(errorBox).not.toBeNull();
+    expect(Math.abs(errorBox!.y - dialogTop!.y)).toBeLessThan(4);
+    await page.close();
+  });
+});
+
 describe('spec errors in Chromium', () => {
   let watchedTemp: TempRoot;
   let watchedServer: TestServer;

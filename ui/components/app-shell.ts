@@ -1,4 +1,4 @@
-// The frame of an open app: top bar, page navigation, page header, live reload and the spec error panel.
+// The frame of an open app: top bar, page navigation, page header, footer, live reload and the spec error panel.
 import { LitElement, css, html, nothing } from 'lit';
 import { ApiError, apiGet, segment } from '../api.js';
 import type { ClientDiagnostic, ClientSpec, Session } from '../client-spec.js';
@@ -13,7 +13,11 @@ interface InvalidNotice {
   diagnostics: ClientDiagnostic[];
 }
 
-/** Shows one app: loads its client view, follows `reload` and `invalid` events, and renders the current page. */
+/**
+ * Shows one app: loads its client view, follows `reload` and `invalid` events,
+ * and renders the current page. Below 900 px wide the page navigation
+ * collapses behind a "Pages" button, so tables get the width.
+ */
 export class AppShell extends LitElement {
   static override properties = {
     appId: { type: String },
@@ -22,6 +26,7 @@ export class AppShell extends LitElement {
     spec: { state: true },
     loadError: { state: true },
     invalid: { state: true },
+    navOpen: { state: true },
   };
 
   static override styles = [
@@ -170,9 +175,64 @@ export class AppShell extends LitElement {
         margin-top: 2px;
         color: var(--od-text-muted);
       }
+      /* On wide screens the wrapper leaves the navigation a column of the layout. */
+      .nav-area {
+        display: contents;
+      }
+      .nav-bar {
+        display: none;
+      }
+      .app-footer {
+        display: flex;
+        flex-wrap: wrap;
+        justify-content: flex-end;
+        gap: var(--od-space-1) var(--od-space-4);
+        padding: var(--od-space-2) var(--od-space-4);
+        border-top: 1px solid var(--od-border);
+        color: var(--od-text-subtle);
+        font-size: var(--od-font-size-xs);
+      }
+      .app-footer .version {
+        font-family: var(--od-font-mono);
+      }
       @media (max-width: 900px) {
+        .layout {
+          flex-direction: column;
+        }
+        .nav-area {
+          display: block;
+          position: relative;
+        }
+        .nav-bar {
+          display: flex;
+          align-items: center;
+          gap: var(--od-space-2);
+          padding: var(--od-space-2) var(--od-space-4);
+          border-bottom: 1px solid var(--od-border);
+          background: var(--od-surface);
+        }
+        .nav-bar .current {
+          overflow: hidden;
+          color: var(--od-text-muted);
+          text-overflow: ellipsis;
+          white-space: nowrap;
+        }
+        /* The closed menu is display: none, so its links leave the tab order too. */
         nav {
-          width: 168px;
+          display: none;
+          position: absolute;
+          z-index: 20;
+          top: calc(100% + 2px);
+          left: var(--od-space-4);
+          width: min(280px, calc(100% - 2 * var(--od-space-4)));
+          max-height: 70vh;
+          overflow: auto;
+          border: 1px solid var(--od-border);
+          border-radius: var(--od-radius-lg);
+          box-shadow: var(--od-shadow-lg);
+        }
+        nav.open {
+          display: block;
         }
         main {
           padding: var(--od-space-4);
@@ -193,19 +253,42 @@ export class AppShell extends LitElement {
   loadError: ApiError | undefined;
   /** Spec errors reported by the server, while the panel is open. */
   invalid: InvalidNotice | undefined;
+  /** Whether the collapsed page navigation is open; it has no effect on wide screens. */
+  navOpen = false;
 
   #events: EventSource | undefined;
   #loadedAppId: string | undefined;
   #loadSequence = 0;
 
+  readonly #onDocumentKeydown = (event: KeyboardEvent): void => {
+    if (event.key !== 'Escape' || !this.navOpen) return;
+    // A row menu or dialog that handled this Escape marks it, and closing the navigation too would move the focus away from it.
+    if (event.defaultPrevented) return;
+    event.preventDefault();
+    this.#closeNav(true);
+  };
+
+  readonly #onDocumentClick = (event: MouseEvent): void => {
+    if (!this.navOpen) return;
+    const path = event.composedPath();
+    const nav = this.renderRoot.querySelector('nav');
+    const toggle = this.renderRoot.querySelector('[data-testid="nav-toggle"]');
+    if ((nav && path.includes(nav)) || (toggle && path.includes(toggle))) return;
+    this.#closeNav(false);
+  };
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#closeEvents();
     this.#loadedAppId = undefined;
+    document.removeEventListener('keydown', this.#onDocumentKeydown);
+    document.removeEventListener('click', this.#onDocumentClick);
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
+    document.addEventListener('keydown', this.#onDocumentKeydown);
+    document.addEventListener('click', this.#onDocumentClick);
     // Reattached after leaving the app: load and subscribe again.
     if (this.appId && this.#loadedAppId === undefined && this.hasUpdated) this.requestUpdate();
   }
@@ -220,6 +303,29 @@ export class AppShell extends LitElement {
       this.#openEvents();
     }
     if (changed.has('pageId') || changed.has('spec')) this.#redirectToFirstPage();
+    if (changed.has('pageId') || changed.has('appId')) this.navOpen = false;
+  }
+
+  #toggleNav(): void {
+    this.navOpen = !this.navOpen;
+  }
+
+  /** Closes the collapsed navigation; with `focusToggle`, focus returns to its button, as after Escape. */
+  #closeNav(focusToggle: boolean): void {
+    this.navOpen = false;
+    if (focusToggle) this.renderRoot.querySelector<HTMLElement>('[data-testid="nav-toggle"]')?.focus();
+  }
+
+  #onNavFocusOut(event: FocusEvent): void {
+    // Tabbing past the last page link closes the menu, so it never covers the content that receives the focus.
+    const next = event.relatedTarget;
+    const area = event.currentTarget as HTMLElement;
+    if (this.navOpen && next instanceof Node && !area.contains(next)) this.navOpen = false;
+  }
+
+  #onNavClick(event: Event): void {
+    // Choosing the page already shown changes no route, so the menu closes here too.
+    if (event.composedPath().some((target) => target instanceof HTMLAnchorElement)) this.navOpen = false;
   }
 
   #redirectToFirstPage(): void {
@@ -304,22 +410,37 @@ export class AppShell extends LitElement {
     const page = spec.pages.find((candidate) => candidate.id === this.pageId);
     return html`
       <div class="layout">
-        <nav aria-label="Pages">
-          <h2>Pages</h2>
-          <ul>
-            ${spec.pages.map(
-              (candidate) => html`<li>
-                <a
-                  href=${appPath(this.appId, candidate.id)}
-                  data-route
-                  data-page=${candidate.id}
-                  aria-current=${candidate.id === this.pageId ? 'page' : nothing}
-                  >${candidate.title}</a
-                >
-              </li>`,
-            )}
-          </ul>
-        </nav>
+        <div class="nav-area" @focusout=${this.#onNavFocusOut}>
+          <div class="nav-bar">
+            <button
+              class="btn small"
+              type="button"
+              data-testid="nav-toggle"
+              aria-controls="page-nav"
+              aria-expanded=${this.navOpen ? 'true' : 'false'}
+              @click=${() => this.#toggleNav()}
+            >
+              <span aria-hidden="true">☰</span> Pages
+            </button>
+            ${page ? html`<span class="current">${page.title}</span>` : nothing}
+          </div>
+          <nav id="page-nav" aria-label="Pages" class=${this.navOpen ? 'open' : ''} @click=${this.#onNavClick}>
+            <h2>Pages</h2>
+            <ul>
+              ${spec.pages.map(
+                (candidate) => html`<li>
+                  <a
+                    href=${appPath(this.appId, candidate.id)}
+                    data-route
+                    data-page=${candidate.id}
+                    aria-current=${candidate.id === this.pageId ? 'page' : nothing}
+                    >${candidate.title}</a
+                  >
+                </li>`,
+              )}
+            </ul>
+          </nav>
+        </div>
         <main>
           ${page
             ? html`
@@ -332,6 +453,18 @@ export class AppShell extends LitElement {
             : this.#renderMissingPage(spec)}
         </main>
       </div>
+      ${this.#renderFooter(spec)}
+    `;
+  }
+
+  #renderFooter(spec: ClientSpec) {
+    const version = spec.specVersion || spec.version.slice(0, 12);
+    const userId = spec.user?.id ?? this.session?.user.id;
+    return html`
+      <footer class="app-footer" data-testid="app-footer">
+        ${version ? html`<span>Version <span class="version" data-testid="spec-version">${version}</span></span>` : nothing}
+        ${userId ? html`<span>Signed in as <span data-testid="footer-user">${userId}</span></span>` : nothing}
+      </footer>
     `;
   }
 

@@ -279,6 +279,10 @@ export class DataTable extends LitElement {
       .state.error {
         color: var(--od-danger);
       }
+      .error-title {
+        margin-bottom: var(--od-space-1);
+        font-weight: 600;
+      }
       .state .btn {
         margin-top: var(--od-space-3);
       }
@@ -546,7 +550,8 @@ export class DataTable extends LitElement {
     }
     if (this.error) {
       return html`
-        <div class="state error" role="alert" data-testid="table-error">
+        <div class="state error" role="alert" data-testid="table-error" data-code=${this.error.code}>
+          ${errorHeading(this.error) ? html`<div class="error-title">${errorHeading(this.error)}</div>` : nothing}
           <div>${this.error.message}</div>
           <button class="btn small" type="button" data-testid="retry" @click=${() => this.reload()}>Retry</button>
         </div>
@@ -701,6 +706,13 @@ export class DataTable extends LitElement {
       </div>
     `;
   }
+}
+
+/** A heading for errors that the user cannot fix by changing the request; the server's message says the rest. */
+function errorHeading(error: ApiError): string {
+  if (error.code === 'app_unavailable') return 'App unavailable';
+  if (error.code === 'statement_timeout') return 'The query timed out';
+  return '';
 }
 
 /** Renders a formatted cell; every value goes through a text binding. */
