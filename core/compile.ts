@@ -1,8 +1,8 @@
 // Compile stage: a validated spec to the AppModel the runtime serves.
 import { createHash } from 'node:crypto';
-import type { ActionModel, AppModel, ParamsSchema, QueryModel } from './model.js';
+import type { ActionModel, AppModel, ParamsSchema, QueryModel, StepModel } from './model.js';
 import { buildPolicy } from './policy.js';
-import type { ActionSpec, AppSpec, QuerySpec } from './spec.js';
+import type { ActionSpec, AppSpec, QuerySpec, StepSpec } from './spec.js';
 import { compileSql } from './sql-params.js';
 
 /** Parameter names masked even without `secret: true`. */
@@ -25,7 +25,14 @@ export function secretParamsOf(action: ActionSpec): string[] {
     .map(([name]) => name);
 }
 
-/** Compiles a spec that passed validation; `sourceText` is the file's text, hashed into the version. */
+/** Compiles one step of a multi-step action; SQL steps share the action's parameter schema, so date formats bind the same way. */
+export function compileStep(step: StepSpec, paramsSchema: ParamsSchema): StepModel {
+  if (step.request !== undefined) return { kind: 'http', id: step.id, datasource: step.datasource, request: step.request, outputs: { ...(step.outputs ?? {}) } };
+  const sql = step.sql ?? '';
+  return { kind: 'sql', id: step.id, datasource: step.datasource, sql: compileSql(sql), spec: { sql }, paramsSchema, expectRows: step.expect?.rows, expectMessage: step.expect?.message };
+}
+
+/** Compiles a spec that passed validation; `sourceText` is the spec's text (see contentOf in build-app.ts), hashed into the version. */
 export function compile(spec: AppSpec, sourceText: string): AppModel {
   const queries: Record<string, QueryModel> = {};
   for (const [id, query] of Object.entries(spec.queries ?? {})) {
@@ -34,12 +41,16 @@ export function compile(spec: AppSpec, sourceText: string): AppModel {
 
   const actions: Record<string, ActionModel> = {};
   for (const [id, action] of Object.entries(spec.actions ?? {})) {
+    const paramsSchema = paramsSchemaOf(action);
     actions[id] = {
       id,
       spec: action,
-      datasource: action.datasource,
-      sql: compileSql(action.sql),
-      paramsSchema: paramsSchemaOf(action),
+      datasource: action.steps === undefined ? action.datasource : undefined,
+      sql: action.steps === undefined && action.sql !== undefined ? compileSql(action.sql) : undefined,
+      steps: action.steps?.map((step) => compileStep(step, paramsSchema)),
+      onFailure: action.onFailure === undefined ? undefined : compileStep({ ...action.onFailure, id: 'onFailure' }, paramsSchema),
+      preview: action.preview === undefined || action.preview === false ? undefined : action.preview === true ? {} : action.preview,
+      paramsSchema,
       secretParams: secretParamsOf(action),
     };
   }

@@ -100,6 +100,9 @@ function actionDetails(before: ActionSpec | undefined, after: ActionSpec | undef
     ...field('confirmation', before?.confirm, after?.confirm),
     ...field('success message', before?.success, after?.success),
     ...field('style', before?.style, after?.style),
+    ...(before !== undefined && after !== undefined && canonical(before.steps) !== canonical(after.steps) ? ['steps changed'] : []),
+    ...(before !== undefined && after !== undefined && canonical(before.onFailure) !== canonical(after.onFailure) ? ['onFailure step changed'] : []),
+    ...field('preview', before?.preview, after?.preview),
   ];
   return statementDetails(before, after, extra);
 }
@@ -109,7 +112,7 @@ function statementDetails(before: QuerySpec | ActionSpec | undefined, after: Que
   const details = [...field('title', before?.title, after?.title), ...field('data source', before?.datasource, after?.datasource)];
   let sqlDiff: string[] | undefined;
   if (before !== undefined && after !== undefined && before.sql !== after.sql) {
-    const lines = diffLines(before.sql, after.sql);
+    const lines = diffLines(before.sql ?? '', after.sql ?? '');
     if (lines.every((line) => line.op === ' ')) {
       details.push('SQL changed in whitespace only');
     } else {
@@ -121,7 +124,7 @@ function statementDetails(before: QuerySpec | ActionSpec | undefined, after: Que
   return sqlDiff === undefined ? { details } : { details, sqlDiff };
 }
 
-function paramDetails(before: QuerySpec | undefined, after: QuerySpec | undefined): string[] {
+function paramDetails(before: QuerySpec | ActionSpec | undefined, after: QuerySpec | ActionSpec | undefined): string[] {
   const a = before?.params ?? {};
   const b = after?.params ?? {};
   const requiredBefore = new Set(before?.required ?? []);

@@ -12,6 +12,21 @@ export interface Position {
   col: number;
 }
 
+/** A position, and the file it is in when the table spans several files (an app split with `include:`). */
+export interface Located extends Position {
+  file?: string;
+}
+
+/** Position table of a loaded document: one file's SourcePositions, or a table that spans several files. */
+export interface PositionTable {
+  /** Returns true when `path` names a node that exists in the source. */
+  has(path: DocPath): boolean;
+  /** Returns the position of the key (`part: 'key'`) or the value at `path`. */
+  locate(path: DocPath, part?: 'key' | 'value'): Located;
+  /** Returns the position of character `offset` inside the string value at `path`. */
+  locateInValue(path: DocPath, offset: number, value: string): Located;
+}
+
 interface NodeEntry {
   key?: Position;
   value: Position;
@@ -23,7 +38,7 @@ interface NodeEntry {
  * Maps document paths to where they sit in the source. Built from the yaml
  * document's node ranges; the loaded data itself carries no positions.
  */
-export class SourcePositions {
+export class SourcePositions implements PositionTable {
   readonly #entries = new Map<string, NodeEntry>();
   readonly #text: string;
   readonly #lines: LineCounter;
@@ -110,15 +125,15 @@ export class SourcePositions {
 }
 
 /** A spec file after the load stage: plain data plus the position side table. */
-export interface LoadedDocument {
+export interface LoadedDocument<P extends PositionTable = PositionTable> {
   file: string;
   text: string;
   data: Record<string, unknown>;
-  positions: SourcePositions;
+  positions: P;
 }
 
 export interface LoadResult {
-  loaded?: LoadedDocument;
+  loaded?: LoadedDocument<SourcePositions>;
   diagnostics: Diagnostic[];
 }
 
@@ -129,19 +144,19 @@ export interface DiagnosticInput {
   /** Point at the key (for unknown or misplaced keys) or at the value (the default). */
   part?: 'key' | 'value';
   /** Exact position, when the caller knows better than the node's start (such as a parameter inside SQL). */
-  at?: Position;
+  at?: Located;
   message: string;
   hint?: string;
   severity?: Severity;
 }
 
-/** Builds a Diagnostic placed at a node of the loaded document. */
-export function diagnosticAt(file: string, positions: SourcePositions, input: DiagnosticInput): Diagnostic {
+/** Builds a Diagnostic placed at a node of the loaded document; `file` is used unless the position names another file. */
+export function diagnosticAt(file: string, positions: PositionTable, input: DiagnosticInput): Diagnostic {
   const position = input.at ?? positions.locate(input.path, input.part ?? 'value');
   const diagnostic: Diagnostic = {
     code: input.code,
     severity: input.severity ?? 'error',
-    file,
+    file: position.file ?? file,
     line: position.line,
     col: position.col,
     path: input.path,

@@ -1,6 +1,6 @@
 // The compiled app: what the runtime serves. Built by compile() from a spec
 // that passed validation; never mutated afterwards (a reload builds a new one).
-import type { AppSpec, ActionSpec, DatasourceSpec, DevUserSpec, PageSpec, ParamSpec, QuerySpec, RoleSpec } from './spec.js';
+import type { AppSpec, ActionSpec, DatasourceSpec, DevUserSpec, HttpRequestSpec, PageSpec, ParamSpec, PreviewSpec, QuerySpec, RoleSpec } from './spec.js';
 
 /** SQL with named parameters replaced by positional `?` placeholders. */
 export interface CompiledSql {
@@ -26,11 +26,41 @@ export interface QueryModel {
   paramsSchema: ParamsSchema;
 }
 
+/** A SQL step: shaped like a statement so the binding layer compiles and caches it the same way. */
+export interface SqlStepModel {
+  kind: 'sql';
+  id: string;
+  datasource: string;
+  sql: CompiledSql;
+  spec: { sql: string };
+  paramsSchema: ParamsSchema;
+  expectRows?: number;
+  expectMessage?: string;
+}
+
+/** An HTTP step: the request templates as written, filled in when the step runs. */
+export interface HttpStepModel {
+  kind: 'http';
+  id: string;
+  datasource: string;
+  request: HttpRequestSpec;
+  outputs: Record<string, string>;
+}
+
+export type StepModel = SqlStepModel | HttpStepModel;
+
 export interface ActionModel {
   id: string;
   spec: ActionSpec;
-  datasource: string;
-  sql: CompiledSql;
+  /** Data source and SQL of a single-statement action; absent when the action has `steps`. */
+  datasource?: string;
+  sql?: CompiledSql;
+  /** Steps of a multi-step action, in order. */
+  steps?: StepModel[];
+  /** Compensating step of a multi-step action; its id is `onFailure`. */
+  onFailure?: StepModel;
+  /** Preview settings; `table` and `key` are set when the preview shows before and after rows. */
+  preview?: Partial<PreviewSpec>;
   paramsSchema: ParamsSchema;
   /** Parameters whose values are masked in audit records and logs. */
   secretParams: string[];
@@ -56,7 +86,7 @@ export interface AppModel {
   id: string;
   title: string;
   spec: AppSpec;
-  /** sha256 of the spec file contents, hex; identifies the served version. */
+  /** sha256 of the spec file contents (with the files it includes), hex; the content hash that identifies the served version. */
   version: string;
   datasources: Record<string, DatasourceSpec>;
   roles: Record<string, RoleSpec>;

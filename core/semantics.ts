@@ -4,6 +4,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { diagnosticAt, type DiagnosticInput, type DocPath, type LoadedDocument } from './load.js';
 import type { ActionSpec, AppSpec, QuerySpec, TableSpec } from './spec.js';
 import { findSqlParams } from './sql-params.js';
+import { checkActionSteps } from './step-checks.js';
 import { suggest, suggestionHint } from './suggest.js';
 import { parseTemplate } from './template.js';
 
@@ -157,10 +158,13 @@ class SemanticChecker {
   checkStatements(kind: 'queries' | 'actions', statements: Record<string, QuerySpec | ActionSpec>): void {
     for (const [id, statement] of Object.entries(statements)) {
       const base = [kind, id];
-      this.#checkRef('datasource', 'datasources', statement.datasource, this.#spec.datasources, [...base, 'datasource']);
       this.#checkAllow(statement.allow, [...base, 'allow']);
-      this.#checkSqlParams(base, statement);
       this.#checkRequired(base, statement);
+      if (kind === 'actions' && !this.#checkActionShape(base, statement as ActionSpec)) continue;
+      if (this.#checkRef('datasource', 'datasources', statement.datasource!, this.#spec.datasources, [...base, 'datasource']) && this.#spec.datasources[statement.datasource!].kind === 'http') {
+        this.#report({ code: 'step-datasource-kind', path: [...base, 'datasource'], message: `data source \`${statement.datasource}\` is of kind http, which runs no SQL`, hint: kind === 'actions' ? 'Call an HTTP API from a `request:` step under `steps:`.' : 'Name a sqlite or postgres data source.' });
+      }
+      this.#checkSqlParams(base, statement as QuerySpec);
       if (kind === 'actions') {
         const action = statement as ActionSpec;
         if (action.confirm !== undefined) this.#checkMessageTemplate([...base, 'confirm'], action.confirm, action);
@@ -169,7 +173,34 @@ class SemanticChecker {
     }
   }
 
-  #checkSqlParams(base: DocPath, statement: QuerySpec | ActionSpec): void {
+  /** An action has `datasource` and `sql`, or `steps`; returns true for the first form, which the caller checks as a statement. */
+  #checkActionShape(base: DocPath, action: ActionSpec): boolean {
+    if (action.steps !== undefined) {
+      if (action.sql !== undefined || action.datasource !== undefined) {
+        this.#report({ code: 'action-shape', path: [...base, action.sql !== undefined ? 'sql' : 'datasource'], part: 'key', message: 'the action has `steps:` and also its own `sql:` or `datasource:`', hint: 'Move the statement into a step, or remove `steps:`.' });
+      }
+      const used = new Set<string>();
+      const reportedBefore = this.diagnostics.length;
+      checkActionSteps({ spec: this.#spec, report: (input) => this.#report(input), inValue: (path, offset, value) => this.#inValue(path, offset, value), checkRef: (...args) => this.#checkRef(...args) }, base, action, used);
+      // A step with a broken shape was not read for parameters, so unused ones would be guesses.
+      const stepErrors = this.diagnostics.length > reportedBefore;
+      for (const name of stepErrors ? [] : Object.keys(action.params ?? {})) {
+        if (used.has(name)) continue;
+        this.#report({ code: 'sql-unused-param', path: [...base, 'params', name], part: 'key', message: `parameter \`${name}\` is declared but no step uses it`, hint: `Use \`:${name}\` in a SQL step or \`{{ params.${name} }}\` in a request, or remove the parameter.` });
+      }
+      return false;
+    }
+    if (action.sql === undefined || action.datasource === undefined) {
+      this.#report({ code: 'action-shape', path: base, part: 'key', message: `action \`${String(base[1])}\` has ${action.sql === undefined ? 'no `sql:`' : 'no `datasource:`'}`, hint: 'Give the action `datasource:` and `sql:`, or a list of `steps:`.' });
+      return false;
+    }
+    if (action.onFailure !== undefined) {
+      this.#report({ code: 'action-shape', path: [...base, 'onFailure'], part: 'key', message: '`onFailure:` applies to actions with `steps:` only', hint: 'A single statement rolls back by itself on failure; remove `onFailure:`.' });
+    }
+    return true;
+  }
+
+  #checkSqlParams(base: DocPath, statement: QuerySpec): void {
     const declared = statement.params ?? {};
     const used = new Set<string>();
     const reported = new Set<string>();

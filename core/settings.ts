@@ -1,6 +1,7 @@
 // Deployment settings (`opsdeck.yaml`): loaded and checked like a spec, with defaults filled in.
 import type { Diagnostic } from './diagnostics.js';
-import { diagnosticAt, loadYaml, type LoadedDocument } from './load.js';
+import { diagnosticAt, loadYaml, type DocPath, type LoadedDocument } from './load.js';
+import { MergedPositions } from './merged-positions.js';
 import { validateSettingsSchema } from './schema-validators.js';
 import { schemaDiagnostics } from './validate.js';
 
@@ -36,14 +37,53 @@ type SettingsFile = {
   session?: Partial<Settings['session']>;
 };
 
+/** One settings file: `opsdeck.yaml`, or an environment overlay such as `opsdeck.staging.yaml`. */
+export interface SettingsLayer {
+  file: string;
+  text: string;
+}
+
+/** Settings after defaults, with the merged document whose positions point into each layer's file. */
+export interface SettingsResult {
+  settings?: Settings;
+  diagnostics: Diagnostic[];
+  loaded?: LoadedDocument;
+}
+
 /**
  * Parses and checks the text of `opsdeck.yaml`, then applies defaults.
  * An empty file means all defaults. Proxy mode without `identity.proxy.trustedProxies` is an error.
  */
 export function buildSettings(text: string, file: string): { settings?: Settings; diagnostics: Diagnostic[] } {
-  const source = text.trim() === '' || isOnlyComments(text) ? '{}' : text;
-  const { loaded, diagnostics } = loadYaml(file, source);
-  if (loaded === undefined) return { diagnostics };
+  const { settings, diagnostics } = buildSettingsLayers([{ file, text }]);
+  return settings === undefined ? { diagnostics } : { settings, diagnostics };
+}
+
+/**
+ * Merges settings files in order, each over the ones before it: maps merge
+ * key by key, and any other value (a list included) replaces the earlier one.
+ * The merged settings are checked like one file, and each diagnostic points
+ * at the file that set the value.
+ */
+export function buildSettingsLayers(layers: SettingsLayer[]): SettingsResult {
+  const failures: Diagnostic[] = [];
+  let loaded: LoadedDocument | undefined;
+  let positions: MergedPositions | undefined;
+  for (const layer of layers) {
+    const source = layer.text.trim() === '' || isOnlyComments(layer.text) ? '{}' : layer.text;
+    const result = loadYaml(layer.file, source);
+    if (result.loaded === undefined) {
+      failures.push(...result.diagnostics);
+      continue;
+    }
+    if (loaded === undefined || positions === undefined) {
+      positions = new MergedPositions(result.loaded.positions);
+      loaded = { ...result.loaded, positions };
+      continue;
+    }
+    overlay(loaded.data, result.loaded.data, [], (path) => positions!.mount(path, layer.file, result.loaded!.positions));
+  }
+  if (failures.length > 0 || loaded === undefined) return { diagnostics: failures };
 
   const problems = schemaDiagnostics(validateSettingsSchema, loaded);
   if (problems.length > 0) return { diagnostics: problems };
@@ -65,7 +105,26 @@ export function buildSettings(text: string, file: string): { settings?: Settings
       }),
     );
   }
-  return { settings: withDefaults(data), diagnostics: warnings };
+  return { settings: withDefaults(data), diagnostics: warnings, loaded };
+}
+
+function isPlainMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Writes `over` into `base`, calling `mounted` with the path of each value taken from `over`. */
+function overlay(base: Record<string, unknown>, over: Record<string, unknown>, path: DocPath, mounted: (path: DocPath) => void): void {
+  for (const [key, value] of Object.entries(over)) {
+    const earlier = base[key];
+    if (isPlainMap(earlier) && isPlainMap(value)) {
+      const copy = { ...earlier };
+      base[key] = copy;
+      overlay(copy, value, [...path, key], mounted);
+      continue;
+    }
+    base[key] = value;
+    mounted([...path, key]);
+  }
 }
 
 function isOnlyComments(text: string): boolean {
@@ -77,7 +136,7 @@ function proxyMissing(loaded: LoadedDocument): Diagnostic {
   return {
     code: 'schema-required',
     severity: 'error',
-    file: loaded.file,
+    file: position.file ?? loaded.file,
     line: position.line,
     col: position.col,
     path: ['identity', 'mode'],

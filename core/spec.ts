@@ -17,6 +17,8 @@ export interface AppSpec {
   pages: Record<string, PageSpec>;
   /** Users offered by the development sign-in page. Ignored in proxy mode. */
   devUsers?: DevUserSpec[];
+  /** Other YAML files, relative to the app folder, whose `pages`, `queries`, `actions` and `roles` are merged into this spec. */
+  include?: string[];
 }
 
 export interface SqliteDatasourceSpec {
@@ -43,7 +45,63 @@ export interface PostgresDatasourceSpec {
   migrations?: string;
 }
 
-export type DatasourceSpec = SqliteDatasourceSpec | PostgresDatasourceSpec;
+/** An HTTP API that action steps call. Its settings never reach the browser. */
+export interface HttpDatasourceSpec {
+  kind: 'http';
+  /** Base URL every request stays under; `${env:NAME}` and `${env:NAME:-default}` are resolved when the app loads. */
+  baseUrl: string;
+  /** Headers sent with every request; values may hold `${env:NAME}` and are never logged or shown. */
+  headers?: Record<string, string>;
+  /** Time limit of one attempt in milliseconds; default 10000. */
+  timeoutMs?: number;
+  /** Extra attempts after a network failure, timeout or 5xx, for idempotent methods only; default 2. */
+  retries?: number;
+  /** Largest response body accepted, in bytes; default 1 MiB. */
+  maxResponseBytes?: number;
+  /** HTTP data sources have no migrations; declared so code reading `migrations` of any data source type-checks. */
+  migrations?: never;
+}
+
+export type DatasourceSpec = SqliteDatasourceSpec | PostgresDatasourceSpec | HttpDatasourceSpec;
+
+/** JSON that a request body template may hold; strings may contain `{{ … }}` placeholders. */
+export type JsonTemplate = string | number | boolean | null | JsonTemplate[] | { [key: string]: JsonTemplate };
+
+/** One HTTP request of an action step. */
+export interface HttpRequestSpec {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+  /** Path under the data source's base URL; each `{name}` is one percent-encoded path segment. */
+  path: string;
+  /** Query string parameters: name to template. */
+  query?: Record<string, string>;
+  /** Headers: name to template. */
+  headers?: Record<string, string>;
+  /** JSON body; a string that is exactly one placeholder inserts the value with its JSON type. */
+  body?: JsonTemplate;
+}
+
+/** One step of a multi-step action: a SQL statement or an HTTP request. */
+export interface StepSpec {
+  id: string;
+  datasource: string;
+  sql?: string;
+  request?: HttpRequestSpec;
+  /** SQL steps only: roll back unless the statement changed this many rows. */
+  expect?: { rows: number; message?: string };
+  /** HTTP steps only: output name to a JSON pointer into the response body. */
+  outputs?: Record<string, string>;
+}
+
+/** A step run when a step of the action fails, to compensate; it has no `id` and sees `steps.*` and `failedStep`. */
+export type FailureStepSpec = Omit<StepSpec, 'id'> & { id?: string };
+
+/** How a preview shows the rows an action changes: the table and its key column. */
+export interface PreviewSpec {
+  table: string;
+  key: string;
+  /** Step whose statement changes the table; default: the action's statement or its first SQL step. */
+  step?: string;
+}
 
 export interface RoleSpec {
   title?: string;
@@ -83,8 +141,15 @@ export interface QuerySpec {
 export interface ActionSpec {
   title: string;
   description?: string;
-  datasource: string;
-  sql: string;
+  /** Data source of `sql`; an action has either `datasource` and `sql` or `steps`. */
+  datasource?: string;
+  sql?: string;
+  /** Statements and HTTP requests run in order; see docs/actions.md for the transaction rule. */
+  steps?: StepSpec[];
+  /** Step run when a step fails after an earlier one committed. */
+  onFailure?: FailureStepSpec;
+  /** Offer a preview that runs the SQL in a transaction that is always rolled back. */
+  preview?: boolean | PreviewSpec;
   params?: Record<string, ParamSpec>;
   required?: string[];
   /** Roll back unless the statement changed exactly this many rows; `message` tells the operator why nothing changed. */

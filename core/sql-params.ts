@@ -47,7 +47,7 @@ function readIdentifier(sql: string, start: number): number {
  * Finds every named parameter in `sql`, in order of appearance. Skips string
  * literals, quoted identifiers ("…", […], `…`), dollar-quoted strings, line and
  * block comments, and PostgreSQL casts (`::type`). A name may have one dotted
- * part (`:user.email`); deciding which dotted names are allowed is the caller's job.
+ * part (`:user.email`), or two after `steps` (`:steps.insert.id`); deciding which dotted names are allowed is the caller's job.
  */
 export function findSqlParams(sql: string): SqlParam[] {
   const found: SqlParam[] = [];
@@ -86,6 +86,11 @@ export function findSqlParams(sql: string): SqlParam[] {
       if (sql[end] === '.') {
         const fieldEnd = readIdentifier(sql, end + 1);
         if (fieldEnd > end + 1) end = fieldEnd;
+        // Step outputs have two dotted parts: `:steps.<id>.<field>`.
+        if (sql.slice(i + 1, nameEnd) === 'steps' && sql[end] === '.') {
+          const outputEnd = readIdentifier(sql, end + 1);
+          if (outputEnd > end + 1) end = outputEnd;
+        }
       }
       found.push({ name: sql.slice(i + 1, end), offset: i, length: end - i });
       i = end;

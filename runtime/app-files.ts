@@ -3,8 +3,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from '../core/build-app.js';
 import type { Diagnostic } from '../core/diagnostics.js';
-import { loadYaml } from '../core/load.js';
+import type { SpecFile } from '../core/includes.js';
+import { loadYaml, type LoadedDocument } from '../core/load.js';
 import type { AppModel } from '../core/model.js';
+import { readSpecFiles } from './spec-files.js';
 
 /** The spec file every app folder holds. */
 export const APP_FILE = 'app.yaml';
@@ -17,6 +19,10 @@ export interface AppFile {
   text: string;
   model?: AppModel;
   diagnostics: Diagnostic[];
+  /** The merged spec with positions in every file, set once loading and includes succeeded. */
+  loaded?: LoadedDocument;
+  /** Every file the build read: app.yaml first, then included YAML and SQL files. */
+  sources: SpecFile[];
 }
 
 /**
@@ -54,11 +60,12 @@ export function readApp(appDir: string): AppFile {
       dir,
       file,
       text: '',
+      sources: [],
       diagnostics: [{ code: 'file-unreadable', severity: 'error', file, line: 1, col: 1, path: [], message: `cannot read the spec file (${reason})`, hint: 'Check that the file exists and that the server may read it.' }],
     };
   }
-  const { model, diagnostics } = buildApp({ file, text });
-  return { dir, file, text, model, diagnostics };
+  const { model, diagnostics, loaded, sources } = buildApp({ file, text, ...readSpecFiles(dir) });
+  return { dir, file, text, model, diagnostics, loaded, sources };
 }
 
 /** Reports each app whose id an earlier app in `apps` already uses, at the second one's `id:` line. */
@@ -72,7 +79,7 @@ export function findDuplicateAppIds(apps: AppFile[]): Diagnostic[] {
       firstFile.set(app.model.id, app.file);
       continue;
     }
-    const position = loadYaml(app.file, app.text).loaded?.positions.locate(['id']) ?? { line: 1, col: 1 };
+    const position = (app.loaded ?? loadYaml(app.file, app.text).loaded)?.positions.locate(['id']) ?? { line: 1, col: 1 };
     out.push({
       code: 'duplicate-app-id',
       severity: 'error',

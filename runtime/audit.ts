@@ -5,7 +5,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 
-export type AuditOutcome = 'denied' | 'invalid' | 'started' | 'succeeded' | 'failed';
+export type AuditOutcome = 'denied' | 'invalid' | 'started' | 'succeeded' | 'failed' | 'previewed';
 
 export interface AuditRecord {
   id: string;
@@ -17,11 +17,18 @@ export interface AuditRecord {
   outcome: AuditOutcome;
   /** Parameter values, with secret ones replaced by "***". */
   params?: Record<string, unknown>;
+  /** Version the app was served at: the git commit (`-dirty` when the app folder had changes) or, outside git, the content hash. */
   specVersion: string;
+  /** sha256 of the spec and the files it includes (`model.version`), whatever specVersion is. */
+  contentHash?: string;
   /** Links a `succeeded` or `failed` record to its `started` record. */
   attempt?: string;
   changes?: number;
   error?: string;
+  /** Steps of a multi-step action: which ran, failed, were rolled back or skipped. */
+  steps?: Array<{ id: string; status: string; error?: string }>;
+  /** Outcome of the action's `onFailure:` step, when it ran. */
+  onFailure?: { status: string; error?: string };
 }
 
 export class AuditUnavailable extends Error {}

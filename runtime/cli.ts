@@ -13,9 +13,12 @@ Commands:
                    --host H       address to listen on (default 127.0.0.1)
                    --identity M   identity mode: dev or proxy (default: opsdeck.yaml's identity.mode)
                    --no-watch     do not reload apps when their files change
+                   --env NAME     merge opsdeck.NAME.yaml over opsdeck.yaml (default: $OPSDECK_ENV)
   validate <dir>   Check every app spec under <dir>; exit 1 on errors, 0 when clean, 2 when it cannot run.
                    --format text|json|github   (github: GitHub Actions annotations, one per problem)
                    --strict       treat warnings as errors (exit 1)
+                   --env NAME     also check that every \${env:...} the apps and settings need is set
+                                  (default: $OPSDECK_ENV)
   policy <dir>     Print the effective access policy of every app under <dir>.
   diff <base> [<head>]
                    Show who gained or lost access, then what else changed, between two folders or
@@ -76,7 +79,7 @@ async function runServe(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { port: { type: 'string' }, host: { type: 'string' }, identity: { type: 'string' }, 'no-watch': { type: 'boolean' } },
+      options: { port: { type: 'string' }, host: { type: 'string' }, identity: { type: 'string' }, 'no-watch': { type: 'boolean' }, env: { type: 'string' } },
     });
   } catch (err) {
     io.stderr(`opsdeck serve: ${(err as Error).message}\n\n${USAGE}`);
@@ -100,12 +103,13 @@ async function runServe(argv: string[]): Promise<number> {
   // The server's modules (koa, sql.js, chokidar) load only for `serve`, so `validate` starts fast.
   const { serve } = await import('./server.js');
   const { AppLoadError } = await import('./registry.js');
-  const { SettingsError } = await import('./settings-file.js');
+  const { SettingsError, UnknownEnvironment } = await import('./settings-file.js');
   const log = createLogger();
   try {
     const running = await serve({
       root: positionals[0],
       log,
+      environment: values.env ?? (process.env.OPSDECK_ENV || undefined),
       port,
       host: values.host,
       identity: values.identity as 'dev' | 'proxy' | undefined,
@@ -130,6 +134,10 @@ async function runServe(argv: string[]): Promise<number> {
     io.stderr(`Opsdeck is serving ${running.registry.list().length} app(s) at ${running.url}/ (identity: ${running.settings.identity.mode})\n`);
     return -1;
   } catch (err) {
+    if (err instanceof UnknownEnvironment) {
+      io.stderr(`opsdeck serve: ${err.message}\n`);
+      return 2;
+    }
     if (err instanceof AppLoadError || err instanceof SettingsError) {
       for (const diagnostic of err.diagnostics) io.stderr(`${formatDiagnostic(diagnostic)}\n`);
       io.stderr(`opsdeck serve: not started, because the specs have errors (above).\n`);

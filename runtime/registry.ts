@@ -6,16 +6,19 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AppModel } from '../core/model.js';
 import type { Diagnostic } from '../core/diagnostics.js';
+import { contentOf } from '../core/build-app.js';
 import { diagnosticAt, loadYaml, type DocPath } from '../core/load.js';
 import type { DevUserSpec } from '../core/spec.js';
-import { discoverApps, readApp } from './app-files.js';
+import { discoverApps, readApp, type AppFile } from './app-files.js';
 import { AppHealth, DEFAULT_RETRY, type RetryOptions } from './app-health.js';
 import { AppEnforcer } from './enforcer.js';
 import { DatasourceUnavailable, MigrationError, MissingEnvironmentVariable, type Datasource } from './datasources/datasource.js';
-import { migrationsFolder, openDatasource } from './datasources/open.js';
+import { migrationsFolder, openDatasource, openHttpDatasource } from './datasources/open.js';
+import type { HttpDatasource } from './datasources/http.js';
 import { PostgresDatasource } from './datasources/postgres.js';
 import { SqliteDatasource } from './datasources/sqlite.js';
 import { checkAgainstDatabases } from './spec-check.js';
+import { specVersionOf } from './spec-version.js';
 import type { AppEvents } from './events.js';
 import type { Logger } from './log.js';
 
@@ -25,12 +28,16 @@ export interface LiveApp {
   model: AppModel;
   enforcer: AppEnforcer;
   datasources: Map<string, Datasource>;
+  /** HTTP data sources by id; they hold no connections, so a reload builds them anew. */
+  services: Map<string, HttpDatasource>;
   /** Whether the app's databases can be reached; an unavailable app responds 503 until they can. */
   health: AppHealth;
   /** Diagnostics of the last rejected change, cleared by the next good one. */
   rejected?: Diagnostic[];
-  /** Fingerprint of the spec and migration files of the live version. */
+  /** Fingerprint of the spec, included and migration files of the live version. */
   fingerprint: string;
+  /** Version shown to people and written to audit records: the git commit (with `-dirty`) or, outside git, the content hash `model.version`. */
+  specVersion: string;
 }
 
 export type ReloadResult = 'unchanged' | 'reloaded' | 'rejected' | 'removed';
@@ -83,7 +90,7 @@ export class Registry {
         continue;
       }
       try {
-        const live = await this.#build(dir, loaded.model, loaded.text, new Map());
+        const live = await this.#build(dir, loaded.model, loaded, new Map());
         this.#install(live);
       } catch (err) {
         failures.push(...buildDiagnostics(loaded.file, loaded.text, err));
@@ -133,7 +140,7 @@ export class Registry {
     }
 
     const loaded = readApp(appDir);
-    const fingerprint = fingerprintOf(loaded.text, loaded.model, appDir);
+    const fingerprint = fingerprintOf(loaded, loaded.model, appDir);
     if (current && fingerprint === current.fingerprint) {
       // The files are back to the served version after a rejected change: tell open pages the errors are gone.
       if (current.rejected) {
@@ -162,7 +169,7 @@ export class Registry {
 
     let next: LiveApp;
     try {
-      next = await this.#build(appDir, loaded.model, loaded.text, current?.datasources ?? new Map());
+      next = await this.#build(appDir, loaded.model, loaded, current?.datasources ?? new Map());
     } catch (err) {
       return this.#reject(appDir, current, fingerprint, buildDiagnostics(loaded.file, loaded.text, err));
     }
@@ -173,7 +180,7 @@ export class Registry {
       current.health.stop();
       for (const [name, source] of current.datasources) if (next.datasources.get(name) !== source) await closeQuietly(source, this.#log);
     }
-    this.#log.info({ app: next.id, version: next.model.version.slice(0, 12) }, current ? 'app reloaded' : 'app added');
+    this.#log.info({ app: next.id, version: next.specVersion }, current ? 'app reloaded' : 'app added');
     this.#events.publish(next.id, 'reload', { version: next.model.version });
     return 'reloaded';
   }
@@ -211,15 +218,20 @@ export class Registry {
    * cannot be reached is still built, as unavailable; its migrations and
    * database checks run once the database answers.
    */
-  async #build(dir: string, model: AppModel, text: string, previous: Map<string, Datasource>): Promise<LiveApp> {
+  async #build(dir: string, model: AppModel, files: AppFile, previous: Map<string, Datasource>): Promise<LiveApp> {
     const enforcer = await AppEnforcer.build(model.policy, this.#log);
     const datasources = new Map<string, Datasource>();
+    const services = new Map<string, HttpDatasource>();
     const opened: Datasource[] = [];
     const closeOpened = async (): Promise<void> => {
       for (const source of opened) await closeQuietly(source, this.#log);
     };
     try {
       for (const [name, spec] of Object.entries(model.datasources)) {
+        if (spec.kind === 'http') {
+          services.set(name, openHttpDatasource(spec, { name, dir, log: this.#log }));
+          continue;
+        }
         const source = await openDatasource(spec, { name, dir, log: this.#log });
         const reuse = previous.get(name);
         if (reuse && sameSettings(reuse, source)) {
@@ -241,7 +253,7 @@ export class Registry {
         const folder = migrationsFolder(model.datasources[name], dir);
         if (folder) await source.migrate(folder);
       }
-      const problems = await checkAgainstDatabases(model, join(dir, 'app.yaml'), text, datasources);
+      const problems = files.loaded === undefined ? [] : await checkAgainstDatabases(model, files.loaded, datasources);
       if (problems.length > 0) throw new SpecCheckError(problems);
     };
     const recover = async (): Promise<void> => {
@@ -262,7 +274,8 @@ export class Registry {
       }
       health.markUnavailable(err.reason);
     }
-    return { id: model.id, dir, model, enforcer, datasources, health, fingerprint: fingerprintOf(text, model, dir) };
+    const specVersion = await specVersionOf(dir, model.version);
+    return { id: model.id, dir, model, enforcer, datasources, services, health, fingerprint: fingerprintOf(files, model, dir), specVersion };
   }
 }
 
@@ -281,9 +294,9 @@ async function closeQuietly(source: Datasource, log: Logger): Promise<void> {
   }
 }
 
-/** Hash of the spec text and of every migration file, so an unchanged save is not a reload. */
-function fingerprintOf(text: string, model: AppModel | undefined, dir: string): string {
-  const hash = createHash('sha256').update(text);
+/** Hash of the spec, the files it includes and every migration file, so an unchanged save is not a reload. */
+function fingerprintOf(files: AppFile, model: AppModel | undefined, dir: string): string {
+  const hash = createHash('sha256').update(contentOf(files.sources));
   for (const spec of Object.values(model?.datasources ?? {})) {
     if (!spec.migrations) continue;
     const folder = resolve(dir, spec.migrations);

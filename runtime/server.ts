@@ -24,6 +24,8 @@ export interface ServeOptions {
   port?: number;
   host?: string;
   identity?: 'dev' | 'proxy';
+  /** Environment whose overlay `opsdeck.<environment>.yaml` is merged over opsdeck.yaml. */
+  environment?: string;
   /** Watch the folder and hot-reload apps (default true). */
   watch?: boolean;
   /** Folder of the built UI (default: dist/ui next to this file's build). */
@@ -52,7 +54,7 @@ const DEFAULT_UI_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'u
 /** Builds everything but the listener; tests use this to send requests in-process. */
 export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
   const root = resolve(options.root);
-  const settings = loadSettingsFile(root, { port: options.port, host: options.host, identity: options.identity });
+  const settings = loadSettingsFile(root, { port: options.port, host: options.host, identity: options.identity }, process.env, options.environment);
   const { log } = options;
 
   const events = new AppEvents();

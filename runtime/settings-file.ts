@@ -1,10 +1,10 @@
 // Reads opsdeck.yaml at the root of the served folder, applies command-line
 // overrides and resolves `${env:NAME}` references. Values are never logged.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSettings } from '../core/settings.js';
+import { buildSettingsLayers, type SettingsLayer } from '../core/settings.js';
 import type { Diagnostic } from '../core/diagnostics.js';
-import { diagnosticAt, loadYaml } from '../core/load.js';
+import { diagnosticAt } from '../core/load.js';
 import type { ProxyIdentityOptions } from './http/identify.js';
 
 export interface RuntimeSettings {
@@ -32,12 +32,56 @@ export interface SettingsOverrides {
 
 const ENV_REFERENCE = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
-/** Loads the settings of a served folder; a missing opsdeck.yaml means all defaults. */
-export function loadSettingsFile(root: string, overrides: SettingsOverrides = {}, env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
+/** Names an environment may have: it becomes part of the file name `opsdeck.<name>.yaml`. */
+const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+/** Raised when `--env` (or OPSDECK_ENV) names an environment without an overlay file; the message lists the environments that exist. */
+export class UnknownEnvironment extends Error {}
+
+/** Returns the environments that have an overlay file `opsdeck.<name>.yaml` in `root`, sorted. */
+export function listEnvironments(root: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => /^opsdeck\.(.+)\.yaml$/.exec(name)?.[1])
+    .filter((name): name is string => name !== undefined && ENVIRONMENT_NAME.test(name))
+    .sort();
+}
+
+/**
+ * Reads `opsdeck.yaml` of a served folder (`{}` when missing) and, with an
+ * environment, the overlay `opsdeck.<environment>.yaml` merged over it.
+ * Raises UnknownEnvironment for an invalid name or a missing overlay.
+ */
+export function readSettingsLayers(root: string, environment?: string): SettingsLayer[] {
   const file = join(root, 'opsdeck.yaml');
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '{}\n';
-  const { settings, diagnostics } = buildSettings(text, file);
-  if (!settings || diagnostics.some((d) => d.severity === 'error')) throw new SettingsError(diagnostics);
+  const layers = [{ file, text: existsSync(file) ? readFileSync(file, 'utf8') : '{}\n' }];
+  if (environment === undefined) return layers;
+
+  const known = listEnvironments(root);
+  const available = known.length === 0 ? 'there is no overlay file yet' : `the environments there are ${known.join(', ')}`;
+  if (!ENVIRONMENT_NAME.test(environment)) {
+    throw new UnknownEnvironment(`environment name "${environment}" is invalid: use letters, digits, \`-\` and \`_\`, starting with a letter or digit (${available})`);
+  }
+  const overlay = join(root, `opsdeck.${environment}.yaml`);
+  if (!existsSync(overlay)) {
+    throw new UnknownEnvironment(`unknown environment "${environment}": ${overlay} does not exist (${available}); create it or pick another --env`);
+  }
+  layers.push({ file: overlay, text: readFileSync(overlay, 'utf8') });
+  return layers;
+}
+
+/**
+ * Loads the settings of a served folder; a missing opsdeck.yaml means all
+ * defaults. With `environment`, its overlay is merged over opsdeck.yaml.
+ */
+export function loadSettingsFile(root: string, overrides: SettingsOverrides = {}, env: NodeJS.ProcessEnv = process.env, environment?: string): RuntimeSettings {
+  const { settings, diagnostics, loaded } = buildSettingsLayers(readSettingsLayers(root, environment));
+  if (!settings || !loaded || diagnostics.some((d) => d.severity === 'error')) throw new SettingsError(diagnostics);
 
   let sessionSecret = settings.session.secret;
   if (sessionSecret !== undefined) {
@@ -45,9 +89,8 @@ export function loadSettingsFile(root: string, overrides: SettingsOverrides = {}
     if (match) {
       sessionSecret = env[match[1]];
       if (!sessionSecret) {
-        const loaded = loadYaml(file, text).loaded;
         const input = { code: 'env-missing', path: ['session', 'secret'], message: `session.secret refers to the environment variable ${match[1]}, which is not set`, hint: `Set ${match[1]} before starting the server.` };
-        throw new SettingsError([loaded ? diagnosticAt(file, loaded.positions, input) : { ...input, severity: 'error', file, line: 1, col: 1 }]);
+        throw new SettingsError([diagnosticAt(loaded.file, loaded.positions, input)]);
       }
     }
   }

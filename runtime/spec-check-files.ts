@@ -16,7 +16,8 @@ export async function checkAppsAgainstDatabases(apps: AppFile[], known: Diagnost
   const log = pino({ level: 'silent' });
   const found: Diagnostic[] = [];
   for (const app of apps) {
-    if (!app.model || known.some((d) => d.file === app.file && d.severity === 'error')) continue;
+    if (!app.model || !app.loaded || known.some((d) => d.file === app.file && d.severity === 'error')) continue;
+    const spec = app.loaded;
     const sources = new Map<string, Datasource>();
     const opened: Datasource[] = [];
     const skipped = (name: string, reason: string): void => {
@@ -24,6 +25,8 @@ export async function checkAppsAgainstDatabases(apps: AppFile[], known: Diagnost
     };
     try {
       for (const [name, spec] of Object.entries(app.model.datasources)) {
+        // HTTP APIs are never called by validate: their requests are checked when the spec loads.
+        if (spec.kind === 'http') continue;
         let source: Datasource;
         try {
           source = await openDatasource(spec, { name, dir: app.dir, log, inMemory: true });
@@ -49,7 +52,7 @@ export async function checkAppsAgainstDatabases(apps: AppFile[], known: Diagnost
         }
         sources.set(name, source);
       }
-      found.push(...(await checkAgainstDatabases(app.model, app.file, app.text, sources)));
+      found.push(...(await checkAgainstDatabases(app.model, spec, sources)));
     } catch (err) {
       if (err instanceof MigrationError) {
         found.push({ code: 'migration-failed', severity: 'error', file: err.file, line: 1, col: 1, path: [], message: err.message, hint: 'Fix the migration; it ran in a transaction, so nothing of it was applied.' });

@@ -3,12 +3,12 @@
 // is one its query returns. `opsdeck serve` and `opsdeck validate` both run
 // these, so CI finds what a start would find.
 import type { Diagnostic } from '../core/diagnostics.js';
-import { diagnosticAt, loadYaml, type DocPath } from '../core/load.js';
-import type { AppModel } from '../core/model.js';
+import { diagnosticAt, type DocPath, type LoadedDocument } from '../core/load.js';
+import type { ActionModel, AppModel } from '../core/model.js';
 import type { ColumnSpec, RowActionSpec, TableSpec } from '../core/spec.js';
 import { suggestionHint } from '../core/suggest.js';
 import { parseTemplate } from '../core/template.js';
-import { statementFor } from './bind.js';
+import { statementFor, type StatementModel } from './bind.js';
 import { DatasourceUnavailable, type Datasource } from './datasources/datasource.js';
 
 /** The data source methods the checks use. */
@@ -16,11 +16,11 @@ export type StatementChecker = Pick<Datasource, 'dialect' | 'compile' | 'check' 
 
 /**
  * Runs the database-aware checks; returns their diagnostics (none when all is
- * well). Raises DatasourceUnavailable when a database stops responding midway.
+ * well), placed with the position table of the spec as buildApp loaded it.
+ * Raises DatasourceUnavailable when a database stops responding midway.
  */
-export async function checkAgainstDatabases(model: AppModel, file: string, text: string, sources: Map<string, StatementChecker>): Promise<Diagnostic[]> {
-  const positions = loadYaml(file, text).loaded?.positions;
-  if (!positions) return [];
+export async function checkAgainstDatabases(model: AppModel, spec: Pick<LoadedDocument, 'file' | 'positions'>, sources: Map<string, StatementChecker>): Promise<Diagnostic[]> {
+  const { file, positions } = spec;
   const problems: Diagnostic[] = [];
   const report = (path: DocPath, code: string, message: string, hint: string, part: 'key' | 'value' = 'value'): void => {
     problems.push(diagnosticAt(file, positions, { code, path, part, message, hint }));
@@ -28,11 +28,10 @@ export async function checkAgainstDatabases(model: AppModel, file: string, text:
 
   const columnsByQuery = new Map<string, string[]>();
   const statements = [
-    ...Object.values(model.queries).map((query) => ({ kind: 'query' as const, model: query })),
-    ...Object.values(model.actions).map((action) => ({ kind: 'action' as const, model: action })),
+    ...Object.values(model.queries).map((query) => ({ kind: 'query' as const, model: query, path: ['queries', query.id, 'sql'] as DocPath })),
+    ...Object.values(model.actions).flatMap((action) => actionStatements(action)),
   ];
-  for (const { kind, model: statement } of statements) {
-    const path = [kind === 'query' ? 'queries' : 'actions', statement.id, 'sql'];
+  for (const { kind, model: statement, path } of statements) {
     const source = sources.get(statement.datasource);
     if (!source) continue;
     const sql = statementFor(source, statement);
@@ -85,6 +84,19 @@ export async function checkAgainstDatabases(model: AppModel, file: string, text:
     });
   }
   return problems;
+}
+
+/** The SQL statements of an action: its own, or those of its SQL steps and SQL `onFailure:` step, each with its place in the spec. */
+function actionStatements(action: ActionModel): Array<{ kind: 'action'; model: StatementModel & { id: string; datasource: string }; path: DocPath }> {
+  if (action.sql !== undefined && action.datasource !== undefined) {
+    return [{ kind: 'action', model: { id: action.id, datasource: action.datasource, sql: action.sql, spec: { sql: action.spec.sql ?? '' }, paramsSchema: action.paramsSchema }, path: ['actions', action.id, 'sql'] }];
+  }
+  const found: Array<{ kind: 'action'; model: StatementModel & { id: string; datasource: string }; path: DocPath }> = [];
+  (action.steps ?? []).forEach((step, index) => {
+    if (step.kind === 'sql') found.push({ kind: 'action', model: { ...step, id: `${action.id}\` step \`${step.id}` }, path: ['actions', action.id, 'steps', index, 'sql'] });
+  });
+  if (action.onFailure?.kind === 'sql') found.push({ kind: 'action', model: { ...action.onFailure, id: `${action.id}\` step \`onFailure` }, path: ['actions', action.id, 'onFailure', 'sql'] });
+  return found;
 }
 
 type Report = (path: DocPath, code: string, message: string, hint: string, part?: 'key' | 'value') => void;

@@ -8,7 +8,9 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import { diffApps, renderDiffMarkdown, renderDiffText } from '../../core/diff.js';
 import { formatDiagnostic } from '../../core/format.js';
 import type { AppModel } from '../../core/model.js';
+import type { AppFileSet } from '../../core/includes.js';
 import { APP_FILE, discoverApps, findDuplicateAppIds, isDirectory, readApp, type AppFile } from '../app-files.js';
+import { expandPattern, SPEC_FILE_EXTENSIONS } from '../spec-files.js';
 import { EXIT, type CommandOutput } from './validate.js';
 
 const USAGE = `Usage: opsdeck diff <base> [<head>] [--dir <path>] [--format text|markdown|json] [--fail-on-widened-access]
@@ -109,7 +111,7 @@ function modelsOf(version: Version): AppModel[] {
 function reportErrors(version: Version, cwd: string, io: DiffIo): boolean {
   const diagnostics: Diagnostic[] = [...version.apps.flatMap((app) => app.diagnostics), ...findDuplicateAppIds(version.apps)];
   if (!diagnostics.some((d) => d.severity === 'error')) return false;
-  const sources = new Map(version.apps.map((app) => [app.file, app.text]));
+  const sources = new Map(version.apps.flatMap((app) => app.sources.map((source) => [source.file, source.text] as const)));
   for (const d of diagnostics) {
     const shown = d.file.startsWith(sep) ? { ...d, file: relative(cwd, d.file) || d.file } : d;
     io.stderr(`${formatDiagnostic(shown, sources.get(d.file))}\n`);
@@ -167,14 +169,38 @@ function readRevision(repo: string, revision: string, folder: string): Version {
     .filter((path) => servedFolder(path.slice(prefix.length)))
     .sort();
 
-  const apps = specs.map((path): AppFile => {
+  const paths = listing.stdout.split('\0');
+  const show = (path: string): string => {
     const shown = git(repo, ['show', `${sha}:${path}`]);
     if (shown.status !== 0) throw new CannotRun(`cannot read ${path} at ${revision}: ${shown.stderr.trim()}`);
+    return shown.stdout;
+  };
+  const apps = specs.map((path): AppFile => {
+    const text = show(path);
     const file = `${revision}:${path}`;
-    const { model, diagnostics } = buildApp({ file, text: shown.stdout });
-    return { dir: join(repo, path, '..'), file, text: shown.stdout, model, diagnostics };
+    const { model, diagnostics, loaded, sources } = buildApp({ file, text, ...revisionSpecFiles(path, specs, paths, show) });
+    return { dir: join(repo, path, '..'), file, text, model, diagnostics, loaded, sources };
   });
   return { label: revision, apps };
+}
+
+/**
+ * Reads the YAML and SQL files beside the spec at `specPath` that its
+ * `include:` or `sql: { file }` may name, with the same rules as
+ * readSpecFiles: not in dot folders, node_modules or the folder of another app.
+ */
+function revisionSpecFiles(specPath: string, specs: string[], paths: string[], show: (path: string) => string): AppFileSet {
+  const folder = specPath.slice(0, -APP_FILE.length);
+  const otherApps = specs.filter((other) => other !== specPath && other.startsWith(folder)).map((other) => other.slice(0, -APP_FILE.length));
+  const names = paths
+    .filter((path) => path.startsWith(folder) && path !== specPath && SPEC_FILE_EXTENSIONS.some((extension) => path.endsWith(extension)))
+    .filter((path) => !otherApps.some((other) => path.startsWith(other)))
+    .map((path) => path.slice(folder.length))
+    .filter((name) => servedFolder(name));
+  // Only the files an include could name are read: one `git show` each.
+  const files: Record<string, string> = {};
+  for (const name of names) files[name] = show(`${folder}${name}`);
+  return { files, expand: (pattern) => expandPattern(pattern, names) };
 }
 
 /** Returns false for specs that discoverApps skips: inside dot folders or node_modules. */

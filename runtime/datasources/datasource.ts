@@ -18,6 +18,17 @@ export interface WriteResult {
   lastInsertId: number | string | null;
 }
 
+/** What one statement of a transaction did: rows changed, the inserted id, and the rows a RETURNING clause gave. */
+export interface StatementResult extends WriteResult {
+  rows: Array<Record<string, CellValue>>;
+}
+
+/** An open read-write transaction. */
+export interface WriteTransaction {
+  /** Runs one statement; raises ExpectationFailed (and the transaction rolls back) unless it changed `expectRows` rows. */
+  run(sql: string, values: BindValue[], expectRows?: number): Promise<StatementResult>;
+}
+
 /** A database that queries and actions run against. */
 export interface Datasource {
   readonly dialect: SqlDialect;
@@ -36,6 +47,13 @@ export interface Datasource {
   queryAll(statements: Array<{ sql: string; values: BindValue[] }>): Promise<QueryResult[]>;
   /** Runs one writing statement in a transaction; rolls back and raises ExpectationFailed unless it changed `expectRows` rows. */
   write(sql: string, values: BindValue[], expectRows?: number): Promise<WriteResult>;
+  /**
+   * Runs `work` in one read-write transaction, then commits (`end: 'commit'`)
+   * or rolls back (`'rollback'`, for previews). A failure inside `work` rolls
+   * back and is raised. Nothing else runs on the database meanwhile where the
+   * data source has a single connection.
+   */
+  transaction<T>(end: 'commit' | 'rollback', work: (tx: WriteTransaction) => Promise<T>): Promise<T>;
   /** Applies the `.sql` files of a folder not yet applied, each in a transaction; returns how many ran. */
   migrate(folder: string): Promise<number>;
   /** Resolves once the database answers; raises DatasourceUnavailable when it does not. */
@@ -82,7 +100,8 @@ export class DatasourceUnavailable extends Error {
 
 /** Raised when a data source setting refers to an environment variable that is not set. */
 export class MissingEnvironmentVariable extends Error {
-  constructor(readonly datasource: string, readonly variable: string) {
-    super(`data source \`${datasource}\` reads its URL from the environment variable ${variable}, which is not set`);
+  /** `setting` names what the variable fills in, such as `URL` or `header Authorization`. */
+  constructor(readonly datasource: string, readonly variable: string, setting = 'URL') {
+    super(`data source \`${datasource}\` reads its ${setting} from the environment variable ${variable}, which is not set`);
   }
 }

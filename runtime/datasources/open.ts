@@ -1,10 +1,12 @@
 // Opens the data source a spec describes. `${env:NAME}` references in a
-// PostgreSQL URL are resolved here, from the server's environment, so the
-// resolved URL exists only inside the data source object.
+// PostgreSQL URL, an HTTP base URL or HTTP header values are resolved here,
+// from the server's environment, so the resolved values exist only inside
+// the data source object.
 import { resolve } from 'node:path';
-import type { DatasourceSpec, PostgresDatasourceSpec } from '../../core/spec.js';
+import type { DatasourceSpec, HttpDatasourceSpec, PostgresDatasourceSpec } from '../../core/spec.js';
 import type { Logger } from '../log.js';
 import { MissingEnvironmentVariable, type Datasource } from './datasource.js';
+import { HttpDatasource } from './http.js';
 import { PostgresDatasource } from './postgres.js';
 import { SqliteDatasource } from './sqlite.js';
 
@@ -13,7 +15,7 @@ export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
 /** Default of `pool.max`. */
 export const DEFAULT_POOL_MAX = 10;
 
-const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 export interface OpenOptions {
   /** Data source id. */
@@ -33,6 +35,7 @@ export interface OpenOptions {
  * fail here, and its migrations run through `migrate()`.
  */
 export async function openDatasource(spec: DatasourceSpec, options: OpenOptions): Promise<Datasource> {
+  if (spec.kind === 'http') throw new Error(`data source \`${options.name}\` is of kind http; open it with openHttpDatasource`);
   if (spec.kind === 'postgres') return openPostgres(spec, options);
   const sqliteOptions = {
     file: resolve(options.dir, spec.file),
@@ -54,12 +57,26 @@ function openPostgres(spec: PostgresDatasourceSpec, options: OpenOptions): Postg
   });
 }
 
-/** Replaces each `${env:NAME}` by the variable's value; raises MissingEnvironmentVariable for the first one not set. */
-export function resolveEnvReferences(datasource: string, text: string, env: NodeJS.ProcessEnv): string {
-  return text.replace(ENV_REFERENCE, (_reference, variable: string) => {
+/** Opens an HTTP data source; `${env:…}` in its base URL and header values are resolved here. */
+export function openHttpDatasource(spec: HttpDatasourceSpec, options: OpenOptions): HttpDatasource {
+  const env = options.env ?? process.env;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name] = resolveEnvReferences(options.name, value, env, `header ${name}`);
+  return HttpDatasource.fromSpec(options.name, spec, resolveEnvReferences(options.name, spec.baseUrl, env, 'base URL'), headers, options.log);
+}
+
+/**
+ * Replaces each `${env:NAME}` by the variable's value, and each
+ * `${env:NAME:-default}` by the value or, when the variable is unset or
+ * empty, the default. Raises MissingEnvironmentVariable for the first
+ * variable without a value or default; `setting` names what it fills in.
+ */
+export function resolveEnvReferences(datasource: string, text: string, env: NodeJS.ProcessEnv, setting = 'URL'): string {
+  return text.replace(ENV_REFERENCE, (_reference, variable: string, fallback: string | undefined) => {
     const value = env[variable];
-    if (value === undefined || value === '') throw new MissingEnvironmentVariable(datasource, variable);
-    return value;
+    if (value !== undefined && value !== '') return value;
+    if (fallback !== undefined) return fallback;
+    throw new MissingEnvironmentVariable(datasource, variable, setting);
   });
 }
 

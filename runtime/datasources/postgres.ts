@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import type { CompiledSql } from '../../core/model.js';
 import { compileSql } from '../../core/sql-params.js';
 import type { Logger } from '../log.js';
-import { DatasourceUnavailable, ExpectationFailed, MigrationError, StatementTimeout, type Datasource, type QueryResult, type WriteResult } from './datasource.js';
+import { DatasourceUnavailable, ExpectationFailed, MigrationError, StatementTimeout, type Datasource, type QueryResult, type WriteResult, type WriteTransaction } from './datasource.js';
 import { countPostgresStatements } from './pg-statements.js';
 import { postgresTextParser, type BindValue, type CellValue } from './values.js';
 
@@ -150,6 +150,19 @@ export class PostgresDatasource implements Datasource {
       if (expectRows !== undefined && changes !== expectRows) throw new ExpectationFailed(expectRows, changes);
       return { changes, lastInsertId: insertedId(result) };
     });
+  }
+
+  async transaction<T>(end: 'commit' | 'rollback', work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+    return this.#transaction('READ WRITE', end, (client) =>
+      work({
+        run: async (sql, values, expectRows) => {
+          const result = await runStatement(client, sql, values);
+          const changes = result.rowCount ?? 0;
+          if (expectRows !== undefined && changes !== expectRows) throw new ExpectationFailed(expectRows, changes);
+          return { changes, lastInsertId: insertedId(result), rows: result.rows as Array<Record<string, CellValue>> };
+        },
+      }),
+    );
   }
 
   async ping(): Promise<void> {

@@ -1,12 +1,16 @@
 // The JSON API under /api (see docs/http-api.md). Each query and action
 // request goes: identify -> authorize -> validate -> execute -> audit -> respond.
 import Router from '@koa/router';
+import type { Context } from 'koa';
 import { PassThrough } from 'node:stream';
 import { relative } from 'node:path';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { Registry, LiveApp } from '../registry.js';
 import type { AppEvents, AppEventName } from '../events.js';
-import { AuditUnavailable, maskParams, type AuditLog } from '../audit.js';
+import { AuditUnavailable, maskParams, type AuditLog, type AuditRecord } from '../audit.js';
+import { previewAction } from '../actions/preview.js';
+import { runSteps, unsafeRequestParams } from '../actions/run-steps.js';
+import type { ActionModel } from '../../core/model.js';
 import { bindValues, statementFor, type StatementModel } from '../bind.js';
 import { DatasourceUnavailable, ExpectationFailed, StatementTimeout, type Datasource } from '../datasources/datasource.js';
 import { BindError, type BindValue } from '../datasources/values.js';
@@ -32,6 +36,9 @@ export interface ApiOptions {
 }
 
 const QUERY_BODY_KEYS = ['params', 'sort', 'filter', 'page'];
+
+/** The fields every audit record of one action request shares. */
+type AuditBase = Omit<AuditRecord, 'id' | 'time' | 'outcome'>;
 
 /** Builds the router for /api. */
 export function apiRouter(options: ApiOptions): Router {
@@ -78,7 +85,16 @@ export function apiRouter(options: ApiOptions): Router {
   router.get('/apps/:app/spec', (ctx) => {
     const identity = requireIdentity(ctx);
     const app = openableApp(registry, ctx.params.app, identity);
-    ctx.body = clientView(app.model, app.enforcer, identity);
+    ctx.body = clientView(app.model, app.enforcer, identity, app.specVersion);
+  });
+
+  router.get('/version', (ctx) => {
+    const identity = requireIdentity(ctx);
+    const apps = registry
+      .list()
+      .filter((app) => Object.keys(app.model.pages).some((page) => app.enforcer.allows(identity, `page:${page}`, 'view')))
+      .map((app) => ({ id: app.id, specVersion: app.specVersion, contentHash: app.model.version }));
+    ctx.body = { apps };
   });
 
   router.get('/apps/:app/events', (ctx) => {
@@ -139,12 +155,13 @@ export function apiRouter(options: ApiOptions): Router {
     }
   });
 
-  router.post('/apps/:app/actions/:action', async (ctx) => {
+  /** Identifies, authorizes and validates an action request; audits a denial or invalid parameters. */
+  const prepareAction = async (ctx: Context) => {
     const identity = requireIdentity(ctx);
     const app = knownApp(registry, ctx.params.app);
     const action = Object.hasOwn(app.model.actions, ctx.params.action) ? app.model.actions[ctx.params.action] : undefined;
     if (!action) throw notFound(`Action "${ctx.params.action}" of app "${app.id}"`);
-    const base = { user: identity.id, groups: identity.groups, app: app.id, action: action.id, specVersion: app.model.version };
+    const base = { user: identity.id, groups: identity.groups, app: app.id, action: action.id, specVersion: app.specVersion, contentHash: app.model.version };
 
     if (!app.enforcer.allows(identity, `action:${action.id}`, 'run')) {
       log.warn({ user: identity.id, app: app.id, object: `action:${action.id}`, act: 'run' }, 'denied');
@@ -156,29 +173,56 @@ export function apiRouter(options: ApiOptions): Router {
     let params: Record<string, unknown>;
     try {
       params = checkParams(action.paramsSchema, body.params);
+      const unsafe = unsafeRequestParams(action, params);
+      if (unsafe.length > 0) throw invalid('invalid_params', unsafe);
     } catch (err) {
       tryAudit(audit, log, { ...base, outcome: 'invalid', error: (err as Error).message });
       throw err;
     }
     const masked = maskParams(params, action.secretParams);
     requireAvailable(app);
-    const source = app.datasources.get(action.datasource)!;
-    const sql = statementFor(source, action);
+    return { identity, app, action, base, params, masked };
+  };
+
+  router.post('/apps/:app/actions/:action/preview', async (ctx) => {
+    const { identity, app, action, base, params, masked } = await prepareAction(ctx);
+    if (action.preview === undefined) throw notFound(`A preview of action "${action.id}"`);
+    try {
+      const result = await previewAction(action, { sql: app.datasources, http: app.services, params, identity });
+      tryAudit(audit, log, { ...base, outcome: 'previewed', params: masked, changes: result.changes });
+      ctx.body = result;
+    } catch (err) {
+      if (err instanceof BindError) throw invalid('invalid_params', [{ field: `params.${err.param}`, message: 'must be a string, number, boolean or null.' }]);
+      tryAudit(audit, log, { ...base, outcome: 'previewed', params: masked, error: err instanceof ExpectationFailed ? err.message : failureSummary(err) });
+      if (err instanceof ExpectationFailed) {
+        const reason = action.spec.expect?.message ?? `"${action.spec.title}" would change ${err.actual} row(s) instead of ${err.expected}, so running it would change nothing.`;
+        throw new HttpError(409, 'expectation_failed', `The preview changed nothing. ${reason}`);
+      }
+      throw executionError(err, app, `The preview of "${action.spec.title}"`, () => {
+        log.error({ err, app: app.id, action: action.id }, 'action preview failed');
+        return new HttpError(422, 'action_failed', `The preview of "${action.spec.title}" failed; nothing was changed. The details are in the server log.`);
+      });
+    }
+  });
+
+  router.post('/apps/:app/actions/:action', async (ctx) => {
+    const { identity, app, action, base, params, masked } = await prepareAction(ctx);
+    if (action.steps !== undefined) {
+      await runStepAction(ctx, { app, action, base, params, masked, identity });
+      return;
+    }
+    const source = app.datasources.get(action.datasource!)!;
+    const statement = action as StatementModel & typeof action;
+    const sql = statementFor(source, statement);
     let values: BindValue[];
     try {
-      values = bindOrReject(source, action, params, identity);
+      values = bindOrReject(source, statement, params, identity);
     } catch (err) {
       tryAudit(audit, log, { ...base, outcome: 'invalid', error: (err as Error).message });
       throw err;
     }
 
-    let started;
-    try {
-      started = audit.append({ ...base, outcome: 'started', params: masked });
-    } catch (err) {
-      log.error({ err, app: app.id, action: action.id }, 'audit log unavailable; action not run');
-      throw new HttpError(503, 'audit_unavailable', 'The action did not run because its audit record could not be written. Try again later or tell an administrator.');
-    }
+    const started = startAudit(base, masked);
 
     try {
       const result = await source.write(sql.text, values, action.spec.expect?.rows);
@@ -198,6 +242,53 @@ export function apiRouter(options: ApiOptions): Router {
       });
     }
   });
+
+  /** Writes the `started` record; an action whose record cannot be written does not run. */
+  const startAudit = (base: AuditBase, masked: Record<string, unknown>): AuditRecord => {
+    try {
+      return audit.append({ ...base, outcome: 'started', params: masked });
+    } catch (err) {
+      log.error({ err, app: base.app, action: base.action }, 'audit log unavailable; action not run');
+      throw new HttpError(503, 'audit_unavailable', 'The action did not run because its audit record could not be written. Try again later or tell an administrator.');
+    }
+  };
+
+  /**
+   * Runs a multi-step action. A failure before anything took effect answers
+   * like a single statement (409, 422, 503, 504); a failure after a step took
+   * effect answers 502 `step_failed` (504 `step_timeout` for a timeout) with
+   * the outcome of every step and of the `onFailure:` step.
+   */
+  const runStepAction = async (ctx: Context, run: { app: LiveApp; action: ActionModel; base: AuditBase; params: Record<string, unknown>; masked: Record<string, unknown>; identity: Identity }): Promise<void> => {
+    const { app, action, base, masked, identity } = run;
+    const started = startAudit(base, masked);
+    const result = await runSteps(action, { sql: app.datasources, http: app.services, params: run.params, identity });
+    const steps = result.steps.map(({ id, status, error }) => (error === undefined ? { id, status } : { id, status, error }));
+    const onFailure = result.onFailure === undefined ? undefined : { status: result.onFailure.status, ...(result.onFailure.error === undefined ? {} : { error: result.onFailure.error }) };
+    if (result.ok) {
+      tryAudit(audit, log, { ...base, outcome: 'succeeded', params: masked, attempt: started.id, changes: result.changes, steps });
+      log.info({ user: identity.id, app: app.id, action: action.id, changes: result.changes }, 'action succeeded');
+      ctx.body = { ok: true, changes: result.changes, steps };
+      return;
+    }
+    const failed = result.steps.find((step) => step.id === result.failedStep)!;
+    tryAudit(audit, log, { ...base, outcome: 'failed', params: masked, attempt: started.id, changes: result.changes, error: `step ${failed.id}: ${failed.error ?? 'failed'}`, steps, onFailure });
+    log.warn({ err: result.cause, app: app.id, action: action.id, step: failed.id, onFailure: onFailure?.status }, 'action step failed');
+
+    const tookEffect = result.steps.some((step) => step.status === 'done');
+    const failedStep = action.steps!.find((step) => step.id === failed.id)!;
+    if (!tookEffect && failedStep.kind === 'sql') {
+      if (result.cause instanceof ExpectationFailed) {
+        throw new HttpError(409, 'expectation_failed', `Nothing was changed. ${failedStep.expectMessage ?? `Step "${failed.id}" of "${action.spec.title}" would have changed ${result.cause.actual} row(s) instead of ${result.cause.expected}. Reload to see the current data.`}`);
+      }
+      throw executionError(result.cause, app, `Step "${failed.id}" of "${action.spec.title}"`, () => new HttpError(422, 'action_failed', `Step "${failed.id}" of "${action.spec.title}" failed and nothing was changed. The details are in the server log.`));
+    }
+    const done = result.steps.filter((step) => step.status === 'done').map((step) => step.id);
+    const compensation = onFailure === undefined ? '' : onFailure.status === 'done' ? ' The onFailure step ran.' : ' The onFailure step failed too.';
+    const message = `Step "${failed.id}" of "${action.spec.title}" failed: ${failed.error ?? 'unknown error'}. ${done.length > 0 ? `Steps ${done.join(', ')} had already taken effect and were not undone.` : 'Nothing was changed.'}${compensation}`;
+    ctx.status = result.timedOut ? 504 : 502;
+    ctx.body = { ok: false, error: { code: result.timedOut ? 'step_timeout' : 'step_failed', message }, failedStep: failed.id, steps, ...(onFailure === undefined ? {} : { onFailure }) };
+  };
 
   return router;
 }

@@ -11,8 +11,12 @@ interface ClientParams {
   required: string[];
 }
 
-/** Builds the client view of `model` for one user. */
-export function clientView(model: AppModel, enforcer: AppEnforcer, identity: Identity): Record<string, unknown> {
+/**
+ * Builds the client view of `model` for one user. `specVersion` is the
+ * served version people read (a git commit, or the content hash outside git);
+ * `version` stays the content hash.
+ */
+export function clientView(model: AppModel, enforcer: AppEnforcer, identity: Identity, specVersion: string = model.version): Record<string, unknown> {
   const actions: Record<string, unknown> = {};
   for (const [id, action] of Object.entries(model.actions)) {
     if (!enforcer.allows(identity, `action:${id}`, 'run')) continue;
@@ -24,6 +28,8 @@ export function clientView(model: AppModel, enforcer: AppEnforcer, identity: Ide
       ...publicParams(spec.params, spec.required),
       confirm: spec.confirm,
       success: spec.success,
+      // Only the fact that a preview exists: its table, key and steps stay on the server.
+      ...(action.preview === undefined ? {} : { preview: true }),
     };
   }
 
@@ -46,6 +52,7 @@ export function clientView(model: AppModel, enforcer: AppEnforcer, identity: Ide
     title: model.title,
     description: model.spec.description,
     version: model.version,
+    specVersion,
     user: { id: identity.id, name: identity.name, groups: identity.groups },
     pages,
     queries,

@@ -23,8 +23,8 @@ describe('buildApp', () => {
   test('compiled SQL, schema and version', () => {
     const { model } = buildApp({ file: examplePath, text: exampleText });
     const flag = model!.actions.flagCustomer;
-    expect(flag.sql.bindings).toEqual(['id', 'reason', 'user.id', 'id']);
-    expect(flag.sql.text).not.toContain(':');
+    expect(flag.sql!.bindings).toEqual(['id', 'reason', 'user.id', 'id']);
+    expect(flag.sql!.text).not.toContain(':');
     expect(flag.paramsSchema).toEqual({
       type: 'object',
       properties: flag.spec.params,

@@ -63,10 +63,10 @@ describe('runValidate', () => {
     expect(output.stdout).toBe('1 app valid\n');
   });
 
-  test('chinook example exits 0', async () => {
+  test('the examples exit 0', async () => {
     const { output, io } = capture();
     expect(await runValidate([join(import.meta.dirname, '../../examples')], io)).toBe(0);
-    expect(output.stdout).toBe('1 app valid\n');
+    expect(output.stdout).toBe('2 apps valid\n');
   });
 
   test('errors exit 1 with file:line:col', async () => {

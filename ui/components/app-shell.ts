@@ -458,7 +458,8 @@ export class AppShell extends LitElement {
   }
 
   #renderFooter(spec: ClientSpec) {
-    const version = spec.specVersion || spec.version.slice(0, 12);
+    // Inside git the spec version is a 12-character commit (maybe with -dirty); outside git a 64-character content hash.
+    const version = spec.specVersion && spec.specVersion.length <= 18 ? spec.specVersion : (spec.specVersion || spec.version).slice(0, 12);
     const userId = spec.user?.id ?? this.session?.user.id;
     return html`
       <footer class="app-footer" data-testid="app-footer">
