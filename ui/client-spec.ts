@@ -113,6 +113,8 @@ export interface ClientAction {
   required?: string[];
   confirm?: string;
   success?: string;
+  /** The action offers `POST /api/apps/:app/actions/:action/preview`, which reports its changes without keeping them. */
+  preview?: boolean;
 }
 
 /** Response of `GET /api/apps/:app/spec`: the spec filtered to what the user may see. */
@@ -145,6 +147,27 @@ export interface ActionResult {
   ok: true;
   changes: number;
   lastInsertId?: number;
+}
+
+/** One changed row in a preview: `before` is null for an inserted row and `after` is null for a deleted one. */
+export interface PreviewSample {
+  key: unknown;
+  before: Row | null;
+  after: Row | null;
+}
+
+/** Response of `POST /api/apps/:app/actions/:action/preview`. */
+export interface PreviewResult {
+  /** Rows the previewed statements would change, summed over the steps. */
+  changes: number;
+  /** Up to 10 changed rows of the action's preview table; empty when the spec names no table. */
+  sample: PreviewSample[];
+  /** Rows each previewed step would change; only for actions with steps. */
+  steps?: Array<{ id: string; changes: number }>;
+  /** Steps that the preview did not run, such as HTTP steps. */
+  notPreviewed?: string[];
+  /** Reason some steps were not previewed. */
+  note?: string;
 }
 
 /** One spec problem sent by the `invalid` event. */

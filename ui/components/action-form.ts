@@ -1,11 +1,13 @@
 // A form generated from an action's parameter schema: fields, client-side checks,
-// an optional confirmation step, the POST, and field errors from the server.
+// an optional preview and confirmation step, the POST, and field errors from the server.
 import { LitElement, css, html, nothing } from 'lit';
 import { ApiError, apiPost, segment } from '../api.js';
-import type { ActionResult, ClientAction, ParamSchema, Row } from '../client-spec.js';
+import type { ActionResult, ClientAction, ParamSchema, PreviewResult, Row } from '../client-spec.js';
+import { parsePreview } from '../preview-diff.js';
 import { fillTemplate } from '../template.js';
 import { fieldLabel, toParams, toRawValue, validateField, validateParams, type RawValue } from '../validate.js';
 import { showToast } from './toast-stack.js';
+import './action-preview.js';
 import { buttonStyles, inputStyles, utilityStyles } from './shared-styles.js';
 
 /** Detail of the `od-action-done` event. */
@@ -32,6 +34,9 @@ export class ActionForm extends LitElement {
     formError: { state: true },
     step: { state: true },
     busy: { state: true },
+    previewing: { state: true },
+    preview: { state: true },
+    previewBlocked: { state: true },
   };
 
   static override styles = [
@@ -133,6 +138,14 @@ export class ActionForm extends LitElement {
   step: 'edit' | 'confirm' = 'edit';
   /** Set while the request runs. */
   busy = false;
+  /** Set while the preview request runs. */
+  previewing = false;
+  /** The preview shown in the confirmation step, for an action that offers one. */
+  preview: PreviewResult | undefined;
+  /** The preview returned 409 `expectation_failed`, so the confirmation step shows its message and no Confirm button. */
+  previewBlocked = false;
+
+  #previewAbort: AbortController | undefined;
 
   override willUpdate(changed: Map<string, unknown>): void {
     if (changed.has('action') || changed.has('prefill') || changed.has('actionId')) this.reset();
@@ -150,6 +163,21 @@ export class ActionForm extends LitElement {
     this.formError = '';
     this.step = 'edit';
     this.busy = false;
+    this.#stopPreview();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#previewAbort?.abort();
+    this.#previewAbort = undefined;
+  }
+
+  #stopPreview(): void {
+    this.#previewAbort?.abort();
+    this.#previewAbort = undefined;
+    this.previewing = false;
+    this.preview = undefined;
+    this.previewBlocked = false;
   }
 
   /** Moves focus to the first field the user can change. */
@@ -205,6 +233,10 @@ export class ActionForm extends LitElement {
       this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"], [data-testid="form-error"]')?.focus();
       return;
     }
+    if (this.action?.preview) {
+      await this.#runPreview();
+      return;
+    }
     if (this.action?.confirm) {
       this.step = 'confirm';
       await this.updateComplete;
@@ -212,6 +244,50 @@ export class ActionForm extends LitElement {
       return;
     }
     await this.#run();
+  }
+
+  /** Requests the preview and moves to the confirmation step, or shows why the preview failed. */
+  async #runPreview(): Promise<void> {
+    this.#stopPreview();
+    const controller = new AbortController();
+    this.#previewAbort = controller;
+    this.busy = true;
+    this.previewing = true;
+    const params = toParams(this.#params, this.values);
+    let focusTarget = '[data-testid="confirm"]';
+    try {
+      const body = await apiPost<unknown>(
+        `/api/apps/${segment(this.appId)}/actions/${segment(this.actionId)}/preview`,
+        { params },
+        { signal: controller.signal },
+      );
+      if (controller.signal.aborted) return;
+      this.preview = parsePreview(body);
+      this.step = 'confirm';
+    } catch (error) {
+      // A reset or a newer preview aborted this one, so its outcome no longer applies.
+      if (controller.signal.aborted) return;
+      if (error instanceof ApiError && error.code === 'expectation_failed') {
+        this.previewBlocked = true;
+        this.formError = error.message;
+        this.step = 'confirm';
+        focusTarget = '[data-testid="cancel"]';
+      } else if (error instanceof ApiError) {
+        this.#showError(error);
+        focusTarget = '[aria-invalid="true"], [data-testid="form-error"]';
+      } else {
+        this.formError = `The preview failed, and nothing was changed: ${error instanceof Error ? error.message : String(error)}`;
+        focusTarget = '[data-testid="form-error"]';
+      }
+    } finally {
+      if (this.#previewAbort === controller) {
+        this.#previewAbort = undefined;
+        this.busy = false;
+        this.previewing = false;
+      }
+    }
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>(focusTarget)?.focus();
   }
 
   async #run(): Promise<void> {
@@ -268,6 +344,8 @@ export class ActionForm extends LitElement {
   #cancel(): void {
     if (this.step === 'confirm') {
       this.step = 'edit';
+      this.preview = undefined;
+      this.previewBlocked = false;
       return;
     }
     this.dispatchEvent(new CustomEvent('od-action-cancel', { bubbles: true, composed: true }));
@@ -283,13 +361,18 @@ export class ActionForm extends LitElement {
     const style = action.style === 'danger' ? 'danger solid' : 'primary';
     return html`
       <div class="confirm" data-testid="confirm-step">
-        ${this.formError ? html`<div class="form-error" role="alert">${this.formError}</div>` : nothing}
-        <p class="confirm-text">${fillTemplate(action.confirm ?? '', this.#scope())}</p>
+        ${this.formError
+          ? html`<div class="form-error" role="alert" tabindex="-1" data-testid="form-error">${this.formError}</div>`
+          : nothing}
+        ${action.confirm ? html`<p class="confirm-text">${fillTemplate(action.confirm, this.#scope())}</p>` : nothing}
+        ${this.preview ? html`<od-action-preview data-testid="preview" .result=${this.preview}></od-action-preview>` : nothing}
         <div class="buttons">
           <button class="btn" type="button" data-testid="cancel" @click=${() => this.#cancel()} ?disabled=${this.busy}>Cancel</button>
-          <button class="btn ${style}" type="button" data-testid="confirm" @click=${() => this.#run()} ?disabled=${this.busy}>
-            ${this.busy ? 'Working…' : 'Confirm'}
-          </button>
+          ${this.previewBlocked
+            ? nothing
+            : html`<button class="btn ${style}" type="button" data-testid="confirm" @click=${() => this.#run()} ?disabled=${this.busy}>
+                ${this.busy ? 'Working…' : 'Confirm'}
+              </button>`}
         </div>
       </div>
     `;
@@ -299,7 +382,7 @@ export class ActionForm extends LitElement {
     const action = this.action!;
     const style = action.style === 'danger' ? 'danger solid' : 'primary';
     return html`
-      <form novalidate @submit=${this.#onSubmit}>
+      <form novalidate aria-busy=${this.previewing ? 'true' : 'false'} @submit=${this.#onSubmit}>
         ${this.formError
           ? html`<div class="form-error" role="alert" tabindex="-1" data-testid="form-error">${this.formError}</div>`
           : nothing}
@@ -311,11 +394,17 @@ export class ActionForm extends LitElement {
             ? nothing
             : html`<button class="btn" type="button" data-testid="cancel" @click=${() => this.#cancel()}>Cancel</button>`}
           <button class="btn ${style}" type="submit" data-testid="submit" ?disabled=${this.busy}>
-            ${this.busy ? 'Working…' : action.title}
+            ${this.#submitLabel(action)}
           </button>
         </div>
       </form>
     `;
+  }
+
+  #submitLabel(action: ClientAction): string {
+    if (this.previewing) return 'Previewing…';
+    if (this.busy) return 'Working…';
+    return action.title;
   }
 
   #renderField(name: string, schema: ParamSchema) {
