@@ -23,6 +23,7 @@ export class AppHealth {
   #timer: NodeJS.Timeout | undefined;
   #attempt = 0;
   #stopped = false;
+  #retrying = true;
 
   /** `recover` is retried while the app is unavailable; it raises DatasourceUnavailable while the database is still down. */
   constructor(appId: string, log: Logger, recover: () => Promise<void>, retry: RetryOptions = DEFAULT_RETRY) {
@@ -36,6 +37,11 @@ export class AppHealth {
     return this.#reason === undefined;
   }
 
+  /** False while the app is unavailable for a reason that only a reload or restart fixes. */
+  get retrying(): boolean {
+    return this.#retrying;
+  }
+
   /** Why the app is unavailable, without secrets; undefined while it is available. */
   get reason(): string | undefined {
     return this.#reason;
@@ -44,12 +50,25 @@ export class AppHealth {
   /** Marks the app unavailable and starts retrying, unless it is already unavailable. */
   markUnavailable(reason: string): void {
     if (this.#stopped) return;
+    if (!this.#retrying) return;
     const wasAvailable = this.#reason === undefined;
     this.#reason = reason;
     if (!wasAvailable) return;
     this.#attempt = 0;
     this.#log.warn({ app: this.#appId, reason, retryInMs: this.#delay() }, 'app unavailable: its database cannot be reached');
     this.#schedule();
+  }
+
+  /**
+   * Marks the app unavailable for a reason that retrying cannot fix, such as
+   * an environment variable that is not set; only a reload or a restart ends it.
+   */
+  markMisconfigured(reason: string): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#reason = reason;
+    this.#retrying = false;
+    this.#log.warn({ app: this.#appId, reason }, 'app unavailable until its settings are fixed');
   }
 
   /** Stops retrying; called when this app version is replaced or the server closes. */

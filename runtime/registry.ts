@@ -226,13 +226,22 @@ export class Registry {
     const closeOpened = async (): Promise<void> => {
       for (const source of opened) await closeQuietly(source, this.#log);
     };
+    // A data source whose settings name an unset environment variable is left out, and the app is served as unavailable with the reason.
+    const missing: MissingEnvironmentVariable[] = [];
     try {
       for (const [name, spec] of Object.entries(model.datasources)) {
-        if (spec.kind === 'http') {
-          services.set(name, openHttpDatasource(spec, { name, dir, log: this.#log }));
+        let source: Datasource;
+        try {
+          if (spec.kind === 'http') {
+            services.set(name, openHttpDatasource(spec, { name, dir, log: this.#log }));
+            continue;
+          }
+          source = await openDatasource(spec, { name, dir, log: this.#log });
+        } catch (err) {
+          if (!(err instanceof MissingEnvironmentVariable)) throw err;
+          missing.push(err);
           continue;
         }
-        const source = await openDatasource(spec, { name, dir, log: this.#log });
         const reuse = previous.get(name);
         if (reuse && sameSettings(reuse, source)) {
           await source.close();
@@ -265,6 +274,11 @@ export class Registry {
       }
     };
     const health = new AppHealth(model.id, this.#log, recover, this.#retry);
+    if (missing.length > 0) {
+      health.markMisconfigured(missingVariablesReason(missing));
+      const specVersion = await specVersionOf(dir, model.version);
+      return { id: model.id, dir, model, enforcer, datasources, services, health, fingerprint: fingerprintOf(files, model, dir), specVersion };
+    }
     try {
       await prepare();
     } catch (err) {
@@ -277,6 +291,13 @@ export class Registry {
     const specVersion = await specVersionOf(dir, model.version);
     return { id: model.id, dir, model, enforcer, datasources, services, health, fingerprint: fingerprintOf(files, model, dir), specVersion };
   }
+}
+
+/** Explains which environment variables an app lacks and how to serve it; names variables only, never values. */
+function missingVariablesReason(missing: MissingEnvironmentVariable[]): string {
+  const variables = [...new Set(missing.map((err) => err.variable))];
+  const details = missing.map((err) => err.message).join('; ');
+  return `${details}. Set ${variables.join(' and ')} in the environment of the server and restart it`;
 }
 
 /** Returns true when a freshly opened data source has the same settings as one already open, so the open one can stay. */
@@ -324,9 +345,6 @@ class SpecCheckError extends Error {
 
 function buildDiagnostics(file: string, text: string, err: unknown): Diagnostic[] {
   if (err instanceof SpecCheckError) return err.diagnostics;
-  if (err instanceof MissingEnvironmentVariable) {
-    return [diagnosticIn(file, text, ['datasources', err.datasource, 'url'], 'env-missing', err.message, `Set ${err.variable} in the environment of the server, then save the spec or restart.`)];
-  }
   if (err instanceof MigrationError) {
     return [{ code: 'migration-failed', severity: 'error', file: err.file, line: 1, col: 1, path: [], message: err.message, hint: 'Fix the migration; it ran in a transaction, so nothing of it was applied.' }];
   }

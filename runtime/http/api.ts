@@ -300,7 +300,8 @@ function appStatus(app: LiveApp): { status: 'ok' | 'error' | 'unavailable'; reas
 }
 
 function unavailable(app: LiveApp, reason: string | undefined): HttpError {
-  return new HttpError(503, 'app_unavailable', `The app "${app.model.title}" is unavailable: ${reason ?? 'its database cannot be reached'}. It becomes available again by itself once the database responds, so try again later.`);
+  const next = app.health.retrying ? 'It becomes available again by itself once the database responds, so try again later.' : 'An administrator has to fix its settings first.';
+  return new HttpError(503, 'app_unavailable', `The app "${app.model.title}" is unavailable: ${reason ?? 'its database cannot be reached'}. ${next}`);
 }
 
 function requireAvailable(app: LiveApp): void {

@@ -6,7 +6,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppLoadError } from '../../runtime/registry.js';
 import { devLogin, request, startServer, type TestServer } from '../helpers/server.js';
 import { createTestSchema, TEST_POSTGRES_URL, type TestSchema } from '../contract/postgres-schema.js';
 
@@ -149,25 +148,23 @@ describe('an unreachable PostgreSQL database', () => {
 });
 
 describe('a missing environment variable', () => {
-  it('is a diagnostic naming the variable', async () => {
+  it('serves the app as unavailable, naming the variable', async () => {
     const other = mkdtempSync(join(tmpdir(), 'opsdeck-pg-env-'));
+    let started: TestServer | undefined;
     try {
       writeFileSync(join(other, 'opsdeck.yaml'), 'identity:\n  mode: dev\n');
       mkdirSync(join(other, 'remote'));
       writeFileSync(join(other, 'remote', 'app.yaml'), appYaml('remote', '{ kind: postgres, url: "postgres://ops:${env:OPSDECK_TEST_UNSET_PASSWORD}@127.0.0.1/test" }', 'item'));
-      const failure = await startServer(other).then(
-        async (started) => {
-          await started.close();
-          return undefined;
-        },
-        (err: unknown) => err,
-      );
-      expect(failure).toBeInstanceOf(AppLoadError);
-      const [diagnostic] = (failure as AppLoadError).diagnostics;
-      expect(diagnostic).toMatchObject({ code: 'env-missing', line: 5, path: ['datasources', 'main', 'url'] });
-      expect(diagnostic.message).toContain('OPSDECK_TEST_UNSET_PASSWORD');
-      expect(diagnostic.hint).toContain('OPSDECK_TEST_UNSET_PASSWORD');
+      started = await startServer(other);
+      const login = await devLogin(started.url, USER);
+      const listed = (await request(`${started.url}/api/apps`, { cookie: login })).body.apps[0];
+      expect(listed).toMatchObject({ id: 'remote', status: 'unavailable' });
+      expect(listed.reason).toContain('OPSDECK_TEST_UNSET_PASSWORD');
+      const response = await request(`${started.url}/api/apps/remote/queries/items`, { method: 'POST', json: {}, cookie: login });
+      expect(response.status).toBe(503);
+      expect(response.body.error.message).toContain('Set OPSDECK_TEST_UNSET_PASSWORD');
     } finally {
+      await started?.close();
       rmSync(other, { recursive: true, force: true });
     }
   });
