@@ -36,7 +36,9 @@ export function compileStep(step: StepSpec, paramsSchema: ParamsSchema): StepMod
 export function compile(spec: AppSpec, sourceText: string): AppModel {
   const queries: Record<string, QueryModel> = {};
   for (const [id, query] of Object.entries(spec.queries ?? {})) {
-    queries[id] = { id, spec: query, datasource: query.datasource, sql: compileSql(query.sql), paramsSchema: paramsSchemaOf(query) };
+    const base = { id, datasource: query.datasource, paramsSchema: paramsSchemaOf(query) };
+    if (query.request !== undefined) queries[id] = { ...base, kind: 'http', spec: query, request: query.request, rows: query.rows ?? '' };
+    else queries[id] = { ...base, kind: 'sql', spec: { ...query, sql: query.sql ?? '' }, sql: compileSql(query.sql ?? '') };
   }
 
   const actions: Record<string, ActionModel> = {};

@@ -18,13 +18,29 @@ export type ParamsSchema = {
   additionalProperties: false;
 };
 
-export interface QueryModel {
+interface QueryModelBase {
   id: string;
   spec: QuerySpec;
   datasource: string;
-  sql: CompiledSql;
   paramsSchema: ParamsSchema;
 }
+
+/** A query that runs SQL on a sqlite or postgres data source. */
+export interface SqlQueryModel extends QueryModelBase {
+  kind: 'sql';
+  spec: QuerySpec & { sql: string };
+  sql: CompiledSql;
+}
+
+/** A query that reads its rows from one GET request to an HTTP data source. */
+export interface HttpQueryModel extends QueryModelBase {
+  kind: 'http';
+  request: HttpRequestSpec;
+  /** JSON pointer to the array of row objects; empty for the body itself. */
+  rows: string;
+}
+
+export type QueryModel = SqlQueryModel | HttpQueryModel;
 
 /** A SQL step: shaped like a statement so the binding layer compiles and caches it the same way. */
 export interface SqlStepModel {

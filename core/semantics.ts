@@ -4,7 +4,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { diagnosticAt, type DiagnosticInput, type DocPath, type LoadedDocument } from './load.js';
 import type { ActionSpec, AppSpec, QuerySpec, TableSpec } from './spec.js';
 import { findSqlParams } from './sql-params.js';
-import { checkActionSteps } from './step-checks.js';
+import { checkActionSteps, checkQueryRequest, type StepCheckContext } from './step-checks.js';
 import { suggest, suggestionHint } from './suggest.js';
 import { parseTemplate } from './template.js';
 
@@ -161,8 +161,9 @@ class SemanticChecker {
       this.#checkAllow(statement.allow, [...base, 'allow']);
       this.#checkRequired(base, statement);
       if (kind === 'actions' && !this.#checkActionShape(base, statement as ActionSpec)) continue;
+      if (kind === 'queries' && !this.#checkQueryShape(base, statement as QuerySpec)) continue;
       if (this.#checkRef('datasource', 'datasources', statement.datasource!, this.#spec.datasources, [...base, 'datasource']) && this.#spec.datasources[statement.datasource!].kind === 'http') {
-        this.#report({ code: 'step-datasource-kind', path: [...base, 'datasource'], message: `data source \`${statement.datasource}\` is of kind http, which runs no SQL`, hint: kind === 'actions' ? 'Call an HTTP API from a `request:` step under `steps:`.' : 'Name a sqlite or postgres data source.' });
+        this.#report({ code: 'step-datasource-kind', path: [...base, 'datasource'], message: `data source \`${statement.datasource}\` is of kind http, which runs no SQL`, hint: kind === 'actions' ? 'Call an HTTP API from a `request:` step under `steps:`.' : 'Name a sqlite or postgres data source, or read the API with `request:` in place of `sql:`.' });
       }
       this.#checkSqlParams(base, statement as QuerySpec);
       if (kind === 'actions') {
@@ -181,7 +182,7 @@ class SemanticChecker {
       }
       const used = new Set<string>();
       const reportedBefore = this.diagnostics.length;
-      checkActionSteps({ spec: this.#spec, report: (input) => this.#report(input), inValue: (path, offset, value) => this.#inValue(path, offset, value), checkRef: (...args) => this.#checkRef(...args) }, base, action, used);
+      checkActionSteps(this.#stepContext(), base, action, used);
       // A step with a broken shape was not read for parameters, so unused ones would be guesses.
       const stepErrors = this.diagnostics.length > reportedBefore;
       for (const name of stepErrors ? [] : Object.keys(action.params ?? {})) {
@@ -200,14 +201,48 @@ class SemanticChecker {
     return true;
   }
 
+  #stepContext(): StepCheckContext {
+    return { spec: this.#spec, report: (input) => this.#report(input), inValue: (path, offset, value) => this.#inValue(path, offset, value), checkRef: (...args) => this.#checkRef(...args) };
+  }
+
+  /** A query has exactly one of `sql` and `request`; returns true for `sql`, which the caller checks as a statement. */
+  #checkQueryShape(base: DocPath, query: QuerySpec): boolean {
+    const hasSql = query.sql !== undefined;
+    if (hasSql === (query.request !== undefined)) {
+      this.#report({ code: 'query-shape', path: base, part: 'key', message: `query \`${String(base[1])}\` has ${hasSql ? 'both `sql:` and `request:`' : 'neither `sql:` nor `request:`'}`, hint: 'Give a query `sql:` with a sqlite or postgres data source, or `request:` with a data source of `kind: http`.' });
+      return false;
+    }
+    if (hasSql) {
+      if (query.rows !== undefined) this.#report({ code: 'query-shape', path: [...base, 'rows'], part: 'key', message: '`rows:` applies to queries with `request:` only', hint: 'Remove `rows:`; a SQL query returns the rows of its statement.' });
+      return true;
+    }
+    if (!this.#checkRef('datasource', 'datasources', query.datasource, this.#spec.datasources, [...base, 'datasource'])) return false;
+    const kind = this.#spec.datasources[query.datasource].kind;
+    if (kind !== 'http') {
+      this.#report({ code: 'query-datasource-kind', path: [...base, 'datasource'], message: `the query sends an HTTP request, but data source \`${query.datasource}\` is of kind ${kind}`, hint: 'Name a data source of `kind: http` for `request:`, or write the query as `sql:`.' });
+      return false;
+    }
+    const used = new Set<string>();
+    const reportedBefore = this.diagnostics.length;
+    checkQueryRequest(this.#stepContext(), base, query, used);
+    // A request with errors may not have been read to the end, so unused parameters would be guesses.
+    if (this.diagnostics.length > reportedBefore) return false;
+    for (const name of Object.keys(query.params ?? {})) {
+      if (used.has(name)) continue;
+      this.#report({ code: 'sql-unused-param', path: [...base, 'params', name], part: 'key', message: `parameter \`${name}\` is declared but the request never uses it`, hint: `Use \`{${name}}\` in the path or \`{{ params.${name} }}\` in \`query:\` or \`headers:\`, or remove the parameter.` });
+    }
+    return false;
+  }
+
   #checkSqlParams(base: DocPath, statement: QuerySpec): void {
     const declared = statement.params ?? {};
     const used = new Set<string>();
     const reported = new Set<string>();
     const sqlPath = [...base, 'sql'];
 
-    for (const occurrence of findSqlParams(statement.sql)) {
-      const at = this.#inValue(sqlPath, occurrence.offset, statement.sql);
+    const sql = statement.sql ?? '';
+    for (const occurrence of findSqlParams(sql)) {
+      const at = this.#inValue(sqlPath, occurrence.offset, sql);
       const [scope, field] = occurrence.name.split('.');
       if (field !== undefined) {
         if (scope === 'user' && IDENTITY_FIELDS.includes(field)) continue;

@@ -45,7 +45,7 @@ export interface PostgresDatasourceSpec {
   migrations?: string;
 }
 
-/** An HTTP API that action steps call. Its settings never reach the browser. */
+/** An HTTP API that action steps and queries call. Its settings never reach the browser. */
 export interface HttpDatasourceSpec {
   kind: 'http';
   /** Base URL every request stays under; `${env:NAME}` and `${env:NAME:-default}` are resolved when the app loads. */
@@ -67,7 +67,7 @@ export type DatasourceSpec = SqliteDatasourceSpec | PostgresDatasourceSpec | Htt
 /** JSON that a request body template may hold; strings may contain `{{ … }}` placeholders. */
 export type JsonTemplate = string | number | boolean | null | JsonTemplate[] | { [key: string]: JsonTemplate };
 
-/** One HTTP request of an action step. */
+/** One HTTP request of an action step or a query. */
 export interface HttpRequestSpec {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   /** Path under the data source's base URL; each `{name}` is one percent-encoded path segment. */
@@ -129,10 +129,15 @@ export interface ParamSpec {
   multiline?: boolean;
 }
 
+/** A query: `sql` on a SQL data source, or `request` (GET only) on an HTTP data source. */
 export interface QuerySpec {
   title?: string;
   datasource: string;
-  sql: string;
+  sql?: string;
+  /** The GET request whose JSON response contains the rows. */
+  request?: HttpRequestSpec;
+  /** JSON pointer to the array of row objects in the response; empty (the default) means the body itself. */
+  rows?: string;
   params?: Record<string, ParamSpec>;
   required?: string[];
   allow: string[];

@@ -1,9 +1,10 @@
 // Load-time checks of multi-step actions: unique step ids, step kinds that
 // match their data sources, references to parameters and earlier steps in SQL
 // and in request templates, request paths that stay under the base URL, and
-// preview settings. Called by the semantic checker for each action with `steps:`.
+// preview settings. Called by the semantic checker for each action with `steps:`,
+// and for the request of each query that reads an HTTP API.
 import type { DiagnosticInput, DocPath, Position } from './load.js';
-import type { ActionSpec, AppSpec, FailureStepSpec, HttpRequestSpec, StepSpec } from './spec.js';
+import type { ActionSpec, AppSpec, FailureStepSpec, HttpRequestSpec, QuerySpec, StepSpec } from './spec.js';
 import { findSqlParams } from './sql-params.js';
 import { parsePathTemplate, requestTemplates } from './step-templates.js';
 import { suggest, suggestionHint } from './suggest.js';
@@ -105,6 +106,42 @@ function checkRequest(context: StepCheckContext, path: DocPath, request: HttpReq
       resolve(placeholder.path.join('.'), context.inValue(where, placeholder.offset, template.text), where, `{{ ${placeholder.path.join('.')} }}`);
     }
   }
+}
+
+/**
+ * Checks the `request:` of a query on an HTTP data source: GET only, no body,
+ * a path that stays under the base URL, and templates that read declared
+ * parameters or identity values. `used` receives each parameter it reads.
+ */
+export function checkQueryRequest(context: StepCheckContext, base: DocPath, query: QuerySpec, used: Set<string>): void {
+  const request = query.request!;
+  const path = [...base, 'request'];
+  if (request.method !== 'GET') {
+    context.report({ code: 'query-method-invalid', path: [...path, 'method'], message: `query \`${String(base[1])}\` sends ${request.method}, but a query reads data with GET only`, hint: 'Write `method: GET`; a request that changes data belongs in a step of an action, where it is authorized and audited.' });
+  }
+  if (request.body !== undefined) {
+    context.report({ code: 'query-method-invalid', path: [...path, 'body'], part: 'key', message: 'a query sends a GET request, which has no body', hint: 'Pass values in `query:` or in the path instead, and remove `body:`.' });
+  }
+  const declared = Object.keys(query.params ?? {});
+  checkRequest(context, path, request, (name, at, where, shown) => {
+    const report = (code: string, message: string, hint: string): void => context.report({ code, path: where, at, message, hint });
+    const parts = name.split('.');
+    const [scope, field] = parts;
+    if (parts.length === 2 && scope === 'params') {
+      if (declared.includes(field)) {
+        used.add(field);
+        return;
+      }
+      const near = suggest(field, declared);
+      report('sql-undeclared-param', `\`${shown}\` names parameter \`${field}\`, which the query does not declare under \`params:\``, near !== undefined ? `Did you mean \`${near}\`?` : `Declare it, for example \`params: { ${field}: { type: string } }\`.`);
+      return;
+    }
+    if (parts.length === 2 && scope === 'user') {
+      if (!IDENTITY.includes(field)) report('sql-unknown-identity', `\`${shown}\` is not an identity value`, 'The signed-in user offers `user.id`, `user.email` and `user.name`.');
+      return;
+    }
+    report('template-unknown-scope', `\`${shown}\` is not a known value in a query`, 'Use a parameter (`{name}` in the path, `{{ params.<name> }}` elsewhere) or `{{ user.id }}`, `{{ user.email }}` or `{{ user.name }}`.');
+  });
 }
 
 /** Checks one name a step reads: `params.<declared>`, `user.<field>`, `steps.<earlier id>.<field>` or, in onFailure, `failedStep`. */

@@ -5,6 +5,7 @@
 // pending migrations; otherwise a warning gives the reason it was skipped.
 import { pino } from 'pino';
 import type { Diagnostic } from '../core/diagnostics.js';
+import { diagnosticAt } from '../core/load.js';
 import type { AppFile } from './app-files.js';
 import { DatasourceUnavailable, MigrationError, MissingEnvironmentVariable, type Datasource } from './datasources/datasource.js';
 import { migrationsFolder, openDatasource } from './datasources/open.js';
@@ -21,7 +22,15 @@ export async function checkAppsAgainstDatabases(apps: AppFile[], known: Diagnost
     const sources = new Map<string, Datasource>();
     const opened: Datasource[] = [];
     const skipped = (name: string, reason: string): void => {
-      found.push({ code: 'datasource-unchecked', severity: 'warning', file: app.file, line: 1, col: 1, path: ['datasources', name], message: `the SQL of data source \`${name}\` was not checked against its database: ${reason}`, hint: 'Run validate where the database is reachable and migrated to check the SQL before serving.' });
+      const hasUrl = Object.hasOwn(app.model!.datasources[name], 'url');
+      found.push(diagnosticAt(app.file, spec.positions, {
+        code: 'datasource-unchecked',
+        severity: 'warning',
+        path: hasUrl ? ['datasources', name, 'url'] : ['datasources', name],
+        part: hasUrl ? 'value' : 'key',
+        message: `the SQL of data source \`${name}\` was not checked against its database: ${reason}`,
+        hint: 'Run validate where the database is reachable and migrated to check the SQL before serving.',
+      }));
     };
     try {
       for (const [name, spec] of Object.entries(app.model.datasources)) {

@@ -28,7 +28,8 @@ export async function checkAgainstDatabases(model: AppModel, spec: Pick<LoadedDo
 
   const columnsByQuery = new Map<string, string[]>();
   const statements = [
-    ...Object.values(model.queries).map((query) => ({ kind: 'query' as const, model: query, path: ['queries', query.id, 'sql'] as DocPath })),
+    // An HTTP query runs no SQL, and only a call to its API would show its columns, so load and validate skip its tables' column checks.
+    ...Object.values(model.queries).flatMap((query) => (query.kind === 'sql' ? [{ kind: 'query' as const, model: query, path: ['queries', query.id, 'sql'] as DocPath }] : [])),
     ...Object.values(model.actions).flatMap((action) => actionStatements(action)),
   ];
   for (const { kind, model: statement, path } of statements) {

@@ -4,6 +4,7 @@
 // failure stops the action: the failing group rolls back, later steps are
 // skipped, and when something already took effect the `onFailure:` step runs.
 import type { ActionModel, HttpStepModel, SqlStepModel, StepModel } from '../../core/model.js';
+import type { HttpRequestSpec } from '../../core/spec.js';
 import { parsePathTemplate, renderJson, type StepScope } from '../../core/step-templates.js';
 import { parseTemplate } from '../../core/template.js';
 import type { FieldError } from '../http/errors.js';
@@ -216,6 +217,12 @@ function describeSqlFailure(step: SqlStepModel, err: unknown): string {
  * a header is a 400 naming the parameter, not a failed step after a commit.
  */
 export function unsafeRequestParams(action: ActionModel, params: Record<string, unknown>): FieldError[] {
+  const http = [...(action.steps ?? []), ...(action.onFailure === undefined ? [] : [action.onFailure])].filter((step): step is HttpStepModel => step.kind === 'http');
+  return unsafeParamsOfRequests(http.map((step) => step.request), params);
+}
+
+/** Lists the parameter values that cannot fill a path segment or a header of `requests`, each as a 400 field error. */
+export function unsafeParamsOfRequests(requests: HttpRequestSpec[], params: Record<string, unknown>): FieldError[] {
   const errors: FieldError[] = [];
   const seen = new Set<string>();
   const add = (name: string, message: string): void => {
@@ -223,15 +230,14 @@ export function unsafeRequestParams(action: ActionModel, params: Record<string, 
     seen.add(name);
     errors.push({ field: `params.${name}`, message });
   };
-  const http = [...(action.steps ?? []), ...(action.onFailure === undefined ? [] : [action.onFailure])].filter((step): step is HttpStepModel => step.kind === 'http');
-  for (const step of http) {
-    for (const placeholder of parsePathTemplate(step.request.path).placeholders) {
+  for (const request of requests) {
+    for (const placeholder of parsePathTemplate(request.path).placeholders) {
       const [scope, name] = placeholder.name.split('.');
       if (scope !== 'params' || !Object.hasOwn(params, name) || params[name] === null) continue;
       const problem = segmentProblem(String(params[name]));
       if (problem !== undefined) add(name, `${problem}; it fills one segment of a request path, so it may not contain \`/\`, \`\\\`, control characters, or be \`.\` or \`..\`.`);
     }
-    for (const template of Object.values(step.request.headers ?? {})) {
+    for (const template of Object.values(request.headers ?? {})) {
       for (const placeholder of parseTemplate(template).placeholders) {
         const [scope, name] = placeholder.path;
         if (scope !== 'params' || !Object.hasOwn(params, name)) continue;

@@ -147,6 +147,8 @@ async function runQuery(id: string, params: unknown, identity: Identity, context
   if (!context.enforcer.allows(identity, `query:${id}`, 'run')) return forbiddenOutcome();
   const checked = checkRequestParams(query.paramsSchema, params);
   if (!('params' in checked)) return checked;
+  // Tests never call HTTP APIs, so a query that reads one cannot run here.
+  if (query.kind === 'http') return { ok: false, code: 'query_failed', message: `query \`${id}\` reads data source \`${query.datasource}\`, an HTTP API, which \`opsdeck test\` does not call`, fields: [] };
   const source = sources.get(query.datasource)!;
   const sql = statementFor(source, query);
   try {

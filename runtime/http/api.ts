@@ -21,6 +21,7 @@ import { readJsonObject } from './body.js';
 import { clientView } from './client-view.js';
 import { HttpError, forbidden, invalid, notFound } from './errors.js';
 import { requireIdentity } from './identify.js';
+import { runHttpQuery } from './http-query.js';
 import { buildPagedSql } from './query-request.js';
 import { clearSession, writeSession } from './sessions.js';
 
@@ -134,6 +135,10 @@ export function apiRouter(options: ApiOptions): Router {
     rejectUnknownKeys(body, QUERY_BODY_KEYS);
     const params = checkParams(query.paramsSchema, body.params);
     requireAvailable(app);
+    if (query.kind === 'http') {
+      ctx.body = await runHttpQuery(query, app.services.get(query.datasource)!, params, identity, body, log);
+      return;
+    }
     const source = app.datasources.get(query.datasource)!;
     const sql = statementFor(source, query);
     const values = bindOrReject(source, query, params, identity);

@@ -1,5 +1,6 @@
 // The sort, filter and page parts of a query request, checked against the
-// columns the query returns and turned into SQL around the spec's statement.
+// columns the query returns and turned into SQL around the spec's statement
+// (HTTP queries apply them in memory, see query-rows.ts).
 // Column names are only ever taken from that list, quoted, never from the client verbatim.
 import { invalid, type FieldError } from './errors.js';
 import { suggest } from '../../core/suggest.js';
@@ -20,9 +21,10 @@ export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 500;
 
 const OPERATORS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'contains', 'startsWith', 'isNull'] as const;
-type Operator = (typeof OPERATORS)[number];
+export type Operator = (typeof OPERATORS)[number];
 
-interface Condition {
+/** One checked filter condition; `eq`/`ne` null arrive as `isNull` true/false. */
+export interface Condition {
   field: string;
   op: Operator;
   value: unknown;
@@ -35,6 +37,18 @@ export interface PagedSql {
   count: string;
   countValues: BindValue[];
   page: PageRequest;
+}
+
+/** The checked `sort`, `filter` and `page` of a query request. */
+export interface QueryRequestParts {
+  sort: SortKey[];
+  conditions: Condition[];
+  page: PageRequest;
+}
+
+/** Checks `sort`, `filter` and `page` of a request body against the query's columns; raises a 400 HttpError naming each invalid field. */
+export function parseQueryRequest(body: { sort?: unknown; filter?: unknown; page?: unknown }, columns: string[]): QueryRequestParts {
+  return { sort: parseSort(body.sort, columns), conditions: parseFilter(body.filter, columns), page: parsePage(body.page) };
 }
 
 /** What the wrapper needs to know about the data source's SQL. */
@@ -52,9 +66,7 @@ export function buildPagedSql(
   columns: string[],
   body: { sort?: unknown; filter?: unknown; page?: unknown },
 ): PagedSql {
-  const sort = parseSort(body.sort, columns);
-  const conditions = parseFilter(body.filter, columns);
-  const page = parsePage(body.page);
+  const { sort, conditions, page } = parseQueryRequest(body, columns);
   const next = (): string => flavour.placeholder(innerValues.length + whereValues.length + 1);
 
   const where: string[] = [];

@@ -29,7 +29,7 @@ describe('includes', () => {
     expect(diagnostics).toEqual([]);
     expect(Object.keys(model!.pages)).toEqual(['customers']);
     expect(model!.queries.customers.spec.sql).toBe(read('sql/customers.sql'));
-    expect(model!.queries.customers.sql.bindings).toEqual(['search', 'search']);
+    expect(model!.queries.customers.kind === 'sql' && model!.queries.customers.sql.bindings).toEqual(['search', 'search']);
     expect(sources.map((source) => source.file)).toEqual([MAIN, '/apps/split/pages/customers.yaml', '/apps/split/queries/customers.yaml', '/apps/split/sql/customers.sql']);
   });
 

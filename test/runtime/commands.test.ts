@@ -73,7 +73,7 @@ describe('runValidate', () => {
       if (databaseUrl !== undefined) process.env.LOANS_DATABASE_URL = databaseUrl;
     }
     // loan-approvals reads its database URL from LOANS_DATABASE_URL, which the test environment does not set.
-    expect(output.stdout).toMatch(/^examples\/loan-approvals\/app\.yaml:1:1: warning datasource-unchecked: .*LOANS_DATABASE_URL is not set$/m);
+    expect(output.stdout).toMatch(/^examples\/loan-approvals\/app\.yaml:14:10: warning datasource-unchecked: .*LOANS_DATABASE_URL is not set$/m);
     expect(output.stdout).toMatch(/^3 apps valid, 1 warning\n$/m);
   });
 
