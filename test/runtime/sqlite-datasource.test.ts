@@ -70,3 +70,27 @@ describe('sqlite data source', () => {
     expect(await noteCount(31)).toBe(1);
   });
 });
+
+describe('sqlite column lists', () => {
+  it('follow a migration that adds a column', async () => {
+    const { mkdtempSync, mkdirSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { pino } = await import('pino');
+    const { SqliteDatasource } = await import('../../runtime/datasources/sqlite.js');
+    const folder = mkdtempSync(join(tmpdir(), 'opsdeck-columns-'));
+    try {
+      const migrations = join(folder, 'migrations');
+      mkdirSync(migrations);
+      writeFileSync(join(migrations, '001_t.sql'), 'CREATE TABLE t (a INTEGER);\n');
+      const source = await SqliteDatasource.openInMemory({ file: join(folder, 'db.sqlite'), migrations, log: pino({ level: 'silent' }) });
+      await source.check('select * from t');
+      expect(await source.columnsOf('select * from t')).toEqual(['a']);
+      writeFileSync(join(migrations, '002_b.sql'), 'ALTER TABLE t ADD COLUMN b TEXT;\n');
+      await source.migrate(migrations);
+      expect(await source.columnsOf('select * from t')).toEqual(['a', 'b']);
+      await source.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
