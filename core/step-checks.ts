@@ -77,6 +77,17 @@ function checkStep(context: StepCheckContext, path: DocPath, step: StepSpec | Fa
     return;
   }
   checkRequest(context, [...path, 'request'], step.request!, resolve);
+  checkHeaderOverlap(context, [...path, 'request'], step.request!, step.datasource);
+}
+
+/** Reports request headers that a data source header of the same name (compared without case) would replace. */
+function checkHeaderOverlap(context: StepCheckContext, path: DocPath, request: HttpRequestSpec, datasource: string): void {
+  const source = context.spec.datasources[datasource] as { headers?: Record<string, string> } | undefined;
+  const fixed = new Set(Object.keys(source?.headers ?? {}).map((name) => name.toLowerCase()));
+  for (const name of Object.keys(request.headers ?? {})) {
+    if (!fixed.has(name.toLowerCase())) continue;
+    context.report({ code: 'http-header-fixed', path: [...path, 'headers', name], part: 'key', message: `header \`${name}\` is set by data source \`${datasource}\`, which always sends its own value`, hint: 'Remove the header from the request; data source headers such as credentials cannot be changed by a step or query.' });
+  }
 }
 
 function checkRequest(context: StepCheckContext, path: DocPath, request: HttpRequestSpec, resolve: (name: string, at: Position, where: DocPath, shown: string) => void): void {
@@ -122,6 +133,7 @@ export function checkQueryRequest(context: StepCheckContext, base: DocPath, quer
   if (request.body !== undefined) {
     context.report({ code: 'query-method-invalid', path: [...path, 'body'], part: 'key', message: 'a query sends a GET request, which has no body', hint: 'Pass values in `query:` or in the path instead, and remove `body:`.' });
   }
+  checkHeaderOverlap(context, path, request, query.datasource);
   const declared = Object.keys(query.params ?? {});
   checkRequest(context, path, request, (name, at, where, shown) => {
     const report = (code: string, message: string, hint: string): void => context.report({ code, path: where, at, message, hint });

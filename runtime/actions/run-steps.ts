@@ -221,6 +221,9 @@ export function unsafeRequestParams(action: ActionModel, params: Record<string, 
   return unsafeParamsOfRequests(http.map((step) => step.request), params);
 }
 
+/** Characters an HTTP header value cannot carry: controls (tab aside) and anything beyond Latin-1, which fetch refuses to send. */
+const UNSENDABLE_IN_HEADER = /[^\t\u0020-\u007e\u0080-\u00ff]/;
+
 /** Lists the parameter values that cannot fill a path segment or a header of `requests`, each as a 400 field error. */
 export function unsafeParamsOfRequests(requests: HttpRequestSpec[], params: Record<string, unknown>): FieldError[] {
   const errors: FieldError[] = [];
@@ -241,7 +244,9 @@ export function unsafeParamsOfRequests(requests: HttpRequestSpec[], params: Reco
       for (const placeholder of parseTemplate(template).placeholders) {
         const [scope, name] = placeholder.path;
         if (scope !== 'params' || !Object.hasOwn(params, name)) continue;
-        if (typeof params[name] === 'string' && /[\u0000-\u001f\u007f]/.test(params[name] as string)) add(name, 'must not contain line breaks or other control characters; it is sent in a request header.');
+        if (typeof params[name] === 'string' && UNSENDABLE_IN_HEADER.test(params[name] as string)) {
+          add(name, 'must not contain line breaks, control characters or characters beyond Latin-1 (such as €); it is sent in a request header.');
+        }
       }
     }
   }

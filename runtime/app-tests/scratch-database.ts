@@ -30,6 +30,8 @@ export class ScratchDatabases {
     const out = new Map<string, Datasource>();
     try {
       for (const [id, spec] of Object.entries(app.datasources)) {
+        // HTTP APIs are never called from tests, so tests of the app's SQLite queries and actions still run.
+        if (spec.kind === 'http') continue;
         // NOTE: app tests need a throwaway copy of each database; PostgreSQL data sources have none yet, so their apps cannot be tested here.
         if (spec.kind !== 'sqlite') throw new Error(`data source \`${id}\` is of kind ${String(spec.kind)}, and opsdeck test opens only sqlite data sources`);
         const seedFile = seed && spec.seed !== undefined ? resolve(appDir, spec.seed) : undefined;

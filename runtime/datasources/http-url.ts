@@ -72,5 +72,6 @@ export function isUnder(url: URL, base: URL): boolean {
 export function headerValue(name: string, template: string, scope: StepScope): string {
   const value = renderText(template, scope);
   if (CONTROL.test(value)) throw new UnsafeRequestValue(`headers.${name}`, `header \`${name}\` would contain a line break or control character`);
+  if (/[^\u0000-\u00ff]/.test(value)) throw new UnsafeRequestValue(`headers.${name}`, `header \`${name}\` would contain a character beyond Latin-1, which HTTP headers cannot carry`);
   return value;
 }

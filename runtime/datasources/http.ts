@@ -122,11 +122,14 @@ export class HttpDatasource {
   async #attempt(call: HttpCall, attempt: number): Promise<HttpResponse> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
-    const headers: Record<string, string> = { accept: 'application/json', ...call.headers, ...this.#headers };
+    // Headers compare without case, and the data source's own headers (credentials) are set last, so a step can never replace or extend them.
+    const headers = new Headers({ accept: 'application/json' });
+    for (const [name, value] of Object.entries(call.headers)) headers.set(name, value);
+    for (const [name, value] of Object.entries(this.#headers)) headers.set(name, value);
     let body: string | undefined;
     if (call.body !== undefined) {
       body = JSON.stringify(call.body);
-      headers['content-type'] = 'application/json';
+      headers.set('content-type', 'application/json');
     }
     const subject = `the HTTP API of data source \`${this.name}\``;
     try {

@@ -321,6 +321,8 @@ function unreachableReason(err: Error): string | undefined {
     if (code.startsWith('08')) return `connection failure (${code})`;
   }
   if (/Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed/i.test(err.message)) return 'connection lost or timed out';
+  if (/does not support SSL|SSL connection|self[- ]signed certificate|certificate/i.test(err.message)) return 'the TLS (SSL) settings of the URL do not match the server';
+  if (/^getaddrinfo|ECONN|connect E/i.test(err.message)) return 'the server cannot be reached';
   return undefined;
 }
 

@@ -72,3 +72,16 @@ describe('step checks', () => {
     steps: [{ id: a, datasource: main, sql: "select 1" }]`).map((d) => d.code)).toContain('action-shape');
   });
 });
+
+describe('data source headers', () => {
+  test('a step cannot set a header the data source sets', () => {
+    const text = specWith(`    steps:
+      - { id: call, datasource: api, request: { method: POST, path: /things, headers: { authorization: "x {{ params.name }}" } } }`).replace(
+      'api: { kind: http, baseUrl: "http://127.0.0.1:9/v1" }',
+      'api: { kind: http, baseUrl: "http://127.0.0.1:9/v1", headers: { Authorization: "Bearer ${env:API_TOKEN}" } }',
+    );
+    const found = buildApp({ file: 'app.yaml', text }).diagnostics.filter((d) => d.code === 'http-header-fixed');
+    expect(found).toHaveLength(1);
+    expect(found[0].line).toBe(14);
+  });
+});

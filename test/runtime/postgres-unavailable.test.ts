@@ -169,3 +169,32 @@ describe('a missing environment variable', () => {
     }
   });
 });
+
+describe('a PostgreSQL URL whose TLS settings the server does not match', () => {
+  it('serves the app as unavailable and the others normally', async () => {
+    const tlsRoot = mkdtempSync(join(tmpdir(), 'opsdeck-pg-tls-'));
+    const target = new URL(TEST_POSTGRES_URL);
+    target.searchParams.set('sslmode', 'require');
+    process.env.TLS_DATABASE_URL = target.toString();
+    let tlsServer: TestServer | undefined;
+    try {
+      writeFileSync(join(tlsRoot, 'opsdeck.yaml'), 'identity:\n  mode: dev\n');
+      mkdirSync(join(tlsRoot, 'tls', 'migrations'), { recursive: true });
+      writeFileSync(join(tlsRoot, 'tls', 'app.yaml'), appYaml('tls', `{ kind: postgres, url: "\${env:TLS_DATABASE_URL}", schema: ${schema.name}, pool: { max: 1 } }`, 'item'));
+      mkdirSync(join(tlsRoot, 'local', 'migrations'), { recursive: true });
+      writeFileSync(join(tlsRoot, 'local', 'app.yaml'), appYaml('local', '{ kind: sqlite, file: data/local.sqlite, migrations: migrations }', 'thing'));
+      writeFileSync(join(tlsRoot, 'local', 'migrations', '001_thing.sql'), "CREATE TABLE thing (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n");
+      tlsServer = await startServer(tlsRoot);
+      const tlsCookie = await devLogin(tlsServer.url, USER);
+      const listed = (await request(`${tlsServer.url}/api/apps`, { cookie: tlsCookie })).body.apps as Array<{ id: string; status: string; reason?: string }>;
+      const tls = listed.find((app) => app.id === 'tls')!;
+      expect(tls.status).toBe('unavailable');
+      expect(tls.reason).toContain('TLS');
+      expect(listed.find((app) => app.id === 'local')!.status).toBe('ok');
+    } finally {
+      await tlsServer?.close();
+      delete process.env.TLS_DATABASE_URL;
+      rmSync(tlsRoot, { recursive: true, force: true });
+    }
+  });
+});
