@@ -46,6 +46,7 @@ export function createKoaApp(options: KoaAppOptions): Koa {
     }
   });
 
+  app.use(rejectCrossSiteWrites);
   app.use(identify(options.identity));
   const router = apiRouter(options);
   app.use(router.routes());
@@ -64,4 +65,26 @@ function clientError(err: unknown): HttpError | undefined {
     return new HttpError(status, code, (err as Error).message);
   }
   return undefined;
+}
+
+/**
+ * Rejects state-changing requests that a browser sent from another site:
+ * an `Origin` whose host differs from the request's `Host`, or
+ * `Sec-Fetch-Site: cross-site`. The JSON content type that every POST needs
+ * already forces a CORS preflight, which the server never grants; this check
+ * holds even where a browser or proxy gets that wrong.
+ */
+async function rejectCrossSiteWrites(ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS') return next();
+  const origin = ctx.get('origin');
+  let foreign = ctx.get('sec-fetch-site') === 'cross-site';
+  if (origin !== '' && !foreign) {
+    try {
+      foreign = origin === 'null' || new URL(origin).host !== ctx.get('host');
+    } catch {
+      foreign = true;
+    }
+  }
+  if (foreign) throw new HttpError(403, 'cross_origin', 'Requests that change data must come from pages of this server.');
+  return next();
 }

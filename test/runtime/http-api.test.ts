@@ -311,3 +311,20 @@ describe('hostile input', () => {
     expect(again.body.error.message).toBe('Nothing was changed. This account is already flagged.');
   });
 });
+
+describe('cross-site requests', () => {
+  it('rejects a write from another origin and changes nothing', async () => {
+    const before = (await query('notes', { params: { customerId: 50 } })).body.total;
+    const foreign = await request(`${api}/actions/addNote`, { method: 'POST', cookie: agent, headers: { origin: 'https://evil.example' }, json: { params: { id: 50, body: 'Written from another site' } } });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error.code).toBe('cross_origin');
+    const fetchSite = await request(`${api}/actions/addNote`, { method: 'POST', cookie: agent, headers: { 'sec-fetch-site': 'cross-site' }, json: { params: { id: 50, body: 'Written from another site' } } });
+    expect(fetchSite.status).toBe(403);
+    expect((await query('notes', { params: { customerId: 50 } })).body.total).toBe(before);
+  });
+
+  it('accepts a write from the same origin', async () => {
+    const same = await request(`${api}/actions/addNote`, { method: 'POST', cookie: agent, headers: { origin: server.url, 'sec-fetch-site': 'same-origin' }, json: { params: { id: 50, body: 'Written from this server' } } });
+    expect(same.status).toBe(200);
+  });
+});
