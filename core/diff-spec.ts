@@ -176,7 +176,7 @@ function componentDetails(before: ComponentSpec[], after: ComponentSpec[]): stri
   const a = keyComponents(before);
   const b = keyComponents(after);
   const out: string[] = [];
-  for (const [key, component] of b) if (!a.has(key)) out.push(`component ${key} added`);
+  for (const key of b.keys()) if (!a.has(key)) out.push(`component ${key} added`);
   for (const key of a.keys()) if (!b.has(key)) out.push(`component ${key} removed`);
   for (const [key, component] of b) {
     const old = a.get(key);

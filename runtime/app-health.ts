@@ -7,7 +7,7 @@ import type { Logger } from './log.js';
 export interface RetryOptions {
   /** Delay before the first retry, in milliseconds; each later delay doubles. */
   initialMs: number;
-  /** Longest delay between retries, in milliseconds. */
+  /** Maximum delay between retries, in milliseconds. */
   maxMs: number;
 }
 

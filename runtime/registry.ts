@@ -329,7 +329,7 @@ function fingerprintOf(files: AppFile, model: AppModel | undefined, dir: string)
   return hash.digest('hex');
 }
 
-/** A diagnostic at a node of the spec text; used for problems only the runtime can see. */
+/** Builds a diagnostic at a node of the spec text, for problems only the runtime can see. */
 function diagnosticIn(file: string, text: string, path: DocPath, code: string, message: string, hint: string): Diagnostic {
   const loaded = loadYaml(file, text).loaded;
   if (!loaded) return { code, severity: 'error', file, line: 1, col: 1, path, message, hint };

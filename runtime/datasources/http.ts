@@ -137,7 +137,7 @@ export class HttpDatasource {
       try {
         response = await fetch(call.url, { method: call.method, headers, body, redirect: 'manual', signal: controller.signal });
       } catch (err) {
-        if (controller.signal.aborted) throw new HttpRequestFailed('timeout', `${subject} did not answer within ${this.#timeoutMs} ms (timeoutMs)`, attempt);
+        if (controller.signal.aborted) throw new HttpRequestFailed('timeout', `${subject} did not respond within ${this.#timeoutMs} ms (timeoutMs)`, attempt);
         throw new HttpRequestFailed('network', `${subject} could not be reached: ${networkReason(err)}`, attempt);
       }
       const text = await this.#readBody(response, controller, subject, attempt);
@@ -176,8 +176,8 @@ export class HttpDatasource {
       }
     } catch (err) {
       if (err instanceof HttpRequestFailed) throw err;
-      if (controller.signal.aborted) throw new HttpRequestFailed('timeout', `${subject} did not finish its answer within ${this.#timeoutMs} ms (timeoutMs)`, attempt);
-      throw new HttpRequestFailed('network', `${subject} broke off its answer: ${networkReason(err)}`, attempt);
+      if (controller.signal.aborted) throw new HttpRequestFailed('timeout', `${subject} did not finish its response within ${this.#timeoutMs} ms (timeoutMs)`, attempt);
+      throw new HttpRequestFailed('network', `${subject} broke off its response: ${networkReason(err)}`, attempt);
     }
     return Buffer.concat(chunks).toString('utf8');
   }
@@ -192,7 +192,7 @@ function parseBody(text: string): unknown {
   }
 }
 
-/** A short reason for a network failure, from the error code only: messages of fetch may quote the URL. */
+/** Returns a short reason for a network failure, built from the error code only, because fetch's messages may quote the URL. */
 function networkReason(err: unknown): string {
   const cause = (err as { cause?: { code?: unknown } }).cause;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;

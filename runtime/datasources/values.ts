@@ -31,7 +31,8 @@ export function toBindValue(param: string, value: unknown, dialect: SqlDialect, 
   if (value === undefined || value === null) return null;
   switch (typeof value) {
     case 'boolean':
-      return dialect === 'sqlite' ? (value ? 1 : 0) : value;
+      if (dialect !== 'sqlite') return value;
+      return value ? 1 : 0;
     case 'number':
       if (!Number.isFinite(value)) throw new BindError(param, `parameter \`${param}\` is ${value}; send a finite number.`);
       return value;

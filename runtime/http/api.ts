@@ -361,7 +361,7 @@ function knownApp(registry: Registry, id: string): LiveApp {
   return app;
 }
 
-/** An app the user may open: unknown and fully hidden apps both answer 404, so app ids do not leak. */
+/** Returns an app the user may open. Unknown and fully hidden apps both respond 404, so app ids do not leak. */
 function openableApp(registry: Registry, id: string, identity: Identity): LiveApp {
   const app = registry.get(id);
   if (!app || !Object.keys(app.model.pages).some((page) => app.enforcer.allows(identity, `page:${page}`, 'view'))) throw notFound(`App "${id}"`);

@@ -56,13 +56,14 @@ export function createKoaApp(options: KoaAppOptions): Koa {
   return app;
 }
 
+const KOA_ERROR_CODES: Record<number, string> = { 404: 'not_found', 405: 'method_not_allowed', 501: 'not_implemented' };
+
 /** Maps errors that koa, the router or decoding raise for bad requests to an HttpError. */
 function clientError(err: unknown): HttpError | undefined {
   if (err instanceof URIError) return new HttpError(400, 'invalid_request', 'The URL contains an invalid percent-encoding.');
   const status = (err as { status?: unknown }).status;
   if (typeof status === 'number' && ((status >= 400 && status < 500) || status === 501) && (err as { expose?: boolean }).expose !== false) {
-    const code = status === 405 ? 'method_not_allowed' : status === 404 ? 'not_found' : status === 501 ? 'not_implemented' : 'invalid_request';
-    return new HttpError(status, code, (err as Error).message);
+    return new HttpError(status, KOA_ERROR_CODES[status] ?? 'invalid_request', (err as Error).message);
   }
   return undefined;
 }
@@ -72,7 +73,7 @@ function clientError(err: unknown): HttpError | undefined {
  * an `Origin` whose host differs from the request's `Host`, or
  * `Sec-Fetch-Site: cross-site`. The JSON content type that every POST needs
  * already forces a CORS preflight, which the server never grants; this check
- * holds even where a browser or proxy gets that wrong.
+ * still applies where a browser or proxy gets that wrong.
  */
 async function rejectCrossSiteWrites(ctx: Koa.Context, next: Koa.Next): Promise<void> {
   if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS') return next();

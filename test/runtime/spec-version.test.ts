@@ -61,7 +61,7 @@ describe('spec version', () => {
   });
 
   it('API and audit record show the commit', async () => {
-    const { root: dir, appDir } = copySplitApp();
+    const { root: dir } = copySplitApp();
     const commit = commitAll(dir);
     server = await startServer(dir);
     const cookie = await devLogin(server.url, 'ana@example.com');
