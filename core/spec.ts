@@ -220,4 +220,6 @@ export interface DevUserSpec {
   id: string;
   name?: string;
   groups?: string[];
+  /** Attributes an identity provider would send, such as `region`; row rules read them as `user.<name>`. */
+  attributes?: Record<string, string | number | boolean | Array<string | number | boolean>>;
 }

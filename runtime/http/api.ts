@@ -7,13 +7,12 @@ import { relative } from 'node:path';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { Registry, LiveApp } from '../registry.js';
 import type { AppEvents, AppEventName } from '../events.js';
-import { AuditUnavailable, maskParams, type AuditLog, type AuditRecord } from '../audit.js';
+import { maskParams, type AuditLog } from '../audit.js';
 import { previewAction } from '../actions/preview.js';
-import { runSteps, unsafeRequestParams } from '../actions/run-steps.js';
-import type { ActionModel } from '../../core/model.js';
-import { bindValues, statementFor, type StatementModel } from '../bind.js';
-import { DatasourceUnavailable, ExpectationFailed, StatementTimeout, type Datasource } from '../datasources/datasource.js';
-import { BindError, type BindValue } from '../datasources/values.js';
+import { unsafeRequestParams } from '../actions/run-steps.js';
+import { statementFor } from '../bind.js';
+import { ExpectationFailed } from '../datasources/datasource.js';
+import { BindError } from '../datasources/values.js';
 import { makeIdentity, type Identity } from '../identity.js';
 import type { Logger } from '../log.js';
 import { checkParams } from '../params.js';
@@ -24,6 +23,8 @@ import { requireIdentity } from './identify.js';
 import { runHttpQuery } from './http-query.js';
 import { buildPagedSql } from './query-request.js';
 import { clearSession, writeSession } from './sessions.js';
+import { bindOrReject, executionError, failureSummary, requireAvailable, tryAudit } from './execution-errors.js';
+import { runAction } from './run-action.js';
 
 export interface ApiOptions {
   registry: Registry;
@@ -37,9 +38,6 @@ export interface ApiOptions {
 }
 
 const QUERY_BODY_KEYS = ['params', 'sort', 'filter', 'page'];
-
-/** The fields every audit record of one action request shares. */
-type AuditBase = Omit<AuditRecord, 'id' | 'time' | 'outcome'>;
 
 /** Builds the router for /api. */
 export function apiRouter(options: ApiOptions): Router {
@@ -61,7 +59,7 @@ export function apiRouter(options: ApiOptions): Router {
       if (typeof body.user !== 'string' || !user) {
         throw invalid('invalid_request', [{ field: 'user', message: `must be the id of a development user (got ${JSON.stringify(body.user ?? null)}).` }]);
       }
-      const identity = makeIdentity(user.id, user.name, user.groups ?? []);
+      const identity = makeIdentity(user.id, user.name, user.groups ?? [], user.attributes ?? {});
       writeSession(ctx, identity, options.sessionMaxAgeMs);
       log.info({ user: identity.id }, 'dev sign-in');
       ctx.body = { user: publicUser(identity) };
@@ -212,88 +210,10 @@ export function apiRouter(options: ApiOptions): Router {
 
   router.post('/apps/:app/actions/:action', async (ctx) => {
     const { identity, app, action, base, params, masked } = await prepareAction(ctx);
-    if (action.steps !== undefined) {
-      await runStepAction(ctx, { app, action, base, params, masked, identity });
-      return;
-    }
-    const source = app.datasources.get(action.datasource!)!;
-    const statement = action as StatementModel & typeof action;
-    const sql = statementFor(source, statement);
-    let values: BindValue[];
-    try {
-      values = bindOrReject(source, statement, params, identity);
-    } catch (err) {
-      tryAudit(audit, log, { ...base, outcome: 'invalid', error: (err as Error).message });
-      throw err;
-    }
-
-    const started = startAudit(base, masked);
-
-    try {
-      const result = await source.write(sql.text, values, action.spec.expect?.rows);
-      tryAudit(audit, log, { ...base, outcome: 'succeeded', params: masked, attempt: started.id, changes: result.changes });
-      log.info({ user: identity.id, app: app.id, action: action.id, changes: result.changes }, 'action succeeded');
-      ctx.body = { ok: true, changes: result.changes, lastInsertId: result.lastInsertId };
-    } catch (err) {
-      const expectation = err instanceof ExpectationFailed;
-      tryAudit(audit, log, { ...base, outcome: 'failed', params: masked, attempt: started.id, error: expectation ? err.message : failureSummary(err) });
-      if (expectation) {
-        const reason = action.spec.expect?.message ?? `"${action.spec.title}" would have changed ${err.actual} row(s) instead of ${err.expected}. Reload to see the current data.`;
-        throw new HttpError(409, 'expectation_failed', `Nothing was changed. ${reason}`);
-      }
-      throw executionError(err, app, `"${action.spec.title}"`, () => {
-        log.error({ err, app: app.id, action: action.id }, 'action failed');
-        return new HttpError(422, 'action_failed', `"${action.spec.title}" failed and nothing was changed. The details are in the server log.`);
-      });
-    }
+    const outcome = await runAction({ audit, log }, { app, action, base, params, masked, identity });
+    ctx.status = outcome.status;
+    ctx.body = outcome.body;
   });
-
-  /** Writes the `started` record; an action whose record cannot be written does not run. */
-  const startAudit = (base: AuditBase, masked: Record<string, unknown>): AuditRecord => {
-    try {
-      return audit.append({ ...base, outcome: 'started', params: masked });
-    } catch (err) {
-      log.error({ err, app: base.app, action: base.action }, 'audit log unavailable; action not run');
-      throw new HttpError(503, 'audit_unavailable', 'The action did not run because its audit record could not be written. Try again later or tell an administrator.');
-    }
-  };
-
-  /**
-   * Runs a multi-step action. A failure before anything took effect answers
-   * like a single statement (409, 422, 503, 504); a failure after a step took
-   * effect answers 502 `step_failed` (504 `step_timeout` for a timeout) with
-   * the outcome of every step and of the `onFailure:` step.
-   */
-  const runStepAction = async (ctx: Context, run: { app: LiveApp; action: ActionModel; base: AuditBase; params: Record<string, unknown>; masked: Record<string, unknown>; identity: Identity }): Promise<void> => {
-    const { app, action, base, masked, identity } = run;
-    const started = startAudit(base, masked);
-    const result = await runSteps(action, { sql: app.datasources, http: app.services, params: run.params, identity });
-    const steps = result.steps.map(({ id, status, error }) => (error === undefined ? { id, status } : { id, status, error }));
-    const onFailure = result.onFailure === undefined ? undefined : { status: result.onFailure.status, ...(result.onFailure.error === undefined ? {} : { error: result.onFailure.error }) };
-    if (result.ok) {
-      tryAudit(audit, log, { ...base, outcome: 'succeeded', params: masked, attempt: started.id, changes: result.changes, steps });
-      log.info({ user: identity.id, app: app.id, action: action.id, changes: result.changes }, 'action succeeded');
-      ctx.body = { ok: true, changes: result.changes, steps };
-      return;
-    }
-    const failed = result.steps.find((step) => step.id === result.failedStep)!;
-    tryAudit(audit, log, { ...base, outcome: 'failed', params: masked, attempt: started.id, changes: result.changes, error: `step ${failed.id}: ${failed.error ?? 'failed'}`, steps, onFailure });
-    log.warn({ err: result.cause, app: app.id, action: action.id, step: failed.id, onFailure: onFailure?.status }, 'action step failed');
-
-    const tookEffect = result.steps.some((step) => step.status === 'done');
-    const failedStep = action.steps!.find((step) => step.id === failed.id)!;
-    if (!tookEffect && failedStep.kind === 'sql') {
-      if (result.cause instanceof ExpectationFailed) {
-        throw new HttpError(409, 'expectation_failed', `Nothing was changed. ${failedStep.expectMessage ?? `Step "${failed.id}" of "${action.spec.title}" would have changed ${result.cause.actual} row(s) instead of ${result.cause.expected}. Reload to see the current data.`}`);
-      }
-      throw executionError(result.cause, app, `Step "${failed.id}" of "${action.spec.title}"`, () => new HttpError(422, 'action_failed', `Step "${failed.id}" of "${action.spec.title}" failed and nothing was changed. The details are in the server log.`));
-    }
-    const done = result.steps.filter((step) => step.status === 'done').map((step) => step.id);
-    const compensation = onFailure === undefined ? '' : onFailure.status === 'done' ? ' The onFailure step ran.' : ' The onFailure step failed too.';
-    const message = `Step "${failed.id}" of "${action.spec.title}" failed: ${failed.error ?? 'unknown error'}. ${done.length > 0 ? `Steps ${done.join(', ')} had already taken effect and were not undone.` : 'Nothing was changed.'}${compensation}`;
-    ctx.status = result.timedOut ? 504 : 502;
-    ctx.body = { ok: false, error: { code: result.timedOut ? 'step_timeout' : 'step_failed', message }, failedStep: failed.id, steps, ...(onFailure === undefined ? {} : { onFailure }) };
-  };
 
   return router;
 }
@@ -304,55 +224,13 @@ function appStatus(app: LiveApp): { status: 'ok' | 'error' | 'unavailable'; reas
   return { status: app.rejected ? 'error' : 'ok' };
 }
 
-function unavailable(app: LiveApp, reason: string | undefined): HttpError {
-  const next = app.health.retrying ? 'It becomes available again by itself once the database responds, so try again later.' : 'An administrator has to fix its settings first.';
-  return new HttpError(503, 'app_unavailable', `The app "${app.model.title}" is unavailable: ${reason ?? 'its database cannot be reached'}. ${next}`);
-}
-
-function requireAvailable(app: LiveApp): void {
-  if (!app.health.available) throw unavailable(app, app.health.reason);
-}
-
-/** Binds the request's values for the data source; a value that cannot be bound is a 400 naming the parameter. */
-function bindOrReject(source: Datasource, statement: StatementModel, params: Record<string, unknown>, identity: Identity): BindValue[] {
-  try {
-    return bindValues(statementFor(source, statement), params, identity, source.dialect, statement.paramsSchema);
-  } catch (err) {
-    if (err instanceof BindError) throw invalid('invalid_params', [{ field: `params.${err.param}`, message: 'must be a string, number, boolean or null.' }]);
-    throw err;
-  }
-}
-
-/**
- * Maps a failure while running a statement to the client's error: an
- * unreachable database marks the app unavailable (503), a timeout is a 504,
- * and anything else is what `otherwise` returns.
- */
-function executionError(err: unknown, app: LiveApp, subject: string, otherwise: () => HttpError): HttpError {
-  if (err instanceof DatasourceUnavailable) {
-    app.health.markUnavailable(err.reason);
-    return unavailable(app, err.reason);
-  }
-  if (err instanceof StatementTimeout) {
-    return new HttpError(504, 'statement_timeout', `${subject} took longer than ${err.timeoutMs} ms and was cancelled; nothing was changed. Narrow the search or try again later.`);
-  }
-  return otherwise();
-}
-
-/** Returns a short cause for the audit record, without secrets. */
-function failureSummary(err: unknown): string {
-  if (err instanceof DatasourceUnavailable) return 'database unavailable';
-  if (err instanceof StatementTimeout) return 'statement timed out';
-  return 'statement failed';
-}
-
 /** Diagnostics for the browser: paths relative to the served folder, no source excerpts. */
 function browserDiagnostics(root: string, diagnostics: Diagnostic[]): Array<Record<string, unknown>> {
   return diagnostics.map((d) => ({ code: d.code, severity: d.severity, file: relative(root, d.file) || d.file, line: d.line, col: d.col, message: d.message, hint: d.hint }));
 }
 
 function publicUser(identity: Identity): Record<string, unknown> {
-  return { id: identity.id, name: identity.name, groups: identity.groups };
+  return { id: identity.id, name: identity.name, groups: identity.groups, attributes: identity.attributes };
 }
 
 function knownApp(registry: Registry, id: string): LiveApp {
@@ -372,15 +250,6 @@ function rejectUnknownKeys(body: Record<string, unknown>, allowed: string[]): vo
   const extra = Object.keys(body).filter((key) => !allowed.includes(key));
   if (extra.length > 0) {
     throw invalid('invalid_request', extra.map((key) => ({ field: key, message: `is not part of this request; send only ${allowed.join(', ')}.` })));
-  }
-}
-
-function tryAudit(audit: AuditLog, log: Logger, entry: Parameters<AuditLog['append']>[0]): void {
-  try {
-    audit.append(entry);
-  } catch (err) {
-    if (err instanceof AuditUnavailable) log.error({ err, app: entry.app, action: entry.action, outcome: entry.outcome }, 'audit record lost');
-    else throw err;
   }
 }
 

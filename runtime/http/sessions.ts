@@ -10,6 +10,7 @@ interface SessionPayload {
   id: string;
   name: string;
   groups: string[];
+  attributes?: Record<string, unknown>;
   /** Expiry, in milliseconds since the epoch. */
   exp: number;
 }
@@ -22,7 +23,7 @@ export function readSession(ctx: Context): Identity | undefined {
     const payload = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as SessionPayload;
     if (typeof payload.id !== 'string' || typeof payload.exp !== 'number' || !Array.isArray(payload.groups)) return undefined;
     if (payload.exp < Date.now()) return undefined;
-    return makeIdentity(payload.id, payload.name, payload.groups.filter((group): group is string => typeof group === 'string'));
+    return makeIdentity(payload.id, payload.name, payload.groups.filter((group): group is string => typeof group === 'string'), payload.attributes ?? {});
   } catch {
     return undefined;
   }
@@ -30,7 +31,7 @@ export function readSession(ctx: Context): Identity | undefined {
 
 /** Sets the session cookie for an identity. */
 export function writeSession(ctx: Context, identity: Identity, maxAgeMs: number): void {
-  const payload: SessionPayload = { id: identity.id, name: identity.name, groups: identity.groups, exp: Date.now() + maxAgeMs };
+  const payload: SessionPayload = { id: identity.id, name: identity.name, groups: identity.groups, attributes: identity.attributes, exp: Date.now() + maxAgeMs };
   ctx.cookies.set(SESSION_COOKIE, Buffer.from(JSON.stringify(payload)).toString('base64url'), {
     signed: true,
     httpOnly: true,

@@ -58,7 +58,7 @@ describe('identity and app listing', () => {
 
   it('returns the session user', async () => {
     const response = await request(`${server.url}/api/session`, { cookie: agent });
-    expect(response.body).toEqual({ user: { id: AGENT, name: 'Ana Agent', groups: ['support', 'support-agents'] }, mode: 'dev' });
+    expect(response.body).toEqual({ user: { id: AGENT, name: 'Ana Agent', groups: ['support', 'support-agents'], attributes: {} }, mode: 'dev' });
   });
 });
 
