@@ -22,12 +22,23 @@ const permissionKey = (object: string, act: string): string => JSON.stringify([o
  * equal what the model's matcher would decide, because it compares the
  * domain, object and act exactly.
  */
+/** What decided a check: the rule that allowed it, or that no rule did. */
+export interface Decision {
+  allowed: boolean;
+  /** The allowing rule, as `role:<name> <act> <object>`, with the member that holds the role (`user:<id>` or `group:<name>`); absent on a denial. */
+  rule?: string;
+  via?: string;
+  /** The role that holds the allowing rule; absent on a denial. */
+  role?: string;
+}
+
 export class AppEnforcer {
-  readonly #permissions: Map<string, Set<string>>;
+  /** Per member subject: permission key to the roles holding the rule, in the order Casbin listed them. */
+  readonly #permissions: Map<string, Map<string, string[]>>;
   readonly #domain: string;
   readonly #log: Logger;
 
-  private constructor(permissions: Map<string, Set<string>>, domain: string, log: Logger) {
+  private constructor(permissions: Map<string, Map<string, string[]>>, domain: string, log: Logger) {
     this.#permissions = permissions;
     this.#domain = domain;
     this.#log = log;
@@ -39,10 +50,18 @@ export class AppEnforcer {
     if (policy.groupings.length > 0) await enforcer.addGroupingPolicies(policy.groupings);
 
     const members = new Set(policy.groupings.map((rule) => rule[0]).filter((subject) => subject.startsWith('user:') || subject.startsWith('group:')));
-    const permissions = new Map<string, Set<string>>();
+    const permissions = new Map<string, Map<string, string[]>>();
     for (const subject of members) {
       const rules = await enforcer.getImplicitPermissionsForUser(subject, policy.domain);
-      permissions.set(subject, new Set(rules.filter((rule) => rule[1] === policy.domain).map((rule) => permissionKey(rule[2], rule[3]))));
+      const held = new Map<string, string[]>();
+      for (const rule of rules) {
+        if (rule[1] !== policy.domain) continue;
+        const key = permissionKey(rule[2], rule[3]);
+        const roles = held.get(key) ?? [];
+        if (!roles.includes(rule[0])) roles.push(rule[0]);
+        held.set(key, roles);
+      }
+      permissions.set(subject, held);
     }
     return new AppEnforcer(permissions, policy.domain, log);
   }
@@ -52,14 +71,35 @@ export class AppEnforcer {
    * allows `act` on `object`. An empty subject and any error deny.
    */
   allows(identity: Identity | undefined, object: PolicyObject, act: PolicyAct): boolean {
-    if (!identity || identity.id.trim() === '') return false;
+    return this.decide(identity, object, act).allowed;
+  }
+
+  /** Like `allows`, and names the rule that allowed the request, for audit records and `opsdeck explain`. */
+  decide(identity: Identity | undefined, object: PolicyObject, act: PolicyAct): Decision {
+    if (!identity || identity.id.trim() === '') return { allowed: false };
     try {
       const key = permissionKey(object, act);
-      const subjects = [userSubject(identity.id), ...identity.groups.filter((group) => group !== '').map((group) => `group:${group}`)];
-      return subjects.some((subject) => this.#permissions.get(subject)?.has(key) === true);
+      for (const subject of this.subjectsOf(identity)) {
+        const role = this.#permissions.get(subject)?.get(key)?.[0];
+        if (role !== undefined) return { allowed: true, role: role.replace(/^role:/, ''), via: subject, rule: `${role} ${act} ${object}` };
+      }
+      return { allowed: false };
     } catch (err) {
       this.#log.error({ err, app: this.#domain, object, act }, 'policy check failed; denying');
-      return false;
+      return { allowed: false };
     }
+  }
+
+  /** Every role through which the identity may do `act` on `object` (row and column rules are per granting role); empty when denied. */
+  grantingRoles(identity: Identity | undefined, object: PolicyObject, act: PolicyAct): string[] {
+    if (!identity || identity.id.trim() === '') return [];
+    const key = permissionKey(object, act);
+    const roles = new Set<string>();
+    for (const subject of this.subjectsOf(identity)) for (const role of this.#permissions.get(subject)?.get(key) ?? []) roles.add(role.replace(/^role:/, ''));
+    return [...roles];
+  }
+
+  private subjectsOf(identity: Identity): string[] {
+    return [userSubject(identity.id), ...identity.groups.filter((group) => group !== '').map((group) => `group:${group}`)];
   }
 }
