@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withCsrf } from './csrf.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'bin', 'opsdeck.mjs');
@@ -61,8 +62,12 @@ function start(root) {
   });
 }
 
-async function post(url, body, cookie) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
+/** CSRF token of the signed-in session, sent with every POST. */
+let token;
+
+async function post(url, body, auth) {
+  const headers = typeof auth === 'string' ? { cookie: auth, ...(token ? { 'x-csrf-token': token } : {}) } : { ...auth };
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   if (response.status !== 200) throw new Error(`${url} responded ${response.status}: ${await response.text()}`);
   return response;
 }
@@ -95,8 +100,10 @@ try {
   writeFileSync(join(root, 'pg-app', 'app.yaml'), appSpec('pg-app', `{ kind: postgres, url: "\${env:BENCH_PG_URL}", schema: ${schema} }`));
   writeFileSync(join(root, 'opsdeck.yaml'), 'identity:\n  mode: dev\n');
   server = await start(root);
-  const login = await post(`${server.url}/api/dev/login`, { user: USER });
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrf = await withCsrf(server.url);
+  const login = await post(`${server.url}/api/dev/login`, { user: USER }, csrf);
+  const cookie = [csrf.cookie, ...login.headers.getSetCookie().map((c) => c.split(';')[0])].filter(Boolean).join('; ');
+  token = csrf['x-csrf-token'];
 
   console.log(`actions: ${ITERATIONS} sequential requests each, milliseconds`);
   console.log('data source | operation      | mean  | p50   | p99   | ratio to run');

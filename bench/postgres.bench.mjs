@@ -1,5 +1,6 @@
 // PostgreSQL query benchmark: throughput and p99 of the customers query of the
-// chinook-support app served by Opsdeck from PostgreSQL, with identity, Casbin,
+// chinook-support example served by Opsdeck from PostgreSQL (its app.yaml with
+// only the `datasources:` block replaced), with identity, Casbin,
 // parameter validation and a read-only transaction with a statement timeout.
 // The baseline, measured in the same run, is a bare koa handler calling pg
 // directly with the same SQL on the same schema and pool size. Needs the PostgreSQL server
@@ -14,11 +15,14 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
 import { compileSql } from '../dist/core/sql-params.js';
+import { withCsrf } from './csrf.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'bin', 'opsdeck.mjs');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'postgres');
+const EXAMPLE = join(ROOT, 'examples', 'chinook-support');
 const URL_ = process.env.OPSDECK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 10;
@@ -37,6 +41,13 @@ function start(args, pattern, env = {}) {
     child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
   });
+}
+
+/** Replaces the top-level `datasources:` entry of the spec's text with one for PostgreSQL, keeping every other byte. */
+function onPostgres(spec, schemaName, poolMax) {
+  const entry = parseDocument(spec).contents.items.find((item) => item.key.value === 'datasources');
+  const block = `datasources:\n  main:\n    kind: postgres\n    url: "\${env:CHINOOK_DATABASE_URL}"\n    schema: ${schemaName}\n    statementTimeoutMs: 5000\n    pool: { max: ${poolMax} }\n    migrations: migrations-postgres\n`;
+  return spec.slice(0, entry.key.range[0]) + block + spec.slice(entry.value.range[2]);
 }
 
 const stop = (child) => new Promise((done) => (child.exitCode !== null ? done() : (child.once('exit', done), child.kill('SIGKILL'))));
@@ -58,9 +69,9 @@ try {
   await admin.query(script);
 
   const appDir = join(root, 'chinook-support');
-  cpSync(join(FIXTURE, 'chinook-support'), appDir, { recursive: true });
+  cpSync(EXAMPLE, appDir, { recursive: true, filter: (path) => !path.startsWith(join(EXAMPLE, 'data')) });
   const specFile = join(appDir, 'app.yaml');
-  const spec = readFileSync(specFile, 'utf8').replace('schema: chinook', `schema: ${schema}`).replace('pool: { max: 4 }', `pool: { max: ${POOL_MAX} }`);
+  const spec = onPostgres(readFileSync(specFile, 'utf8'), schema, POOL_MAX);
   writeFileSync(specFile, spec);
   writeFileSync(join(root, 'opsdeck.yaml'), 'identity:\n  mode: proxy\n  proxy:\n    trustedProxies: [127.0.0.1]\n');
 
@@ -72,13 +83,14 @@ try {
 
   const identity = { 'x-forwarded-email': 'ana@chinook.example', 'x-forwarded-groups': 'support,support-agents' };
   const opsdeckUrl = `${opsdeck.url}/api/apps/chinook-support/queries/customers`;
-  await load(opsdeckUrl, identity); // warm-up, not reported
+  const headers = await withCsrf(opsdeck.url, identity);
+  await load(opsdeckUrl, headers); // warm-up, not reported
   await load(bare.url, {});
   // Alternating rounds, so drift in machine load hits both sides alike; the median round is reported.
   const rounds = [];
   for (let round = 0; round < 3; round++) {
     const baseline = await load(bare.url, {});
-    const measured = await load(opsdeckUrl, identity);
+    const measured = await load(opsdeckUrl, headers);
     rounds.push({ baseline, opsdeck: measured, throughputRatio: measured.rps / baseline.rps, p99Ratio: measured.p99 / Math.max(baseline.p99, 1) });
   }
   rounds.sort((a, b) => a.throughputRatio - b.throughputRatio);

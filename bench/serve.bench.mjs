@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileSql } from '../dist/core/sql-params.js';
+import { withCsrf } from './csrf.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'bin', 'opsdeck.mjs');
@@ -77,13 +78,14 @@ const results = {};
   const inner = compileSql(/sql: \|\n([\s\S]*?)\n    params:/.exec(spec)[1].replace(/^ {6}/gm, '')).text;
   const bare = await start([join(ROOT, 'bench', 'bare-koa.mjs'), join(root, 'chinook-support', 'data', 'support.sqlite'), `SELECT * FROM (\n${inner}\n) AS q LIMIT ? OFFSET ?`, `SELECT count(*) AS total FROM (\n${inner}\n) AS q`], /(http:\/\/\S+)/);
   const opsdeckUrl = `${opsdeck.url}/api/apps/chinook-support/queries/customers`;
-  await load(opsdeckUrl, identity); // warm-up, not reported
+  const headers = await withCsrf(opsdeck.url, identity);
+  await load(opsdeckUrl, headers); // warm-up, not reported
   await load(bare.url, {});
   // Alternating rounds, so drift in machine load hits both sides alike; the median round is reported.
   const rounds = [];
   for (let round = 0; round < 3; round++) {
     const baseline = await load(bare.url, {});
-    const measured = await load(opsdeckUrl, identity);
+    const measured = await load(opsdeckUrl, headers);
     rounds.push({ baseline, opsdeck: measured, throughputRatio: measured.rps / baseline.rps, p99Ratio: measured.p99 / Math.max(baseline.p99, 1) });
   }
   rounds.sort((a, b) => a.throughputRatio - b.throughputRatio);

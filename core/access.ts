@@ -10,8 +10,10 @@ export type SubjectKind = 'role' | 'group' | 'user';
 export interface Permission {
   /** Policy object: `page:<id>`, `query:<id>` or `action:<id>`. */
   object: string;
-  /** `view` for pages, `run` for queries and actions. */
+  /** `view` for pages, `run` for queries and actions; for what a query shows, `rows`, `column` and `masked column` (see core/data-access.ts). */
   act: string;
+  /** The row rule of `rows` (absent: every row), or the column name of `column` and `masked column`. */
+  detail?: string;
 }
 
 /** The permissions one subject holds, directly or through the roles it belongs to or inherits. */
@@ -29,7 +31,7 @@ export interface SubjectAccess {
 
 /** Returns the key that identifies a permission in sets and maps: `run action:flagCustomer`. */
 export function permissionKey(permission: Permission): string {
-  return `${permission.act} ${permission.object}`;
+  return permission.detail === undefined ? `${permission.act} ${permission.object}` : `${permission.act} ${permission.object} ${permission.detail}`;
 }
 
 /** Returns the kind of a subject from its prefix, or undefined for a subject of no known kind. */
@@ -108,7 +110,7 @@ const OBJECT_ORDER: Record<string, number> = { page: 0, query: 1, action: 2 };
 /** Orders permissions as reports list them: pages, then queries, then actions, each by id, then by act. */
 export function comparePermissions(a: Permission, b: Permission): number {
   const rank = (object: string): number => OBJECT_ORDER[object.slice(0, object.indexOf(':'))] ?? 3;
-  return rank(a.object) - rank(b.object) || compareText(a.object, b.object) || compareText(a.act, b.act);
+  return rank(a.object) - rank(b.object) || compareText(a.object, b.object) || compareText(a.act, b.act) || compareText(a.detail ?? '', b.detail ?? '');
 }
 
 function compareText(a: string, b: string): number {

@@ -1,7 +1,8 @@
 // Compile stage: a validated spec to the AppModel the runtime serves.
 import { createHash } from 'node:crypto';
-import type { ActionModel, AppModel, ParamsSchema, QueryModel, StepModel } from './model.js';
+import type { ActionModel, AppModel, ParamsSchema, QueryModel, Restriction, StepModel } from './model.js';
 import { buildPolicy } from './policy.js';
+import { parseRowRule } from './row-rules.js';
 import type { ActionSpec, AppSpec, QuerySpec, StepSpec } from './spec.js';
 import { compileSql } from './sql-params.js';
 
@@ -32,11 +33,20 @@ export function compileStep(step: StepSpec, paramsSchema: ParamsSchema): StepMod
   return { kind: 'sql', id: step.id, datasource: step.datasource, sql: compileSql(sql), spec: { sql }, paramsSchema, expectRows: step.expect?.rows, expectMessage: step.expect?.message };
 }
 
+/** Parses the row rules of a query; the semantic checks already reported any that do not parse. */
+function compileRestrictions(query: QuerySpec): Record<string, Restriction> {
+  const compiled: Record<string, Restriction> = {};
+  for (const [role, restriction] of Object.entries(query.restrict ?? {})) {
+    compiled[role] = { rows: restriction.rows === undefined ? undefined : parseRowRule(restriction.rows), hide: restriction.hide ?? [], mask: restriction.mask ?? [] };
+  }
+  return compiled;
+}
+
 /** Compiles a spec that passed validation; `sourceText` is the spec's text (see contentOf in build-app.ts), hashed into the version. */
 export function compile(spec: AppSpec, sourceText: string): AppModel {
   const queries: Record<string, QueryModel> = {};
   for (const [id, query] of Object.entries(spec.queries ?? {})) {
-    const base = { id, datasource: query.datasource, paramsSchema: paramsSchemaOf(query) };
+    const base = { id, datasource: query.datasource, paramsSchema: paramsSchemaOf(query), restrict: compileRestrictions(query) };
     if (query.request !== undefined) queries[id] = { ...base, kind: 'http', spec: query, request: query.request, rows: query.rows ?? '' };
     else queries[id] = { ...base, kind: 'sql', spec: { ...query, sql: query.sql ?? '' }, sql: compileSql(query.sql ?? '') };
   }
@@ -54,6 +64,7 @@ export function compile(spec: AppSpec, sourceText: string): AppModel {
       preview: action.preview === undefined || action.preview === false ? undefined : action.preview === true ? {} : action.preview,
       paramsSchema,
       secretParams: secretParamsOf(action),
+      scope: action.scope,
     };
   }
 

@@ -114,7 +114,16 @@ export function subjectLabel(subject: Pick<SubjectAccessChange, 'kind' | 'name'>
 
 /** Names a permission for reports: `view page:customers`, `run action:flagCustomer`. */
 export function permissionText(permission: Permission): string {
-  return `${permission.act} ${permission.object}`;
+  switch (permission.act) {
+    case 'rows':
+      return permission.detail === undefined ? `every row of ${permission.object}` : `rows of ${permission.object} where ${permission.detail}`;
+    case 'column':
+      return `column ${permission.detail} of ${permission.object}`;
+    case 'masked column':
+      return `column ${permission.detail} of ${permission.object}, masked`;
+    default:
+      return `${permission.act} ${permission.object}`;
+  }
 }
 
 function paintDiffLine(line: string, paint: (code: string, text: string) => string, indent: string): string {

@@ -3,7 +3,8 @@
 // and roles. Pure comparison; `opsdeck diff` reads the two versions.
 import { comparePermissions, compareSubjects, effectiveAccess, permissionKey, type Permission, type SubjectAccess, type SubjectKind } from './access.js';
 import { diffAppSpecs } from './diff-spec.js';
-import type { AppModel, AppPolicy } from './model.js';
+import { dataPermissions, restrictedColumns } from './data-access.js';
+import type { AppModel } from './model.js';
 
 export { renderDiffMarkdown, renderDiffText, type RenderOptions } from './diff-render.js';
 
@@ -73,7 +74,7 @@ export function diffApps(base: AppModel[], head: AppModel[]): SpecDiff {
   for (const id of ids) {
     const a = before.get(id);
     const b = after.get(id);
-    const subjects = diffAccess(a?.policy, b?.policy);
+    const subjects = diffAccess(a, b);
     if (subjects.length > 0) access.push({ app: id, subjects });
 
     const changes = diffAppSpecs(id, a?.spec, b?.spec);
@@ -82,14 +83,21 @@ export function diffApps(base: AppModel[], head: AppModel[]): SpecDiff {
       apps.push({ app: id, status, title: (b ?? a)?.title ?? id, changes });
     }
   }
-  const widened = access.some((app) => app.subjects.some((subject) => subject.gained.length > 0));
+  const widened = access.some((app) => app.subjects.some(widens));
   return { widened, access, apps };
 }
 
-/** Compares the effective access of every subject in two versions of one app's policy. */
-export function diffAccess(base: AppPolicy | undefined, head: AppPolicy | undefined): SubjectAccessChange[] {
-  const before = indexBySubject(base === undefined ? [] : effectiveAccess(base));
-  const after = indexBySubject(head === undefined ? [] : effectiveAccess(head));
+/**
+ * Compares the effective access of every subject in two versions of one app:
+ * its pages, queries and actions, and for each query the rows and columns it
+ * sees.
+ */
+export function diffAccess(base: AppModel | undefined, head: AppModel | undefined): SubjectAccessChange[] {
+  const named = (queryId: string): Set<string> => restrictedColumns([base, head], queryId);
+  const withData = (model: AppModel | undefined): SubjectAccess[] =>
+    model === undefined ? [] : effectiveAccess(model.policy).map((entry) => ({ ...entry, permissions: [...entry.permissions, ...dataPermissions(model, entry, named)] }));
+  const before = indexBySubject(withData(base));
+  const after = indexBySubject(withData(head));
   const subjects = [...new Set([...before.keys(), ...after.keys()])];
 
   const out: SubjectAccessChange[] = [];
@@ -99,12 +107,37 @@ export function diffAccess(base: AppPolicy | undefined, head: AppPolicy | undefi
     const known = (b ?? a) as SubjectAccess;
     const had = new Set((a?.permissions ?? []).map(permissionKey));
     const has = new Set((b?.permissions ?? []).map(permissionKey));
-    const gained = (b?.permissions ?? []).filter((p) => !had.has(permissionKey(p)));
-    const lost = (a?.permissions ?? []).filter((p) => !has.has(permissionKey(p)));
+    const gained = withoutImplied((b?.permissions ?? []).filter((p) => !had.has(permissionKey(p))));
+    const lost = withoutImplied((a?.permissions ?? []).filter((p) => !has.has(permissionKey(p))));
     if (gained.length === 0 && lost.length === 0) continue;
     out.push({ subject, kind: known.kind, name: known.name, gained: gained.sort(comparePermissions), lost: lost.sort(comparePermissions) });
   }
   return out.sort(compareSubjects);
+}
+
+/**
+ * Drops what another entry of the same list already says: `masked column c`
+ * next to `column c`, and, next to `run query:x`, the columns of query x and
+ * its "every row". A row rule stays, since it limits the new query.
+ */
+function withoutImplied(list: Permission[]): Permission[] {
+  const full = new Set(list.filter((p) => p.act === 'column').map((p) => `${p.object} ${p.detail}`));
+  const queries = new Set(list.filter((p) => p.act === 'run' && p.object.startsWith('query:')).map((p) => p.object));
+  return list.filter((p) => {
+    if (p.act === 'masked column' && full.has(`${p.object} ${p.detail}`)) return false;
+    if (!queries.has(p.object)) return true;
+    return p.act === 'run' || (p.act === 'rows' && p.detail !== undefined);
+  });
+}
+
+/**
+ * True when the subject gained anything. A new row rule in place of "every
+ * row" narrows, so it does not count; any other change of a row rule counts,
+ * because whether it selects more rows cannot be told from the text.
+ */
+function widens(change: SubjectAccessChange): boolean {
+  const lostEveryRow = new Set(change.lost.filter((p) => p.act === 'rows' && p.detail === undefined).map((p) => p.object));
+  return change.gained.some((p) => !(p.act === 'rows' && p.detail !== undefined && lostEveryRow.has(p.object)));
 }
 
 function indexBySubject(list: SubjectAccess[]): Map<string, SubjectAccess> {

@@ -1,6 +1,7 @@
 // The compiled app: what the runtime serves. Built by compile() from a spec
 // that passed validation; never mutated afterwards (a reload builds a new one).
-import type { AppSpec, ActionSpec, DatasourceSpec, DevUserSpec, HttpRequestSpec, PageSpec, ParamSpec, PreviewSpec, QuerySpec, RoleSpec } from './spec.js';
+import type { RowRule } from './row-rules.js';
+import type { ActionScopeSpec, AppSpec, ActionSpec, DatasourceSpec, DevUserSpec, HttpRequestSpec, PageSpec, ParamSpec, PreviewSpec, QuerySpec, RoleSpec } from './spec.js';
 
 /** SQL with named parameters replaced by positional `?` placeholders. */
 export interface CompiledSql {
@@ -23,6 +24,15 @@ interface QueryModelBase {
   spec: QuerySpec;
   datasource: string;
   paramsSchema: ParamsSchema;
+  /** Row and column rules by role; a role of the allow list without an entry sees everything. */
+  restrict: Record<string, Restriction>;
+}
+
+/** One role's restriction on a query, with its row rule parsed. */
+export interface Restriction {
+  rows?: RowRule;
+  hide: string[];
+  mask: string[];
 }
 
 /** A query that runs SQL on a sqlite or postgres data source. */
@@ -80,6 +90,8 @@ export interface ActionModel {
   paramsSchema: ParamsSchema;
   /** Parameters whose values are masked in audit records and logs. */
   secretParams: string[];
+  /** The row the action changes, checked against a query's row rules before and after. */
+  scope?: ActionScopeSpec;
 }
 
 /** One Casbin rule as an array of fields, never as CSV text. */

@@ -47,6 +47,15 @@ export function buildPolicy(spec: AppSpec): AppPolicy {
   for (const [id, page] of Object.entries(spec.pages)) grant(page.allow, `page:${id}`, 'view');
   for (const [id, query] of Object.entries(spec.queries ?? {})) grant(query.allow, `query:${id}`, 'run');
   for (const [id, action] of Object.entries(spec.actions ?? {})) grant(action.allow, `action:${id}`, 'run');
+  grant(spec.audit?.viewers ?? [], 'audit', 'view');
+  for (const [id, action] of Object.entries(spec.actions ?? {})) if (action.approval) grant(action.approval.by, `action:${id}`, 'approve');
+  // A superuser's grants are written out one by one, so no wildcard ever reaches Casbin and the review listing shows each.
+  const superusers = Object.entries(spec.roles).filter(([, role]) => role.superuser === true).map(([id]) => id);
+  if (superusers.length > 0) {
+    for (const id of Object.keys(spec.pages)) grant(superusers, `page:${id}`, 'view');
+    for (const id of Object.keys(spec.queries ?? {})) grant(superusers, `query:${id}`, 'run');
+    for (const id of Object.keys(spec.actions ?? {})) grant(superusers, `action:${id}`, 'run');
+  }
 
   for (const [role, roleSpec] of Object.entries(spec.roles)) {
     for (const user of roleSpec.members?.users ?? []) add(groupings, [userSubject(user), `role:${role}`, domain]);

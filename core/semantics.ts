@@ -4,6 +4,8 @@ import type { Diagnostic } from './diagnostics.js';
 import { diagnosticAt, type DiagnosticInput, type DocPath, type LoadedDocument } from './load.js';
 import type { ActionSpec, AppSpec, QuerySpec, TableSpec } from './spec.js';
 import { findSqlParams } from './sql-params.js';
+import { checkAccessRules } from './access-rules-check.js';
+import { parseDuration } from './duration.js';
 import { checkActionSteps, checkQueryRequest, type StepCheckContext } from './step-checks.js';
 import { suggest, suggestionHint } from './suggest.js';
 import { parseTemplate } from './template.js';
@@ -20,8 +22,10 @@ export function checkSemantics(spec: AppSpec, loaded: LoadedDocument): Diagnosti
   checker.checkRoles();
   checker.checkStatements('queries', spec.queries ?? {});
   checker.checkStatements('actions', spec.actions ?? {});
+  checker.checkApprovals(spec.actions ?? {});
   checker.checkPages();
   checker.checkDevUsers();
+  checker.checkAccessRules();
   checker.checkUnused();
   return checker.diagnostics;
 }
@@ -59,6 +63,15 @@ class SemanticChecker {
   #checkAllow(allow: string[], path: DocPath): void {
     const seen = new Set<string>();
     allow.forEach((role, index) => {
+      if (role.includes('*')) {
+        this.#report({
+          code: 'wildcard-grant',
+          path: [...path, index],
+          message: `\`${role}\` is not a role; allow lists name roles one by one and have no wildcard`,
+          hint: 'List the roles, or give a role every page, query and action with `superuser: true` under `roles:`.',
+        });
+        return;
+      }
       if (seen.has(role)) {
         this.#report({ code: 'duplicate-allow', severity: 'warning', path: [...path, index], message: `role \`${role}\` is listed twice in \`allow:\``, hint: 'Remove the second entry.' });
         return;
@@ -66,6 +79,10 @@ class SemanticChecker {
       seen.add(role);
       this.#checkRef('role', 'roles', role, this.#spec.roles, [...path, index]);
     });
+  }
+
+  checkAccessRules(): void {
+    checkAccessRules(this.#spec, { report: (input) => this.#report(input), inValue: (path, offset, value) => this.#inValue(path, offset, value) });
   }
 
   checkRoles(): void {
@@ -85,6 +102,8 @@ class SemanticChecker {
     if (!this.#checkRoleCycles()) this.#checkRoleDepth();
 
     if (this.#spec.home !== undefined) this.#checkRef('page', 'pages', this.#spec.home, this.#spec.pages, ['home']);
+    // Audit viewers are roles like an allow list: each must be declared.
+    if (this.#spec.audit !== undefined) this.#checkAllow(this.#spec.audit.viewers, ['audit', 'viewers']);
   }
 
   /** Reports each inheritance cycle once; returns true when there is none. */
@@ -170,6 +189,22 @@ class SemanticChecker {
         const action = statement as ActionSpec;
         if (action.confirm !== undefined) this.#checkMessageTemplate([...base, 'confirm'], action.confirm, action);
         if (action.success !== undefined) this.#checkMessageTemplate([...base, 'success'], action.success, action);
+      }
+    }
+  }
+
+  /** Approving roles must exist and be listed, and `expiresAfter` must be a duration. */
+  checkApprovals(actions: Record<string, ActionSpec>): void {
+    for (const [id, action] of Object.entries(actions)) {
+      if (action.approval === undefined) continue;
+      const path = ['actions', id, 'approval'];
+      if (action.approval.by.length === 0) {
+        this.#report({ code: 'approval-no-roles', path: [...path, 'by'], message: `action \`${id}\` needs approval but \`by:\` lists no role, so no request could ever be approved`, hint: 'List the roles whose members approve requests, such as `by: [lead]`.' });
+      }
+      this.#checkAllow(action.approval.by, [...path, 'by']);
+      const expiresAfter = action.approval.expiresAfter;
+      if (expiresAfter !== undefined && parseDuration(expiresAfter) === undefined) {
+        this.#report({ code: 'approval-duration', path: [...path, 'expiresAfter'], message: `\`${expiresAfter}\` is not a valid duration for \`expiresAfter:\``, hint: 'Write a whole number followed by m (minutes), h (hours) or d (days), at most 365 days, such as `30m`, `12h` or `3d`.' });
       }
     }
   }

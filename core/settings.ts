@@ -2,25 +2,52 @@
 import type { Diagnostic } from './diagnostics.js';
 import { diagnosticAt, loadYaml, type DocPath, type LoadedDocument } from './load.js';
 import { MergedPositions } from './merged-positions.js';
+import { parseIpRange } from './ip-range.js';
 import { validateSettingsSchema } from './schema-validators.js';
 import { schemaDiagnostics } from './validate.js';
 
 /** Settings of a served folder after defaults are applied. `${env:NAME}` strings are left for the runtime to resolve. */
 export interface Settings {
   identity: {
-    mode: 'dev' | 'proxy';
+    mode: 'dev' | 'proxy' | 'oidc';
     proxy: {
       /** IP addresses whose identity headers are believed; empty outside proxy mode. */
       trustedProxies: string[];
       userHeader: string;
       groupsHeader: string;
       nameHeader?: string;
+      /** Shared secret the proxy sends in `secretHeader`, normally `${env:NAME}`; without it any trusted peer is believed. */
+      secret?: string;
+      /** Header carrying `secret`; the runtime defaults it to `X-Opsdeck-Proxy-Secret`. */
+      secretHeader?: string;
     };
+    /** OpenID Connect sign-in; set only when `opsdeck.yaml` has `identity.oidc`. */
+    oidc?: OidcSettings;
   };
   server: { host: string; port: number };
   audit: { file: string };
   session: { secret?: string; maxAgeHours: number };
 }
+
+/** Sign-in through an OpenID Connect provider (`identity.mode: oidc`). */
+export interface OidcSettings {
+  /** Issuer URL; its `/.well-known/openid-configuration` is read at start. */
+  issuer: string;
+  clientId: string;
+  /** Client secret, usually `${env:NAME}` until the runtime resolves it. */
+  clientSecret: string;
+  /** Public URL of `/auth/callback`, registered at the provider. */
+  redirectUrl: string;
+  scopes: string[];
+  groupsClaim: string;
+  nameClaim: string;
+  /** Claims copied into the identity's attributes, under the claim's name. */
+  attributeClaims: string[];
+  postLogoutRedirectUrl?: string;
+}
+
+/** Values used for the keys that `identity.oidc` leaves out. */
+export const DEFAULT_OIDC = { scopes: ['openid', 'email', 'profile'], groupsClaim: 'groups', nameClaim: 'name', attributeClaims: [] as string[] };
 
 /** Settings used for every key that `opsdeck.yaml` leaves out. */
 export const DEFAULT_SETTINGS: Settings = {
@@ -31,7 +58,7 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 type SettingsFile = {
-  identity?: { mode?: Settings['identity']['mode']; proxy?: Partial<Settings['identity']['proxy']> };
+  identity?: { mode?: Settings['identity']['mode']; proxy?: Partial<Settings['identity']['proxy']>; oidc?: Partial<OidcSettings> };
   server?: Partial<Settings['server']>;
   audit?: Partial<Settings['audit']>;
   session?: Partial<Settings['session']>;
@@ -92,7 +119,23 @@ export function buildSettingsLayers(layers: SettingsLayer[]): SettingsResult {
   if (data.identity?.mode === 'proxy' && data.identity.proxy === undefined) {
     return { diagnostics: [proxyMissing(loaded)] };
   }
+  const badProxies = invalidTrustedProxies(loaded, data.identity?.proxy?.trustedProxies ?? []);
+  if (badProxies.length > 0) return { diagnostics: badProxies };
+  const oidcProblems = oidcDiagnostics(loaded, data);
+  if (oidcProblems.length > 0) return { diagnostics: oidcProblems };
   const warnings: Diagnostic[] = [];
+  const proxySecret = data.identity?.proxy?.secret;
+  if (typeof proxySecret === 'string' && !/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(proxySecret)) {
+    warnings.push(
+      diagnosticAt(loaded.file, loaded.positions, {
+        code: 'secret-in-file',
+        severity: 'warning',
+        path: ['identity', 'proxy', 'secret'],
+        message: 'identity.proxy.secret is written in the file, so everyone who can read the repository can send identity headers as the proxy',
+        hint: 'Write `secret: ${env:OPSDECK_PROXY_SECRET}` and set that variable where the server runs.',
+      }),
+    );
+  }
   const secret = data.session?.secret;
   if (typeof secret === 'string' && !/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(secret)) {
     warnings.push(
@@ -102,6 +145,18 @@ export function buildSettingsLayers(layers: SettingsLayer[]): SettingsResult {
         path: ['session', 'secret'],
         message: 'session.secret is written in the file, so everyone who can read the repository can forge sessions',
         hint: 'Write `secret: ${env:OPSDECK_SESSION_SECRET}` and set that variable where the server runs.',
+      }),
+    );
+  }
+  const clientSecret = data.identity?.oidc?.clientSecret;
+  if (typeof clientSecret === 'string' && !/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(clientSecret)) {
+    warnings.push(
+      diagnosticAt(loaded.file, loaded.positions, {
+        code: 'secret-in-file',
+        severity: 'warning',
+        path: ['identity', 'oidc', 'clientSecret'],
+        message: 'identity.oidc.clientSecret is written in the file, so everyone who can read the repository can act as this client',
+        hint: 'Write `clientSecret: ${env:OPSDECK_OIDC_CLIENT_SECRET}` and set that variable where the server runs.',
       }),
     );
   }
@@ -131,6 +186,22 @@ function isOnlyComments(text: string): boolean {
   return text.split('\n').every((line) => line.trim() === '' || line.trim().startsWith('#'));
 }
 
+/** Reports each trusted proxy entry that is not an IP address or a valid CIDR range, at the entry. */
+function invalidTrustedProxies(loaded: LoadedDocument, entries: string[]): Diagnostic[] {
+  return entries.flatMap((entry, index) => {
+    const parsed = parseIpRange(entry);
+    if (!('error' in parsed)) return [];
+    return [
+      diagnosticAt(loaded.file, loaded.positions, {
+        code: 'invalid-proxy-address',
+        path: ['identity', 'proxy', 'trustedProxies', index],
+        message: `trusted proxy "${entry}" is invalid: ${parsed.error}`,
+        hint: 'Write an IP address such as `10.0.0.5` or `::1`, or a CIDR range such as `10.0.0.0/8` or `fd00::/8`.',
+      }),
+    ];
+  });
+}
+
 function proxyMissing(loaded: LoadedDocument): Diagnostic {
   const position = loaded.positions.locate(['identity', 'mode']);
   return {
@@ -145,10 +216,77 @@ function proxyMissing(loaded: LoadedDocument): Diagnostic {
   };
 }
 
+/** Checks `identity.oidc` beyond the schema: present in oidc mode, and a callback URL at `/auth/callback`. */
+function oidcDiagnostics(loaded: LoadedDocument, data: SettingsFile): Diagnostic[] {
+  const oidc = data.identity?.oidc;
+  if (data.identity?.mode === 'oidc' && oidc === undefined) {
+    return [
+      diagnosticAt(loaded.file, loaded.positions, {
+        code: 'schema-required',
+        path: ['identity', 'mode'],
+        message: '`identity.mode: oidc` needs `identity.oidc` with the provider\'s issuer, client id, client secret and redirect URL',
+        hint: 'Add `oidc: { issuer: https://sso.example.com, clientId: opsdeck, clientSecret: ${env:OPSDECK_OIDC_CLIENT_SECRET}, redirectUrl: https://opsdeck.example.com/auth/callback }` under `identity:`.',
+      }),
+    ];
+  }
+  if (oidc?.redirectUrl !== undefined && urlPath(oidc.redirectUrl) !== '/auth/callback') {
+    return [
+      diagnosticAt(loaded.file, loaded.positions, {
+        code: 'oidc-redirect-path',
+        path: ['identity', 'oidc', 'redirectUrl'],
+        message: `identity.oidc.redirectUrl must end in the path /auth/callback, where Opsdeck receives the provider's response (got ${oidc.redirectUrl})`,
+        hint: 'Write the public address of this server followed by /auth/callback, such as `https://opsdeck.example.com/auth/callback`, and register the same URL at the provider.',
+      }),
+    ];
+  }
+  if (oidc?.scopes !== undefined && !oidc.scopes.includes('openid')) {
+    return [
+      diagnosticAt(loaded.file, loaded.positions, {
+        code: 'oidc-scopes-openid',
+        path: ['identity', 'oidc', 'scopes'],
+        message: `identity.oidc.scopes must include openid, or the provider returns no ID token (got [${oidc.scopes.join(', ')}])`,
+        hint: 'Add `openid` to the list, such as `scopes: [openid, email, profile]`.',
+      }),
+    ];
+  }
+  if (oidc?.issuer !== undefined && oidc.issuer.startsWith('http:') && !isLoopbackUrl(oidc.issuer)) {
+    return [
+      diagnosticAt(loaded.file, loaded.positions, {
+        code: 'oidc-insecure-issuer',
+        path: ['identity', 'oidc', 'issuer'],
+        message: `identity.oidc.issuer must use https, because tokens and the client secret travel to it (got ${oidc.issuer}); plain http is accepted only on 127.0.0.1, ::1 and localhost`,
+        hint: 'Write the https:// issuer URL that the provider documents.',
+      }),
+    ];
+  }
+  return [];
+}
+
+function isLoopbackUrl(url: string): boolean {
+  try {
+    return ['127.0.0.1', '[::1]', 'localhost'].includes(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+function urlPath(url: string): string | undefined {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 function withDefaults(data: SettingsFile): Settings {
   const proxy = { ...DEFAULT_SETTINGS.identity.proxy, ...data.identity?.proxy };
+  const oidc = data.identity?.oidc;
   return {
-    identity: { mode: data.identity?.mode ?? DEFAULT_SETTINGS.identity.mode, proxy: { ...proxy, trustedProxies: [...proxy.trustedProxies] } },
+    identity: {
+      mode: data.identity?.mode ?? DEFAULT_SETTINGS.identity.mode,
+      proxy: { ...proxy, trustedProxies: [...proxy.trustedProxies] },
+      ...(oidc === undefined ? {} : { oidc: { ...DEFAULT_OIDC, ...oidc, scopes: [...(oidc.scopes ?? DEFAULT_OIDC.scopes)], attributeClaims: [...(oidc.attributeClaims ?? [])] } as OidcSettings }),
+    },
     server: { ...DEFAULT_SETTINGS.server, ...data.server },
     audit: { ...DEFAULT_SETTINGS.audit, ...data.audit },
     session: { ...DEFAULT_SETTINGS.session, ...data.session },

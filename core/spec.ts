@@ -19,6 +19,8 @@ export interface AppSpec {
   devUsers?: DevUserSpec[];
   /** Other YAML files, relative to the app folder, whose `pages`, `queries`, `actions` and `roles` are merged into this spec. */
   include?: string[];
+  /** Who may read the app's audit trail. */
+  audit?: { viewers: string[] };
 }
 
 export interface SqliteDatasourceSpec {
@@ -106,6 +108,8 @@ export interface PreviewSpec {
 export interface RoleSpec {
   title?: string;
   description?: string;
+  /** Grants every page, query and action of the app, each written out as its own rule. */
+  superuser?: boolean;
   inherits?: string[];
   members?: { users?: string[]; groups?: string[] };
 }
@@ -127,6 +131,8 @@ export interface ParamSpec {
   secret?: boolean;
   /** Form widget hint: a multi-line text box. */
   multiline?: boolean;
+  /** Columns this parameter searches or compares with; a caller for whom one is hidden or masked may not send a value. */
+  searches?: string[];
 }
 
 /** A query: `sql` on a SQL data source, or `request` (GET only) on an HTTP data source. */
@@ -141,6 +147,24 @@ export interface QuerySpec {
   params?: Record<string, ParamSpec>;
   required?: string[];
   allow: string[];
+  /** What each run writes to the audit log: nothing, who ran it (the default `metadata`), or also the parameter values, secrets masked. */
+  audit?: 'off' | 'metadata' | 'params';
+  /** Row and column rules per role of `allow`. */
+  restrict?: Record<string, RestrictionSpec>;
+}
+
+/** What one role sees of a query: a row rule (see core/row-rules.ts) and hidden or masked columns. */
+export interface RestrictionSpec {
+  rows?: string;
+  hide?: string[];
+  mask?: string[];
+}
+
+/** The row an action changes: the caller must see it through `query` before and after the change. */
+export interface ActionScopeSpec {
+  query: string;
+  key: string;
+  param: string;
 }
 
 export interface ActionSpec {
@@ -166,6 +190,18 @@ export interface ActionSpec {
   /** Visual weight of the button. */
   style?: 'primary' | 'danger' | 'default';
   allow: string[];
+  /** The row this action changes, checked against the row rules of a query. */
+  scope?: ActionScopeSpec;
+  /** Runs only after a second person approves: a run creates a pending request instead. */
+  approval?: ApprovalSpec;
+}
+
+/** Who approves an action's requests, and how long a request waits. */
+export interface ApprovalSpec {
+  /** Roles whose members may approve or reject; never the person who sent the request. */
+  by: string[];
+  /** Time after which a pending request expires, such as `30m`, `12h` or `3d`; default `72h`. */
+  expiresAfter?: string;
 }
 
 export type ColumnFormat = 'text' | 'number' | 'currency' | 'date' | 'datetime' | 'badge' | 'link' | 'email' | 'boolean';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `opsdeck` command: serve, validate, policy, diff, test and schema.
+// The `opsdeck` command: serve, validate, policy, explain, diff, test, schema and audit.
 import { parseArgs } from 'node:util';
 import { formatDiagnostic } from '../core/format.js';
 import { createLogger } from './log.js';
@@ -14,12 +14,16 @@ Commands:
                    --identity M   identity mode: dev or proxy (default: opsdeck.yaml's identity.mode)
                    --no-watch     do not reload apps when their files change
                    --env NAME     merge opsdeck.NAME.yaml over opsdeck.yaml (default: $OPSDECK_ENV)
+                   --production   refuse to start with the dev identity mode (also when NODE_ENV=production)
   validate <dir>   Check every app spec under <dir>; exit 1 on errors, 0 when clean, 2 when it cannot run.
                    --format text|json|github   (github: GitHub Actions annotations, one per problem)
                    --strict       treat warnings as errors (exit 1)
                    --env NAME     also check that every \${env:...} the apps and settings need is set
                                   (default: $OPSDECK_ENV)
   policy <dir>     Print the effective access policy of every app under <dir>.
+  explain <dir> --user <id> [--groups a,b] [--attribute name=value ...] [--app <id>]
+                   For each page, query and action: allowed or denied for that user, the rule that
+                   decided, and the row and column rules that apply.  --format text|json
   diff <base> [<head>]
                    Show who gained or lost access, then what else changed, between two folders or
                    two git revisions (default head: the working tree).
@@ -30,8 +34,14 @@ Commands:
                    2 when it cannot run.
                    --reporter text|junit   (junit: XML on stdout, the text report on stderr)
                    --output <file>         write the JUnit report to <file> instead
-  schema [app|settings|tests]
-                   Print the JSON Schema of app.yaml (default), opsdeck.yaml or *.test.yaml files.
+  schema [app|settings|tests|fragment]
+                   Print the JSON Schema of app.yaml (default), opsdeck.yaml, *.test.yaml files or
+                   the files an app's include: names.
+  audit verify [--file F] [<dir>]
+                   Check the hash chain of the audit log (default: audit.file of <dir>/opsdeck.yaml);
+                   exit 0 when intact, 1 naming the first changed, removed, reordered or torn record.
+  audit repair [--file F] [<dir>]
+                   Move a torn last line of the audit log aside, so the server can append again.
 `;
 
 const io = {
@@ -49,12 +59,16 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/validate.js')).runValidate(rest, io);
     case 'policy':
       return (await import('./commands/policy.js')).runPolicy(rest, io);
+    case 'explain':
+      return (await import('./commands/explain.js')).runExplain(rest, io);
     case 'diff':
       return (await import('./commands/diff.js')).runDiff(rest, io);
     case 'test':
       return (await import('./commands/test.js')).runTest(rest, io);
     case 'schema':
       return (await import('./commands/schema.js')).runSchema(rest, io);
+    case 'audit':
+      return (await import('./commands/audit.js')).runAudit(rest, io);
     case '--version':
     case '-v': {
       const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -79,7 +93,7 @@ async function runServe(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { port: { type: 'string' }, host: { type: 'string' }, identity: { type: 'string' }, 'no-watch': { type: 'boolean' }, env: { type: 'string' } },
+      options: { port: { type: 'string' }, host: { type: 'string' }, identity: { type: 'string' }, 'no-watch': { type: 'boolean' }, env: { type: 'string' }, production: { type: 'boolean' } },
     });
   } catch (err) {
     io.stderr(`opsdeck serve: ${(err as Error).message}\n\n${USAGE}`);
@@ -113,6 +127,7 @@ async function runServe(argv: string[]): Promise<number> {
       port,
       host: values.host,
       identity: values.identity as 'dev' | 'proxy' | undefined,
+      production: values.production === true || process.env.NODE_ENV === 'production',
       watch: !values['no-watch'],
       onSpecRejected: (diagnostics) => {
         for (const diagnostic of diagnostics) io.stderr(`${formatDiagnostic(diagnostic, readSource(diagnostic.file))}\n`);

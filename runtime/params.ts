@@ -10,6 +10,7 @@ const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false });
 addFormats(ajv);
 ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
 ajv.addKeyword({ keyword: 'multiline', schemaType: 'boolean' });
+ajv.addKeyword({ keyword: 'searches', schemaType: 'array' });
 
 const validators = new WeakMap<ParamsSchema, ValidateFunction>();
 

@@ -12,7 +12,9 @@ import { AuditLog } from './audit.js';
 import { AppEvents } from './events.js';
 import { createKoaApp } from './http/app.js';
 import type { IdentityMode } from './http/identify.js';
+import type { Identity } from './identity.js';
 import type { Logger } from './log.js';
+import { OidcClient } from './oidc/client.js';
 import { Registry } from './registry.js';
 import { loadSettingsFile, type RuntimeSettings } from './settings-file.js';
 import { watchSpecs, type SpecWatcher } from './watcher.js';
@@ -26,10 +28,14 @@ export interface ServeOptions {
   identity?: 'dev' | 'proxy';
   /** Environment whose overlay `opsdeck.<environment>.yaml` is merged over opsdeck.yaml. */
   environment?: string;
+  /** Production mode (`--production` or NODE_ENV=production): refuses the dev identity mode. */
+  production?: boolean;
   /** Watch the folder and hot-reload apps (default true). */
   watch?: boolean;
   /** Folder of the built UI (default: dist/ui next to this file's build). */
   uiDir?: string;
+  /** Called after each OIDC sign-in, with the new identity. */
+  onSignIn?: (identity: Identity) => void;
   /** Receives the diagnostics of each rejected spec change. */
   onSpecRejected?: (diagnostics: Diagnostic[]) => void;
 }
@@ -55,6 +61,7 @@ const DEFAULT_UI_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'u
 export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
   const root = resolve(options.root);
   const settings = loadSettingsFile(root, { port: options.port, host: options.host, identity: options.identity }, process.env, options.environment);
+  if (options.production && settings.identity.mode === 'dev') throw new Error(devInProduction(root, options.identity === 'dev'));
   const { log } = options;
 
   const events = new AppEvents();
@@ -62,7 +69,14 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
   await registry.loadAll();
 
   const audit = new AuditLog(resolve(root, settings.auditFile));
-  const identity: IdentityMode = settings.identity.mode === 'dev' ? { mode: 'dev' } : { mode: 'proxy', ...settings.identity.proxy };
+  const identity: IdentityMode = settings.identity.mode === 'proxy' ? { mode: 'proxy', ...settings.identity.proxy } : { mode: settings.identity.mode };
+  let oidc: OidcClient | undefined;
+  if (settings.identity.mode === 'oidc') {
+    if (settings.identity.oidc === undefined) throw new Error('identity mode "oidc" needs `identity.oidc` in opsdeck.yaml: the issuer, client id, client secret and redirect URL.');
+    oidc = new OidcClient(settings.identity.oidc, log);
+    // An unreachable provider does not stop the start: /auth/login returns 503 and tries discovery again.
+    await oidc.start();
+  }
   const app = createKoaApp({
     registry,
     events,
@@ -71,7 +85,10 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
     mode: settings.identity.mode,
     sessionMaxAgeMs: settings.sessionMaxAgeHours * 3_600_000,
     identity,
+    oidc,
+    onSignIn: options.onSignIn,
     keys: [settings.sessionSecret ?? devSessionSecret(root)],
+    trustedProxies: settings.identity.proxy.trustedProxies,
     uiDir: options.uiDir ?? DEFAULT_UI_DIR,
   });
 
@@ -127,6 +144,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       await opsdeck.close();
     },
   };
+}
+
+/** Message of the refusal to start the dev identity mode in production. */
+function devInProduction(root: string, fromFlag: boolean): string {
+  const source = fromFlag ? 'The mode comes from --identity dev.' : `The mode comes from identity.mode in ${join(root, 'opsdeck.yaml')}, which is dev when unset.`;
+  return (
+    `identity mode "dev" lets anyone sign in as any user, so production mode (--production or NODE_ENV=production) refuses it. ${source} ` +
+    'Set `identity.mode: proxy` or `oidc` in opsdeck.yaml, or for local development run without --production and with NODE_ENV other than "production".'
+  );
 }
 
 /** A random secret kept in .opsdeck/session.key, so dev sessions survive a restart. */

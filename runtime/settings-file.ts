@@ -2,15 +2,15 @@
 // overrides and resolves `${env:NAME}` references. Values are never logged.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSettingsLayers, type SettingsLayer } from '../core/settings.js';
+import { buildSettingsLayers, resolveEnvRefs, type OidcSettings, type SettingsLayer } from '../core/settings.js';
 import type { Diagnostic } from '../core/diagnostics.js';
-import { diagnosticAt } from '../core/load.js';
+import { diagnosticAt, type LoadedDocument } from '../core/load.js';
 import type { ProxyIdentityOptions } from './http/identify.js';
 
 export interface RuntimeSettings {
   host: string;
   port: number;
-  identity: { mode: 'dev' | 'proxy'; proxy: ProxyIdentityOptions };
+  identity: { mode: 'dev' | 'proxy' | 'oidc'; proxy: ProxyIdentityOptions; oidc?: OidcSettings };
   /** Audit log path, relative to the served folder unless absolute. */
   auditFile: string;
   sessionSecret?: string;
@@ -95,16 +95,38 @@ export function loadSettingsFile(root: string, overrides: SettingsOverrides = {}
     }
   }
 
+  let oidc = settings.identity.oidc;
+  if (oidc !== undefined) {
+    const secret = resolveEnvRefs(oidc.clientSecret, env);
+    if (!secret.ok) {
+      const input = { code: 'env-missing', path: ['identity', 'oidc', 'clientSecret'], message: `identity.oidc.clientSecret: ${secret.message}`, hint: secret.hint };
+      throw new SettingsError([diagnosticAt(loaded.file, loaded.positions, input)]);
+    }
+    oidc = { ...oidc, clientSecret: secret.value };
+  }
+
   const proxy = settings.identity.proxy;
+  const proxySecret = resolveSecret(proxy.secret, ['identity', 'proxy', 'secret'], loaded, env);
   return {
     host: overrides.host ?? settings.server.host,
     port: overrides.port ?? settings.server.port,
     identity: {
       mode: overrides.identity ?? settings.identity.mode,
-      proxy: { trustedProxies: proxy.trustedProxies, userHeader: proxy.userHeader, groupsHeader: proxy.groupsHeader, nameHeader: proxy.nameHeader },
+      proxy: { trustedProxies: proxy.trustedProxies, userHeader: proxy.userHeader, groupsHeader: proxy.groupsHeader, nameHeader: proxy.nameHeader, secret: proxySecret, secretHeader: proxy.secretHeader },
+      oidc,
     },
     auditFile: settings.audit.file,
     sessionSecret,
     sessionMaxAgeHours: settings.session.maxAgeHours,
   };
+}
+
+/** Returns a secret setting with a whole-value `${env:NAME}` replaced by that variable; raises SettingsError when the variable is unset. */
+function resolveSecret(value: string | undefined, path: string[], loaded: LoadedDocument, env: NodeJS.ProcessEnv): string | undefined {
+  const match = value === undefined ? null : ENV_REFERENCE.exec(value);
+  if (!match) return value;
+  const resolved = env[match[1]];
+  if (resolved) return resolved;
+  const input = { code: 'env-missing', path, message: `${path.join('.')} refers to the environment variable ${match[1]}, which is not set`, hint: `Set ${match[1]} before starting the server.` };
+  throw new SettingsError([diagnosticAt(loaded.file, loaded.positions, input)]);
 }

@@ -2,6 +2,7 @@
 // is a single statement, and queries do not write; every column a page names
 // is one its query returns. `opsdeck serve` and `opsdeck validate` both run
 // these, so CI finds what a start would find.
+import { ruleColumns } from '../core/row-rules.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { diagnosticAt, type DocPath, type LoadedDocument } from '../core/load.js';
 import type { ActionModel, AppModel } from '../core/model.js';
@@ -72,6 +73,8 @@ export async function checkAgainstDatabases(model: AppModel, spec: Pick<LoadedDo
     }
   }
 
+  checkAccessColumns(model, columnsByQuery, report);
+
   for (const [pageId, page] of Object.entries(model.pages)) {
     const tableColumns = new Map<string, { columns: string[]; title: string }>();
     page.components.forEach((component, index) => {
@@ -85,6 +88,29 @@ export async function checkAgainstDatabases(model: AppModel, spec: Pick<LoadedDo
     });
   }
   return problems;
+}
+
+/** Row rules, hidden and masked columns, searched columns and scope keys must name columns their query returns. */
+function checkAccessColumns(model: AppModel, columnsByQuery: Map<string, string[]>, report: (path: DocPath, code: string, message: string, hint: string) => void): void {
+  const check = (queryId: string, column: string, path: DocPath, what: string): void => {
+    const columns = columnsByQuery.get(queryId);
+    if (columns === undefined || columns.includes(column)) return;
+    report(path, 'unknown-column', `${what} \`${column}\`, which is not a column of query \`${queryId}\``, suggestionHint(column, columns, `Columns of \`${queryId}\``));
+  };
+  for (const query of Object.values(model.queries)) {
+    for (const [role, restriction] of Object.entries(query.restrict)) {
+      const base: DocPath = ['queries', query.id, 'restrict', role];
+      restriction.hide.forEach((column, index) => check(query.id, column, [...base, 'hide', index], 'the rule hides'));
+      restriction.mask.forEach((column, index) => check(query.id, column, [...base, 'mask', index], 'the rule masks'));
+      if (restriction.rows !== undefined) for (const column of ruleColumns(restriction.rows)) check(query.id, column, [...base, 'rows'], 'the row rule reads');
+    }
+    for (const [name, param] of Object.entries(query.spec.params ?? {})) {
+      (param.searches ?? []).forEach((column, index) => check(query.id, column, ['queries', query.id, 'params', name, 'searches', index], `parameter \`${name}\` searches`));
+    }
+  }
+  for (const action of Object.values(model.actions)) {
+    if (action.scope !== undefined) check(action.scope.query, action.scope.key, ['actions', action.id, 'scope', 'key'], 'the scope key is');
+  }
 }
 
 /** The SQL statements of an action: its own, or those of its SQL steps and SQL `onFailure:` step, each with its place in the spec. */

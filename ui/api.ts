@@ -44,9 +44,58 @@ export function apiGet<T>(path: string, options: RequestOptions = {}): Promise<T
   return request<T>('GET', path, undefined, options);
 }
 
-/** Sends a POST request with a JSON body and returns the parsed JSON response. Throws ApiError on any failure. */
-export function apiPost<T>(path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
-  return request<T>('POST', path, body, options);
+/**
+ * Sends a POST request with a JSON body and the CSRF token, and returns the
+ * parsed JSON response. A 403 `csrf_failed` (such as after the server's keys
+ * changed) fetches a new token and sends the request once more. Throws
+ * ApiError on any failure.
+ */
+export async function apiPost<T>(path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
+  try {
+    return await request<T>('POST', path, body, options);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 403 && error.code === 'csrf_failed')) throw error;
+    csrfToken = undefined;
+    return request<T>('POST', path, body, options);
+  }
+}
+
+/** Request header that carries the CSRF token, and the response header of GET /api/session that issues it. */
+const CSRF_HEADER = 'X-CSRF-Token';
+
+/** The page's CSRF token, fetched once and shared by every POST until the server rejects it. */
+let csrfToken: Promise<string> | undefined;
+
+/** Returns the CSRF token, from GET /api/session when the page has none yet (it is sent even when signed out). */
+function currentCsrfToken(): Promise<string> {
+  if (csrfToken === undefined) {
+    // Without the caller's abort signal: other requests may share this fetch.
+    const fetching = fetchCsrfToken();
+    csrfToken = fetching;
+    // A failed fetch is not kept, so the next POST tries again.
+    fetching.catch(() => {
+      if (csrfToken === fetching) csrfToken = undefined;
+    });
+  }
+  return csrfToken;
+}
+
+async function fetchCsrfToken(): Promise<string> {
+  const response = await send('/api/session', { method: 'GET', headers: { accept: 'application/json' }, credentials: 'same-origin' });
+  await response.text();
+  const token = response.headers.get(CSRF_HEADER);
+  if (!token) throw new ApiError(response.status, 'csrf_unavailable', 'The server sent no CSRF token. Reload the page and try again.');
+  return token;
+}
+
+/** Calls fetch and turns a network failure into ApiError; an abort is raised as is. */
+async function send(path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(path, init);
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new ApiError(0, 'network_error', 'The server could not be reached. Check your connection and try again.');
+  }
 }
 
 async function request<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<T> {
@@ -57,17 +106,14 @@ async function request<T>(method: string, path: string, body: unknown, options: 
     signal: options.signal,
   };
   if (method === 'POST') {
-    init.headers = { accept: 'application/json', 'content-type': 'application/json' };
+    const token = await currentCsrfToken();
+    init.headers = { accept: 'application/json', 'content-type': 'application/json', [CSRF_HEADER]: token };
     init.body = JSON.stringify(body ?? {});
   }
 
-  let response: Response;
-  try {
-    response = await fetch(path, init);
-  } catch (error) {
-    if (error instanceof DOMException && error.name === 'AbortError') throw error;
-    throw new ApiError(0, 'network_error', 'The server could not be reached. Check your connection and try again.');
-  }
+  const response = await send(path, init);
+  const issued = response.headers.get(CSRF_HEADER);
+  if (issued) csrfToken = Promise.resolve(issued);
 
   const text = await response.text();
   let parsed: unknown;

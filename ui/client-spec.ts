@@ -7,8 +7,8 @@ export interface User {
   groups: string[];
 }
 
-/** Sign-in mode of the server: a development sign-in page, or identity headers from a trusted proxy. */
-export type AuthMode = 'dev' | 'proxy';
+/** Sign-in mode of the server: a development sign-in page, identity headers from a trusted proxy, or single sign-on at an OpenID Connect provider. */
+export type AuthMode = 'dev' | 'proxy' | 'oidc';
 
 /** Response of `GET /api/session`. */
 export interface Session {
@@ -53,6 +53,8 @@ export interface ClientColumn {
   format?: ColumnFormat;
   /** ISO 4217 code for `format: currency`. */
   currency?: string;
+  /** The server sends this column masked for the user's roles; it cannot be sorted. */
+  masked?: boolean;
 }
 
 /** Scalar value a row condition compares a cell with. */
@@ -115,6 +117,8 @@ export interface ClientAction {
   success?: string;
   /** The action offers `POST /api/apps/:app/actions/:action/preview`, which reports its changes without keeping them. */
   preview?: boolean;
+  /** The action runs only after a member of one of these roles approves; running it sends a request for approval. */
+  approval?: { by: string[] };
 }
 
 /** Response of `GET /api/apps/:app/spec`: the spec filtered to what the user may see. */
@@ -129,6 +133,8 @@ export interface ClientSpec {
   pages: ClientPage[];
   queries: Record<string, ClientQuery>;
   actions: Record<string, ClientAction>;
+  /** The user may approve an action or send requests for approval, so the app shows its Approvals page. */
+  approvals?: boolean;
 }
 
 /** One row of a query result, keyed by column name. */
@@ -147,6 +153,35 @@ export interface ActionResult {
   ok: true;
   changes: number;
   lastInsertId?: number;
+}
+
+/** Response of `POST /api/apps/:app/actions/:action` (202) for an action that needs approval. */
+export interface ApprovalRequested {
+  approval: { id: string; status: 'pending'; expiresAt: string };
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'executed' | 'failed';
+
+/** One request of `GET /api/apps/:app/approvals`. */
+export interface ApprovalItem {
+  id: string;
+  action: string;
+  actionTitle: string;
+  status: ApprovalStatus;
+  /** Parameter values, secret ones masked. */
+  params: Record<string, unknown>;
+  requester: { id: string; name: string };
+  createdAt: string;
+  expiresAt: string;
+  /** Roles whose members may approve. */
+  approvers: string[];
+  /** The signed-in user sent this request. */
+  mine: boolean;
+  /** The signed-in user may approve or reject it now. */
+  mayDecide: boolean;
+  preview?: PreviewResult;
+  decision?: { status: 'approved' | 'rejected'; by: { id: string; name: string }; at: string; comment?: string };
+  result?: { at: string; changes?: number; error?: string };
 }
 
 /** One changed row in a preview: `before` is null for an inserted row and `after` is null for a deleted one. */

@@ -35,4 +35,18 @@
 //                                     An unavailable card has [data-testid="app-reason"] and [data-testid="apps-retry"]
 //   [data-testid="spec-errors"]       the spec error panel, with [data-testid="diagnostic"] items
 //                                     and [data-testid="dismiss-errors"]
+//   [data-page="_approvals"]          the Approvals navigation link, shown to approvers and requesters
+//   [data-testid="approvals"]         the list of requests; [data-testid="approvals-empty"] when there is none;
+//                                     [data-filter="pending"|"all"] buttons choose which are listed
+//   [data-approval="<id>"]            one request; data-status is pending, approved, rejected, expired, executed or failed.
+//                                     Inside: [data-testid="approval-status"], [data-testid="approval-requester"],
+//                                     [data-testid="approval-params"] with dd[data-param="<name>"],
+//                                     [data-testid="approval-comment"], [data-testid="approve"], [data-testid="reject"],
+//                                     [data-testid="approval-waiting"] (own requests), [data-testid="approval-decision"]
+//   [data-page="_audit"]              the Audit navigation link, shown to the roles of `audit: { viewers }`
+//   [data-testid="audit-view"]        the audit records; data-state is loading, ready, empty or error
+//   [data-testid="audit-row"]         one record, with data-outcome; filter fields are named user, object,
+//                                     outcome, from and to; [data-testid="audit-apply"], [data-testid="audit-clear"]
+//   [data-testid="audit-range"]       "1–25 of 80"; [data-testid="audit-previous"], [data-testid="audit-next"];
+//                                     [data-testid="audit-empty"], [data-testid="audit-error"] (data-code is the API error code)
 import './components/app-root.js';

@@ -10,6 +10,9 @@ import type { AppEnforcer } from '../enforcer.js';
 import { HttpError } from '../http/errors.js';
 import { makeIdentity, type Identity } from '../identity.js';
 import { checkParams } from '../params.js';
+import { applyColumnRules, blockedSearchParams, queryAccess } from '../access/query-access.js';
+import { buildScopeCheck, RowOutOfScope, runScoped } from '../access/row-scope.js';
+import { buildPagedSql, MAX_PAGE_SIZE } from '../http/query-request.js';
 import { compareRows, type Mismatch } from './rows.js';
 import type { ScratchDatabases } from './scratch-database.js';
 import type { AppTest, ExpectSpec, IdentitySpec, Row, TestFile } from './test-file.js';
@@ -64,7 +67,7 @@ export async function runAppTest(test: AppTest, testFile: TestFile, context: Tes
 type Failure = { path: DocPath; message: string } | undefined;
 
 function identityOf(spec: IdentitySpec): Identity {
-  return makeIdentity(spec.user, spec.name, spec.groups ?? []);
+  return makeIdentity(spec.user, spec.name, spec.groups ?? [], spec.attributes ?? {});
 }
 
 function checkAccess(test: AppTest, path: DocPath, context: TestContext): Failure {
@@ -78,6 +81,18 @@ function checkAccess(test: AppTest, path: DocPath, context: TestContext): Failur
       const allowed = context.enforcer.allows(identity, object, act);
       if (allowed !== expected) {
         return { path: [...path, list, i], message: `expected ${who} to be ${expected ? 'allowed' : 'denied'} to ${act} ${object}, but the policy ${allowed ? 'allows' : 'denies'} it` };
+      }
+    }
+  }
+  for (const list of ['hidden', 'masked'] as const) {
+    for (const [queryId, columns] of Object.entries(test.spec[list] ?? {})) {
+      const roles = context.enforcer.grantingRoles(identity, `query:${queryId}`, 'run');
+      if (roles.length === 0) return { path: [...path, list, queryId], message: `expected ${who} to see query ${queryId} with columns ${list}, but the policy denies the query` };
+      const access = queryAccess(context.app.queries[queryId], roles);
+      const actual = [...access[list]].sort();
+      const wanted = [...columns].sort();
+      if (actual.join('\n') !== wanted.join('\n')) {
+        return { path: [...path, list, queryId], message: `expected the ${list} columns of query ${queryId} for ${who} to be [${wanted.join(', ')}], but they are [${actual.join(', ')}]` };
       }
     }
   }
@@ -149,10 +164,17 @@ async function runQuery(id: string, params: unknown, identity: Identity, context
   if (!('params' in checked)) return checked;
   // Tests never call HTTP APIs, so a query that reads one cannot run here.
   if (query.kind === 'http') return { ok: false, code: 'query_failed', message: `query \`${id}\` reads data source \`${query.datasource}\`, an HTTP API, which \`opsdeck test\` does not call`, fields: [] };
+  const access = queryAccess(query, context.enforcer.grantingRoles(identity, `query:${id}`, 'run'));
+  const blocked = [...blockedSearchParams(query, access)].filter(([name]) => checked.params[name] !== undefined && checked.params[name] !== null && checked.params[name] !== '');
+  if (blocked.length > 0) return { ok: false, code: 'invalid_params', message: `parameter ${blocked[0][0]} searches a column hidden or masked for the user`, fields: blocked.map(([name]) => `params.${name}`) };
   const source = sources.get(query.datasource)!;
   const sql = statementFor(source, query);
   try {
-    return { ok: true, rows: (await source.query(sql.text, bindValues(sql, checked.params, identity, source.dialect, query.paramsSchema))).rows };
+    // The server's wrapper applies the row and column rules; one page of the largest size holds a test's rows.
+    const values = bindValues(sql, checked.params, identity, source.dialect, query.paramsSchema);
+    const columns = await source.columnsOf(sql.text, sql.bindings.length);
+    const paged = buildPagedSql(source, sql.text, values, columns, { page: { size: MAX_PAGE_SIZE, offset: 0 } }, { access, identity });
+    return { ok: true, rows: applyColumnRules((await source.query(paged.select, paged.selectValues)).rows, access) };
   } catch (error) {
     return { ok: false, code: 'query_failed', message: (error as Error).message, fields: [] };
   }
@@ -165,9 +187,15 @@ async function runAction(id: string, params: unknown, identity: Identity, contex
   if (!('params' in checked)) return checked;
   try {
     const sql = statementFor(source, action as StatementModel);
-    const result = await source.write(sql.text, bindValues(sql, checked.params, identity, source.dialect, action.paramsSchema), action.spec.expect?.rows);
+    const values = bindValues(sql, checked.params, identity, source.dialect, action.paramsSchema);
+    const expectRows = action.spec.expect?.rows;
+    const result =
+      action.scope === undefined
+        ? await source.write(sql.text, values, expectRows)
+        : await source.transaction('commit', (tx) => runScoped(tx, buildScopeCheck(context.app, context.enforcer, action, source, identity, checked.params), sql.text, values, expectRows));
     return { ok: true, rows: [], changes: result.changes };
   } catch (error) {
+    if (error instanceof RowOutOfScope) return { ok: false, code: error.moved ? 'row_rule' : 'not_found', message: error.message, fields: [] };
     if (error instanceof ExpectationFailed) return { ok: false, code: 'expectation_failed', message: error.message, fields: [] };
     return { ok: false, code: 'action_failed', message: (error as Error).message, fields: [] };
   }

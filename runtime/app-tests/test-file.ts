@@ -27,6 +27,7 @@ export interface IdentitySpec {
   user: string;
   name?: string;
   groups?: string[];
+  attributes?: Record<string, unknown>;
 }
 
 export type Row = Record<string, string | number | boolean | null>;
@@ -41,7 +42,7 @@ export interface RowsExpectation {
 
 export interface ExpectSpec extends RowsExpectation {
   changes?: number;
-  error?: 'invalid_params' | 'forbidden' | 'expectation_failed' | 'action_failed' | 'query_failed';
+  error?: 'invalid_params' | 'forbidden' | 'not_found' | 'row_rule' | 'expectation_failed' | 'action_failed' | 'query_failed';
   field?: string;
 }
 
@@ -57,6 +58,10 @@ export interface TestSpec {
   as: IdentitySpec;
   allowed?: string[];
   denied?: string[];
+  /** Query id to columns hidden from the user. */
+  hidden?: Record<string, string[]>;
+  /** Query id to columns the user receives masked. */
+  masked?: Record<string, string[]>;
   seed?: boolean;
   given?: Record<string, Row[]>;
   query?: string;
@@ -143,7 +148,7 @@ type Report = (input: DiagnosticInput) => void;
 /** Checks what the schema cannot: one kind per test, keys that fit that kind, and names the app defines. */
 function checkTest(spec: TestSpec, path: DocPath, app: AppModel, report: Report): TestKind | undefined {
   const kinds: TestKind[] = [];
-  if (spec.allowed !== undefined || spec.denied !== undefined) kinds.push('access');
+  if (spec.allowed !== undefined || spec.denied !== undefined || spec.hidden !== undefined || spec.masked !== undefined) kinds.push('access');
   if (spec.query !== undefined) kinds.push('query');
   if (spec.action !== undefined) kinds.push('action');
   if (kinds.length === 0) {
@@ -162,6 +167,9 @@ function checkTest(spec: TestSpec, path: DocPath, app: AppModel, report: Report)
   if (kind === 'access') {
     for (const key of ['seed', 'given', 'params', 'expect', 'then'] as const) misplaced(key, 'Remove it; an access test only lists `allowed:` and `denied:` objects.');
     const objects = [...Object.keys(app.pages).map((id) => `page:${id}`), ...Object.keys(app.queries).map((id) => `query:${id}`), ...Object.keys(app.actions).map((id) => `action:${id}`)];
+    for (const list of ['hidden', 'masked'] as const) {
+      for (const query of Object.keys(spec[list] ?? {})) checkQueryName(query, [...path, list, query], app, report);
+    }
     for (const list of ['allowed', 'denied'] as const) {
       (spec[list] ?? []).forEach((object, i) => {
         if (!objects.includes(object)) {

@@ -1,4 +1,4 @@
-// `opsdeck schema [app|settings|tests]`: print one of the JSON Schemas, for
+// `opsdeck schema [app|settings|tests|fragment]`: print one of the JSON Schemas, for
 // editors and tools that cannot read them from the installed package.
 import { readFileSync } from 'node:fs';
 import { EXIT, type CommandOutput } from './validate.js';
@@ -8,9 +8,10 @@ export const SCHEMA_FILES = {
   app: 'app.schema.json',
   settings: 'opsdeck.schema.json',
   tests: 'app-test.schema.json',
+  fragment: 'app-fragment.schema.json',
 } as const;
 
-const USAGE = 'Usage: opsdeck schema [app|settings|tests]';
+const USAGE = 'Usage: opsdeck schema [app|settings|tests|fragment]';
 
 /** Runs `opsdeck schema`; resolves to 0 after printing the schema, 2 for an unknown name or extra arguments. */
 export async function runSchema(argv: string[], out: CommandOutput): Promise<number> {
@@ -20,7 +21,7 @@ export async function runSchema(argv: string[], out: CommandOutput): Promise<num
   }
   const name = argv[0] ?? 'app';
   if (!Object.hasOwn(SCHEMA_FILES, name)) {
-    out.stderr(`opsdeck schema: unknown schema "${name}"; use app (app.yaml), settings (opsdeck.yaml) or tests (*.test.yaml)\n${USAGE}\n`);
+    out.stderr(`opsdeck schema: unknown schema "${name}"; use app (app.yaml), settings (opsdeck.yaml), tests (*.test.yaml) or fragment (files an app includes)\n${USAGE}\n`);
     return EXIT.cannotRun;
   }
   // The path is the same from runtime/commands/ in the sources and from dist/runtime/commands/, where the build copies schemas/ to dist/schemas/.

@@ -77,15 +77,16 @@ export class PostgresDatasource implements Datasource {
     this.#timeoutMs = Math.trunc(options.statementTimeoutMs);
     this.settingsKey = JSON.stringify([options.url, options.schema ?? null, this.#timeoutMs, options.poolMax]);
     const log = options.log;
+    const { url, startupOptions } = withoutStartupOptions(checkedUrl(options.name, options.url));
     this.#pool = new pg.Pool({
-      connectionString: checkedUrl(options.name, options.url),
+      connectionString: url,
       max: options.poolMax,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
       application_name: 'opsdeck',
       // Pipelining lets queryAll send a whole read-only transaction without waiting for each response.
       pipeline: true,
-      options: options.schema === undefined ? undefined : `-c search_path=${quotePostgresIdentifier(options.schema)}`,
+      options: connectionOptions(startupOptions, options.schema),
       // Parsers on the pool, not pg.types, so other users of pg in the process keep pg's defaults.
       types: { getTypeParser: ((oid: number, format?: string) => (format === 'binary' ? undefined : postgresTextParser(oid)) ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
     });
@@ -289,6 +290,32 @@ export class PostgresDatasource implements Datasource {
     const reason = unreachableReason(err);
     return reason === undefined ? err : new DatasourceUnavailable(`the database of data source \`${this.name}\` cannot be reached: ${reason}`);
   }
+}
+
+/**
+ * Removes the `options` query parameter from a connection URL, because
+ * node-postgres lets it replace the pool's `options` setting as a whole.
+ */
+function withoutStartupOptions(url: string): { url: string; startupOptions?: string } {
+  const parsed = new URL(url);
+  const startupOptions = parsed.searchParams.get('options') ?? undefined;
+  if (startupOptions === undefined) return { url };
+  parsed.searchParams.delete('options');
+  return { url: parsed.toString(), startupOptions };
+}
+
+/**
+ * Returns the settings sent when a connection starts, after any from the URL,
+ * because PostgreSQL applies them in order and they take precedence over the
+ * server's and the role's defaults. The session time zone is UTC, so
+ * timestamptz values print with offset +00 and CURRENT_TIMESTAMP stored into
+ * a timestamp without time zone is UTC, which is how isoTimestamp reads it.
+ */
+function connectionOptions(fromUrl: string | undefined, schema: string | undefined): string {
+  const settings = fromUrl === undefined ? [] : [fromUrl];
+  settings.push('-c TimeZone=UTC');
+  if (schema !== undefined) settings.push(`-c search_path=${quotePostgresIdentifier(schema)}`);
+  return settings.join(' ');
 }
 
 /** Quotes an identifier for PostgreSQL, doubling embedded quotes. */

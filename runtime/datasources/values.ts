@@ -1,9 +1,9 @@
 // The binding layer shared by every SQL data source: how request values become
 // statement parameters, and how database values become JSON for the API.
-// Rules: dates as `YYYY-MM-DD`; timestamps as ISO 8601 in UTC with
-// milliseconds; integers outside ±(2^53 - 1) and exact decimals (numeric) as
-// strings with every digit; booleans as true and false; null stays null,
-// apart from '' and 0.
+// Rules: dates as `YYYY-MM-DD`; timestamps as ISO 8601 in UTC with at least
+// milliseconds and every further fractional digit the database keeps;
+// integers outside ±(2^53 - 1) and exact decimals (numeric) as strings with
+// every digit; booleans as true and false; null stays null, apart from '' and 0.
 import type { SqlDialect } from './datasource.js';
 
 /** A value the API returns for one column of one row. */
@@ -39,17 +39,28 @@ export function toBindValue(param: string, value: unknown, dialect: SqlDialect, 
     case 'bigint':
       return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
     case 'string':
-      return format === 'date-time' ? normalizeTimestamp(param, value) : value;
+      return format === 'date-time' ? normalizeTimestamp(param, value, dialect) : value;
     default:
-      if (value instanceof Date) return normalizeTimestamp(param, value.toISOString());
+      if (value instanceof Date) return normalizeTimestamp(param, value.toISOString(), dialect);
       throw new BindError(param, `parameter \`${param}\` has a value of type ${Array.isArray(value) ? 'array' : typeof value}, which cannot be bound; send a string, number, boolean or null.`);
   }
 }
 
-function normalizeTimestamp(param: string, text: string): string {
-  const time = Date.parse(text);
+// The fraction of seconds in an ISO 8601 date-time, with what follows it.
+const ISO_FRACTION = /(:\d\d)\.(\d+)(Z|[+-]\d\d(?::?\d\d)?)?$/i;
+
+/**
+ * Converts a date-time to ISO 8601 in UTC. Date parses only milliseconds, so
+ * for PostgreSQL, which keeps microseconds, a longer fraction is carried over
+ * as written. Time zone offsets are whole minutes, so they never change it.
+ * SQLite gets milliseconds, so that stored timestamps of one length compare as text.
+ */
+function normalizeTimestamp(param: string, text: string, dialect: SqlDialect): string {
+  const fraction = ISO_FRACTION.exec(text);
+  const time = Date.parse(fraction === null ? text : text.replace(ISO_FRACTION, (_, seconds: string, digits: string, zone = '') => `${seconds}.${digits.slice(0, 3)}${zone}`));
   if (Number.isNaN(time)) throw new BindError(param, `parameter \`${param}\` is ${JSON.stringify(text)}, which is not an ISO 8601 date-time.`);
-  return new Date(time).toISOString();
+  const iso = new Date(time).toISOString();
+  return dialect === 'sqlite' || fraction === null || fraction[2].length <= 3 ? iso : `${iso.slice(0, -5)}.${fraction[2]}Z`;
 }
 
 /** Returns a whole number as a number when it is exact as one, else as its decimal string. */
@@ -68,23 +79,23 @@ export function fromSqliteValue(value: number | string | Uint8Array | bigint | n
 const PG_TIMESTAMP = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?$/;
 
 /**
- * Converts PostgreSQL's text form of a timestamp to ISO 8601 in UTC. A
- * timestamp without time zone is read as UTC. Values without an ISO form
- * (`infinity`, years BC) are returned as PostgreSQL printed them.
+ * Converts PostgreSQL's text form of a timestamp to ISO 8601 in UTC, keeping
+ * every fractional digit and showing at least milliseconds. A timestamp
+ * without time zone is read as UTC. Values without an ISO form (`infinity`,
+ * years BC) are returned as PostgreSQL printed them.
  */
 export function isoTimestamp(text: string): string {
   const match = PG_TIMESTAMP.exec(text);
   if (match === null) return text;
   const [, year, month, day, hour, minute, second, fraction = '', sign, offsetHours = '0', offsetMinutes = '0', offsetSeconds = '0'] = match;
-  // NOTE: PostgreSQL keeps microseconds; JavaScript dates keep milliseconds, so the last three digits are dropped.
-  const millis = Number(fraction.slice(0, 3).padEnd(3, '0'));
-  let time = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), millis);
+  let time = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
   if (Number(year) < 100) time = new Date(time).setUTCFullYear(Number(year));
   if (sign !== undefined) {
     const offset = (Number(offsetHours) * 3600 + Number(offsetMinutes) * 60 + Number(offsetSeconds)) * 1000;
     time -= sign === '+' ? offset : -offset;
   }
-  return new Date(time).toISOString();
+  // Offsets are whole seconds, so the fraction is appended unchanged to the shifted whole seconds.
+  return `${new Date(time).toISOString().slice(0, -5)}.${fraction.padEnd(3, '0')}Z`;
 }
 
 /** PostgreSQL type ids whose values the binding layer converts itself. */

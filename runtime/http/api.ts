@@ -13,7 +13,7 @@ import { unsafeRequestParams } from '../actions/run-steps.js';
 import { statementFor } from '../bind.js';
 import { ExpectationFailed } from '../datasources/datasource.js';
 import { BindError } from '../datasources/values.js';
-import { makeIdentity, type Identity } from '../identity.js';
+import { canonicalUserId, makeIdentity, type Identity } from '../identity.js';
 import type { Logger } from '../log.js';
 import { checkParams } from '../params.js';
 import { readJsonObject } from './body.js';
@@ -21,18 +21,28 @@ import { clientView } from './client-view.js';
 import { HttpError, forbidden, invalid, notFound } from './errors.js';
 import { requireIdentity } from './identify.js';
 import { runHttpQuery } from './http-query.js';
-import { buildPagedSql } from './query-request.js';
+import { buildPagedSql, usableColumns } from './query-request.js';
+import { applyColumnRules, blockedSearchParams, queryAccess, type QueryAccess } from '../access/query-access.js';
+import type { QueryModel } from '../../core/model.js';
 import { clearSession, writeSession } from './sessions.js';
 import { bindOrReject, executionError, failureSummary, requireAvailable, tryAudit } from './execution-errors.js';
-import { runAction } from './run-action.js';
+import { runAction, scopeError } from './run-action.js';
+import { explainApp } from '../access/explain.js';
+import { buildScopeCheck, RowOutOfScope } from '../access/row-scope.js';
+import type { ActionModel } from '../../core/model.js';
+import { NO_RULE, auditHiddenApp, auditQueryRun, denialEntry, queryRunEntry, recordSignOut, signInOrReject } from '../audit-events.js';
+import { addApprovalRoutes, openApprovals, requestApproval } from './approval-routes.js';
+import type { OidcClient } from '../oidc/client.js';
 
 export interface ApiOptions {
   registry: Registry;
   events: AppEvents;
   audit: AuditLog;
   log: Logger;
-  mode: 'dev' | 'proxy';
+  mode: 'dev' | 'proxy' | 'oidc';
   sessionMaxAgeMs: number;
+  /** OpenID Connect client in `oidc` mode; the sign-out response includes its end-session URL. */
+  oidc?: OidcClient;
   /** Interval of SSE keep-alive comments. */
   heartbeatMs?: number;
 }
@@ -43,6 +53,8 @@ const QUERY_BODY_KEYS = ['params', 'sort', 'filter', 'page'];
 export function apiRouter(options: ApiOptions): Router {
   const { registry, events, audit, log, mode } = options;
   const router = new Router({ prefix: '/api' });
+  const approvals = openApprovals(registry, audit, log);
+  addApprovalRoutes(router, approvals);
 
   router.get('/session', (ctx) => {
     const identity = requireIdentity(ctx);
@@ -50,16 +62,23 @@ export function apiRouter(options: ApiOptions): Router {
   });
 
   if (mode === 'dev') {
+    // Development only: what the signed-in user may do in an app and why (see `opsdeck explain`).
+    router.get('/apps/:app/explain', (ctx) => {
+      const identity = requireIdentity(ctx);
+      const app = knownApp(registry, ctx.params.app);
+      ctx.body = { user: publicUser(identity), entries: explainApp(app.model, app.enforcer, identity) };
+    });
     router.get('/dev/users', (ctx) => {
       ctx.body = { users: registry.devUsers().map((user) => ({ id: user.id, name: user.name ?? user.id, groups: user.groups ?? [] })) };
     });
     router.post('/dev/login', async (ctx) => {
       const body = await readJsonObject(ctx);
-      const user = registry.devUsers().find((candidate) => candidate.id === body.user);
+      const user = typeof body.user === 'string' ? registry.devUsers().find((candidate) => canonicalUserId(candidate.id) === canonicalUserId(body.user as string)) : undefined;
       if (typeof body.user !== 'string' || !user) {
         throw invalid('invalid_request', [{ field: 'user', message: `must be the id of a development user (got ${JSON.stringify(body.user ?? null)}).` }]);
       }
       const identity = makeIdentity(user.id, user.name, user.groups ?? [], user.attributes ?? {});
+      await signInOrReject(audit, log, identity, 'dev');
       writeSession(ctx, identity, options.sessionMaxAgeMs);
       log.info({ user: identity.id }, 'dev sign-in');
       ctx.body = { user: publicUser(identity) };
@@ -68,8 +87,11 @@ export function apiRouter(options: ApiOptions): Router {
 
   router.post('/logout', async (ctx) => {
     await readJsonObject(ctx);
+    const signedIn = ctx.state.identity as Identity | undefined;
+    if (signedIn !== undefined) await recordSignOut(audit, log, signedIn);
     clearSession(ctx);
-    ctx.body = {};
+    const endSessionUrl = options.oidc?.endSessionUrl();
+    ctx.body = endSessionUrl === undefined ? {} : { endSessionUrl };
   });
 
   router.get('/apps', (ctx) => {
@@ -81,8 +103,9 @@ export function apiRouter(options: ApiOptions): Router {
     ctx.body = { apps };
   });
 
-  router.get('/apps/:app/spec', (ctx) => {
+  router.get('/apps/:app/spec', async (ctx) => {
     const identity = requireIdentity(ctx);
+    await auditHiddenApp(audit, log, registry.get(ctx.params.app), identity);
     const app = openableApp(registry, ctx.params.app, identity);
     ctx.body = clientView(app.model, app.enforcer, identity, app.specVersion);
   });
@@ -125,16 +148,22 @@ export function apiRouter(options: ApiOptions): Router {
     const app = knownApp(registry, ctx.params.app);
     const query = Object.hasOwn(app.model.queries, ctx.params.query) ? app.model.queries[ctx.params.query] : undefined;
     if (!query) throw notFound(`Query "${ctx.params.query}" of app "${app.id}"`);
-    if (!app.enforcer.allows(identity, `query:${query.id}`, 'run')) {
+    const decision = app.enforcer.decide(identity, `query:${query.id}`, 'run');
+    if (!decision.allowed) {
       log.warn({ user: identity.id, app: app.id, object: `query:${query.id}`, act: 'run' }, 'denied');
+      await tryAudit(audit, log, denialEntry(app, identity, `query:${query.id}`));
       throw forbidden();
     }
     const body = await readJsonObject(ctx);
     rejectUnknownKeys(body, QUERY_BODY_KEYS);
     const params = checkParams(query.paramsSchema, body.params);
+    const access = queryAccess(query, app.enforcer.grantingRoles(identity, `query:${query.id}`, 'run'));
+    rejectBlockedSearches(query, access, params);
     requireAvailable(app);
     if (query.kind === 'http') {
-      ctx.body = await runHttpQuery(query, app.services.get(query.datasource)!, params, identity, body, log);
+      const result = await runHttpQuery(query, app.services.get(query.datasource)!, params, identity, body, log, access);
+      await auditQueryRun(audit, log, queryRunEntry(app, identity, query, decision.rule, params, result.total));
+      ctx.body = result;
       return;
     }
     const source = app.datasources.get(query.datasource)!;
@@ -143,12 +172,14 @@ export function apiRouter(options: ApiOptions): Router {
     const title = query.spec.title ?? query.id;
     try {
       const columns = await source.columnsOf(sql.text, sql.bindings.length);
-      const paged = buildPagedSql(source, sql.text, values, columns, body);
+      const paged = buildPagedSql(source, sql.text, values, columns, body, { access, identity });
       const [page, count] = await source.queryAll([
         { sql: paged.select, values: paged.selectValues },
         { sql: paged.count, values: paged.countValues },
       ]);
-      ctx.body = { columns, rows: page.rows, total: Number(count.rows[0]?.total ?? 0), page: paged.page };
+      const total = Number(count.rows[0]?.total ?? 0);
+      await auditQueryRun(audit, log, queryRunEntry(app, identity, query, decision.rule, params, total));
+      ctx.body = { columns: usableColumns(columns, access).visible, rows: applyColumnRules(page.rows, access), total, page: paged.page };
     } catch (err) {
       if (err instanceof HttpError) throw err;
       throw executionError(err, app, `The query "${title}"`, () => {
@@ -164,11 +195,12 @@ export function apiRouter(options: ApiOptions): Router {
     const app = knownApp(registry, ctx.params.app);
     const action = Object.hasOwn(app.model.actions, ctx.params.action) ? app.model.actions[ctx.params.action] : undefined;
     if (!action) throw notFound(`Action "${ctx.params.action}" of app "${app.id}"`);
-    const base = { user: identity.id, groups: identity.groups, app: app.id, action: action.id, specVersion: app.specVersion, contentHash: app.model.version };
+    const decision = app.enforcer.decide(identity, `action:${action.id}`, 'run');
+    const base = { user: identity.id, groups: identity.groups, app: app.id, object: `action:${action.id}`, action: action.id, rule: decision.rule ?? NO_RULE, specVersion: app.specVersion, contentHash: app.model.version };
 
-    if (!app.enforcer.allows(identity, `action:${action.id}`, 'run')) {
+    if (!decision.allowed) {
       log.warn({ user: identity.id, app: app.id, object: `action:${action.id}`, act: 'run' }, 'denied');
-      tryAudit(audit, log, { ...base, outcome: 'denied' });
+      await tryAudit(audit, log, { ...base, outcome: 'denied' });
       throw forbidden();
     }
     const body = await readJsonObject(ctx);
@@ -179,7 +211,7 @@ export function apiRouter(options: ApiOptions): Router {
       const unsafe = unsafeRequestParams(action, params);
       if (unsafe.length > 0) throw invalid('invalid_params', unsafe);
     } catch (err) {
-      tryAudit(audit, log, { ...base, outcome: 'invalid', error: (err as Error).message });
+      await tryAudit(audit, log, { ...base, outcome: 'invalid', error: (err as Error).message });
       throw err;
     }
     const masked = maskParams(params, action.secretParams);
@@ -190,13 +222,14 @@ export function apiRouter(options: ApiOptions): Router {
   router.post('/apps/:app/actions/:action/preview', async (ctx) => {
     const { identity, app, action, base, params, masked } = await prepareAction(ctx);
     if (action.preview === undefined) throw notFound(`A preview of action "${action.id}"`);
+    await requireRowInScope(app, action, identity, params);
     try {
       const result = await previewAction(action, { sql: app.datasources, http: app.services, params, identity });
-      tryAudit(audit, log, { ...base, outcome: 'previewed', params: masked, changes: result.changes });
+      await tryAudit(audit, log, { ...base, outcome: 'previewed', params: masked, changes: result.changes });
       ctx.body = result;
     } catch (err) {
       if (err instanceof BindError) throw invalid('invalid_params', [{ field: `params.${err.param}`, message: 'must be a string, number, boolean or null.' }]);
-      tryAudit(audit, log, { ...base, outcome: 'previewed', params: masked, error: err instanceof ExpectationFailed ? err.message : failureSummary(err) });
+      await tryAudit(audit, log, { ...base, outcome: 'previewed', params: masked, error: err instanceof ExpectationFailed ? err.message : failureSummary(err) });
       if (err instanceof ExpectationFailed) {
         const reason = action.spec.expect?.message ?? `"${action.spec.title}" would change ${err.actual} row(s) instead of ${err.expected}, so running it would change nothing.`;
         throw new HttpError(409, 'expectation_failed', `The preview changed nothing. ${reason}`);
@@ -210,7 +243,8 @@ export function apiRouter(options: ApiOptions): Router {
 
   router.post('/apps/:app/actions/:action', async (ctx) => {
     const { identity, app, action, base, params, masked } = await prepareAction(ctx);
-    const outcome = await runAction({ audit, log }, { app, action, base, params, masked, identity });
+    const run = { app, action, base, params, masked, identity };
+    const outcome = action.spec.approval === undefined ? await runAction({ audit, log }, run) : await requestApproval(approvals, run);
     ctx.status = outcome.status;
     ctx.body = outcome.body;
   });
@@ -244,6 +278,28 @@ function openableApp(registry: Registry, id: string, identity: Identity): LiveAp
   const app = registry.get(id);
   if (!app || !Object.keys(app.model.pages).some((page) => app.enforcer.allows(identity, `page:${page}`, 'view'))) throw notFound(`App "${id}"`);
   return app;
+}
+
+/** For a scoped action, answers 404 unless the row is one the caller may change; the run checks again in its transaction. */
+async function requireRowInScope(app: LiveApp, action: ActionModel, identity: Identity, params: Record<string, unknown>): Promise<void> {
+  if (action.scope === undefined) return;
+  const source = app.datasources.get(action.datasource!)!;
+  let found = false;
+  try {
+    const check = buildScopeCheck(app.model, app.enforcer, action, source, identity, params);
+    found = (await source.query(check.sql, check.values)).rows.length > 0;
+  } catch (err) {
+    if (!(err instanceof RowOutOfScope)) throw err;
+  }
+  if (!found) throw scopeError(new RowOutOfScope(false), action);
+}
+
+/** A parameter that searches a column hidden or masked for the caller may not carry a value: its matches would reveal the column. */
+function rejectBlockedSearches(query: QueryModel, access: QueryAccess, params: Record<string, unknown>): void {
+  const errors = [...blockedSearchParams(query, access)]
+    .filter(([name]) => params[name] !== undefined && params[name] !== null && params[name] !== '')
+    .map(([name, column]) => ({ field: `params.${name}`, message: `searches column "${column}", which is hidden or masked for you, so it cannot be used; leave it empty.` }));
+  if (errors.length > 0) throw invalid('invalid_params', errors);
 }
 
 function rejectUnknownKeys(body: Record<string, unknown>, allowed: string[]): void {

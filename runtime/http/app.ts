@@ -4,8 +4,14 @@ import Koa from 'koa';
 import type { Logger } from '../log.js';
 import { HttpError } from './errors.js';
 import { identify, type IdentityMode } from './identify.js';
+import { csrfProtection } from './csrf.js';
+import { markSecureRequests, TrustedProxies } from './trusted-proxies.js';
 import { apiRouter, type ApiOptions } from './api.js';
 import { serveUi } from './static.js';
+import { healthRouter } from './health.js';
+import { auditRouter } from './audit-routes.js';
+import type { Identity } from '../identity.js';
+import { oidcRouter } from '../oidc/routes.js';
 
 const SECURITY_HEADERS = {
   'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -18,7 +24,11 @@ export interface KoaAppOptions extends ApiOptions {
   identity: IdentityMode;
   /** Keys that sign the session cookie. */
   keys: string[];
+  /** Proxy addresses and CIDR ranges whose `X-Forwarded-Proto` is believed (cookies get `Secure` behind an HTTPS proxy). */
+  trustedProxies?: string[];
   uiDir: string;
+  /** Called after each OIDC sign-in. */
+  onSignIn?: (identity: Identity) => void;
 }
 
 /** Builds the koa app. */
@@ -46,11 +56,25 @@ export function createKoaApp(options: KoaAppOptions): Koa {
     }
   });
 
+  // Health checks come before identity: probes carry no session.
+  const health = healthRouter(options.audit);
+  app.use(health.routes());
+  app.use(health.allowedMethods({ throw: true }));
+  app.use(markSecureRequests(new TrustedProxies(options.trustedProxies ?? [])));
   app.use(rejectCrossSiteWrites);
+  app.use(csrfProtection(options.keys));
   app.use(identify(options.identity));
+  if (options.oidc !== undefined) {
+    const auth = oidcRouter({ client: options.oidc, log, sessionMaxAgeMs: options.sessionMaxAgeMs, onSignIn: options.onSignIn });
+    app.use(auth.routes());
+    app.use(auth.allowedMethods({ throw: true }));
+  }
   const router = apiRouter(options);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
+  const auditRoutes = auditRouter(options);
+  app.use(auditRoutes.routes());
+  app.use(auditRoutes.allowedMethods({ throw: true }));
   app.use(serveUi(options.uiDir));
   app.on('error', (err) => log.debug({ err }, 'connection error'));
   return app;

@@ -4,7 +4,9 @@
 import type { AppModel } from '../../core/model.js';
 import type { ColumnSpec, ComponentSpec, ParamSpec, RowActionSpec } from '../../core/spec.js';
 import type { AppEnforcer } from '../enforcer.js';
+import { AUDIT_OBJECT } from '../audit-events.js';
 import type { Identity } from '../identity.js';
+import { blockedSearchParams, queryAccess, type QueryAccess } from '../access/query-access.js';
 
 interface ClientParams {
   params: Record<string, ParamSpec>;
@@ -30,6 +32,8 @@ export function clientView(model: AppModel, enforcer: AppEnforcer, identity: Ide
       success: spec.success,
       // Only the fact that a preview exists: its table, key and steps stay on the server.
       ...(action.preview === undefined ? {} : { preview: true }),
+      // Role names, so the UI can show who decides; never their members.
+      ...(spec.approval === undefined ? {} : { approval: { by: spec.approval.by } }),
     };
   }
 
@@ -37,11 +41,15 @@ export function clientView(model: AppModel, enforcer: AppEnforcer, identity: Ide
   const pages = [];
   for (const [id, page] of Object.entries(model.pages)) {
     if (!enforcer.allows(identity, `page:${id}`, 'view')) continue;
-    const components = page.components.map((component) => clientComponent(component, actions, (query) => enforcer.allows(identity, `query:${query}`, 'run'))).filter((c) => c !== undefined);
+    const accessOf = (query: string): QueryAccess | undefined => {
+      const roles = enforcer.grantingRoles(identity, `query:${query}`, 'run');
+      return roles.length === 0 ? undefined : queryAccess(model.queries[query], roles);
+    };
+    const components = page.components.map((component) => clientComponent(component, model, actions, accessOf)).filter((c) => c !== undefined);
     for (const component of components) {
       if (component.type === 'table' && !queries[component.query as string]) {
         const query = model.queries[component.query as string];
-        queries[component.query as string] = { title: query.spec.title, ...publicParams(query.spec.params, query.spec.required) };
+        queries[component.query as string] = { title: query.spec.title, ...publicParams(query.spec.params, query.spec.required, blockedSearchParams(query, accessOf(query.id)!)) };
       }
     }
     pages.push({ id, title: page.title, description: page.description, components });
@@ -57,31 +65,49 @@ export function clientView(model: AppModel, enforcer: AppEnforcer, identity: Ide
     pages,
     queries,
     actions,
+    // The Approvals page: for users who may approve an action or send requests for approval.
+    approvals: Object.entries(model.actions).some(([id, action]) => action.spec.approval !== undefined && (enforcer.allows(identity, `action:${id}`, 'approve') || enforcer.allows(identity, `action:${id}`, 'run'))),
+    // The Audit page: for the roles of `audit: { viewers }`; the audit API checks the same rule on every request.
+    mayViewAudit: enforcer.allows(identity, AUDIT_OBJECT, 'view'),
   };
 }
 
-function publicParams(params: Record<string, ParamSpec> | undefined, required: string[] | undefined): ClientParams {
-  return { params: params ?? {}, required: required ?? [] };
+/** Parameter schemas for forms, without `searches` (column names are the server's business) and without parameters the caller may not send. */
+function publicParams(params: Record<string, ParamSpec> | undefined, required: string[] | undefined, blocked: Map<string, string> = new Map()): ClientParams {
+  const shown: Record<string, ParamSpec> = {};
+  for (const [name, param] of Object.entries(params ?? {})) {
+    if (blocked.has(name)) continue;
+    const { searches: _searches, ...rest } = param;
+    shown[name] = rest;
+  }
+  return { params: shown, required: required ?? [] };
 }
 
 function clientComponent(
   component: ComponentSpec,
+  model: AppModel,
   actions: Record<string, unknown>,
-  mayRunQuery: (query: string) => boolean,
+  accessOf: (query: string) => QueryAccess | undefined,
 ): Record<string, unknown> | undefined {
   if ('table' in component) {
     const table = component.table;
-    if (!mayRunQuery(table.query)) return undefined;
+    const access = accessOf(table.query);
+    if (access === undefined) return undefined;
     const rowActions = (table.rowActions ?? [])
       .map((entry: RowActionSpec) => (typeof entry === 'string' ? { action: entry, params: {} } : { action: entry.action, params: entry.params ?? {}, when: entry.when }))
       .filter((entry) => entry.action in actions);
-    const columns = table.columns.map((column: string | ColumnSpec) => (typeof column === 'string' ? { field: column, format: 'text' } : { format: 'text', ...column }));
+    // Hidden columns are left out of the page; masked ones are shown as masked and cannot be sorted.
+    const columns = table.columns
+      .map((column: string | ColumnSpec) => (typeof column === 'string' ? { field: column, format: 'text' } : { format: 'text', ...column }))
+      .filter((column) => !access.hidden.has(column.field))
+      .map((column) => (access.masked.has(column.field) ? { ...column, format: 'text', masked: true } : column));
+    const searchBlocked = table.search !== undefined && blockedSearchParams(model.queries[table.query], access).has(table.search);
     return {
       type: 'table',
       id: table.id,
       title: table.title,
       query: table.query,
-      search: table.search,
+      search: searchBlocked ? undefined : table.search,
       params: table.params ?? {},
       columns,
       rowKey: table.rowKey,

@@ -52,11 +52,11 @@ export function failureSummary(err: unknown): string {
 }
 
 /** Appends a record whose loss must not fail the request (denials, outcomes); a lost record is logged as an error. */
-export function tryAudit(audit: AuditLog, log: Logger, entry: Parameters<AuditLog['append']>[0]): void {
+export async function tryAudit(audit: AuditLog, log: Logger, entry: Parameters<AuditLog['append']>[0]): Promise<void> {
   try {
-    audit.append(entry);
+    await audit.append(entry);
   } catch (err) {
-    if (err instanceof AuditUnavailable) log.error({ err, app: entry.app, action: entry.action, outcome: entry.outcome }, 'audit record lost');
+    if (err instanceof AuditUnavailable) log.error({ err, app: entry.app, object: entry.object, outcome: entry.outcome }, 'audit record lost');
     else throw err;
   }
 }

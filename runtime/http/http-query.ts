@@ -11,7 +11,9 @@ import { buildStepUrl, headerValue, UnsafeRequestValue } from '../datasources/ht
 import type { Identity } from '../identity.js';
 import type { Logger } from '../log.js';
 import { HttpError, invalid } from './errors.js';
-import { parseQueryRequest, type PageRequest } from './query-request.js';
+import { parseQueryRequest, usableColumns, type PageRequest } from './query-request.js';
+import { applyColumnRules, type QueryAccess } from '../access/query-access.js';
+import { rowPasses } from '../access/row-rule-sql.js';
 import { evaluateRows, type MemoryRow } from './query-rows.js';
 
 /** One page of an HTTP query, shaped like the result of a SQL query. */
@@ -35,6 +37,7 @@ export async function runHttpQuery(
   identity: Identity,
   body: { sort?: unknown; filter?: unknown; page?: unknown },
   log: Logger,
+  access?: QueryAccess,
 ): Promise<HttpQueryPage> {
   const title = query.spec.title ?? query.id;
   const unsafe = unsafeParamsOfRequests([query.request], params);
@@ -58,12 +61,14 @@ export async function runHttpQuery(
     throw new HttpError(502, 'upstream_failed', `The query "${title}" failed${attempts}: ${err.message}. Try again later or tell an administrator.`);
   }
 
-  const items = readRows(response.body, query, title, source.name);
-  const columns = columnsOf(items);
-  const parts = parseQueryRequest(body, columns);
+  const all = readRows(response.body, query, title, source.name);
+  // Row rules run before the client's filter, so counts and pages only ever cover rows the caller may see.
+  const items = access?.rows === undefined ? all : all.filter((item) => rowPasses(access.rows!, item, identity));
+  const { visible, usable } = usableColumns(columnsOf(all), access);
+  const parts = parseQueryRequest(body, usable, access?.masked);
   const result = evaluateRows(items, parts);
-  const rows = result.rows.map((item) => Object.fromEntries(columns.map((column) => [column, Object.hasOwn(item, column) ? item[column] : null])));
-  return { columns, rows, total: result.total, page: parts.page };
+  const rows = result.rows.map((item) => Object.fromEntries(visible.map((column) => [column, Object.hasOwn(item, column) ? item[column] : null])));
+  return { columns: visible, rows: access === undefined ? rows : applyColumnRules(rows, access), total: result.total, page: parts.page };
 }
 
 /** Returns the array of row objects at the query's pointer, or raises a 502 `upstream_invalid` naming the pointer. */

@@ -1,25 +1,31 @@
 // Resolves who is asking, per the identity mode, and stores it on ctx.state.
 // Proxy headers are trusted only from the configured proxy addresses, judged by
 // the socket's peer address and never by X-Forwarded-For.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { makeIdentity, type Identity } from '../identity.js';
 import { readSession } from './sessions.js';
 import { HttpError, unauthenticated } from './errors.js';
+import { TrustedProxies } from './trusted-proxies.js';
+
+export { normalizeAddress } from './trusted-proxies.js';
 
 export interface ProxyIdentityOptions {
+  /** IP addresses and CIDR ranges of the proxies, such as `10.0.0.0/8`. */
   trustedProxies: string[];
   userHeader: string;
   groupsHeader: string;
   nameHeader?: string;
+  /** Shared secret, already read from the environment; when set, identity headers without it are ignored. */
+  secret?: string;
+  /** Header carrying `secret` (default `X-Opsdeck-Proxy-Secret`). */
+  secretHeader?: string;
 }
 
-export type IdentityMode = { mode: 'dev' } | ({ mode: 'proxy' } & ProxyIdentityOptions);
+/** `dev` and `oidc` read the signed session cookie; `proxy` reads headers from a trusted proxy. */
+export type IdentityMode = { mode: 'dev' } | { mode: 'oidc' } | ({ mode: 'proxy' } & ProxyIdentityOptions);
 
-/** Strips the IPv4-mapped IPv6 prefix so `::ffff:127.0.0.1` matches `127.0.0.1`. */
-export function normalizeAddress(address: string | undefined): string {
-  if (!address) return '';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
+export const DEFAULT_PROXY_SECRET_HEADER = 'X-Opsdeck-Proxy-Secret';
 
 /**
  * Returns a header value as UTF-8 text. Node reads header bytes as Latin-1, so
@@ -35,28 +41,72 @@ export function headerText(value: string, header: string): string {
 
 /** Middleware that sets `ctx.state.identity` when the request carries a valid identity. */
 export function identify(options: IdentityMode) {
-  const trusted = options.mode === 'proxy' ? new Set(options.trustedProxies.map(normalizeAddress)) : new Set<string>();
+  const fromProxy = options.mode === 'proxy' ? proxyIdentityReader(options) : undefined;
   return async (ctx: Context, next: Next): Promise<void> => {
-    if (options.mode === 'dev') {
-      ctx.state.identity = readSession(ctx);
-      return next();
-    }
-    const user = ctx.req.headers[options.userHeader.toLowerCase()];
-    const peer = normalizeAddress(ctx.req.socket.remoteAddress);
-    if (user !== undefined && !trusted.has(peer)) {
-      ctx.state.identityProblem = `identity headers from ${peer}, which is not a trusted proxy`;
-    } else if (user !== undefined) {
-      if (Array.isArray(user) || user.trim() === '' || user.includes(',')) {
-        throw new HttpError(400, 'invalid_request', `The ${options.userHeader} header must hold exactly one user id.`, { field: options.userHeader });
-      }
-      const groupsHeader = ctx.req.headers[options.groupsHeader.toLowerCase()];
-      const groups = headerText(Array.isArray(groupsHeader) ? groupsHeader.join(',') : groupsHeader ?? '', options.groupsHeader).split(',');
-      const nameHeader = options.nameHeader ? ctx.req.headers[options.nameHeader.toLowerCase()] : undefined;
-      const name = typeof nameHeader === 'string' ? headerText(nameHeader, options.nameHeader!) : undefined;
-      ctx.state.identity = makeIdentity(headerText(user, options.userHeader), name, groups);
-    }
+    ctx.state.identity = fromProxy === undefined ? readSession(ctx) : fromProxy(ctx);
     return next();
   };
+}
+
+/**
+ * Builds the reader of proxy identity headers. Headers from a peer that is not
+ * a trusted proxy, or without the right proxy secret, are ignored and noted in
+ * `ctx.state.identityProblem`, so requireIdentity raises 401.
+ */
+function proxyIdentityReader(options: ProxyIdentityOptions): (ctx: Context) => Identity | undefined {
+  const trusted = new TrustedProxies(options.trustedProxies);
+  const secretHeader = options.secretHeader ?? DEFAULT_PROXY_SECRET_HEADER;
+  const secretDigest = options.secret === undefined ? undefined : sha256(options.secret);
+
+  return (ctx) => {
+    if (ctx.req.headersDistinct[options.userHeader.toLowerCase()] === undefined) return undefined;
+    const peer = ctx.req.socket.remoteAddress ?? '';
+    if (!trusted.includes(peer)) {
+      ctx.state.identityProblem = `identity headers from ${peer}, which is not a trusted proxy`;
+      return undefined;
+    }
+    if (secretDigest !== undefined && !secretMatches(ctx, secretHeader, secretDigest)) {
+      // The header's value is never logged: it may be a real secret sent to the wrong server.
+      ctx.state.identityProblem = `identity headers from ${peer} without the right ${secretHeader} header`;
+      return undefined;
+    }
+    const user = singleHeader(ctx, options.userHeader) ?? '';
+    if (user.trim() === '' || user.includes(',')) {
+      throw new HttpError(400, 'invalid_request', `The ${options.userHeader} header must contain exactly one user id.`, { field: options.userHeader });
+    }
+
+    // Several groups headers are read as one list; a group matches only as a whole item.
+    const groupValues = ctx.req.headersDistinct[options.groupsHeader.toLowerCase()] ?? [];
+    const groups = groupValues.flatMap((value) => headerText(value, options.groupsHeader).split(','));
+    const nameValue = options.nameHeader ? singleHeader(ctx, options.nameHeader) : undefined;
+    const name = nameValue === undefined ? undefined : headerText(nameValue, options.nameHeader!);
+    return makeIdentity(headerText(user, options.userHeader), name, groups);
+  };
+}
+
+/**
+ * Returns the one value of a header, or undefined when it is absent. Node
+ * joins repeated unknown headers with commas, so repeats are read from
+ * `headersDistinct` and rejected with 400.
+ */
+function singleHeader(ctx: Context, header: string): string | undefined {
+  const values = ctx.req.headersDistinct[header.toLowerCase()];
+  if (values === undefined || values.length === 0) return undefined;
+  if (values.length > 1) {
+    throw new HttpError(400, 'invalid_request', `The ${header} header was sent ${values.length} times; a request must carry it once.`, { field: header });
+  }
+  return values[0];
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Compares the proxy secret header in constant time, over digests of equal length. */
+function secretMatches(ctx: Context, header: string, expected: Buffer): boolean {
+  const values = ctx.req.headersDistinct[header.toLowerCase()];
+  if (values === undefined || values.length !== 1) return false;
+  return timingSafeEqual(sha256(values[0]), expected);
 }
 
 /** Returns the identity or throws 401. */

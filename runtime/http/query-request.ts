@@ -6,6 +6,9 @@ import { invalid, type FieldError } from './errors.js';
 import { suggest } from '../../core/suggest.js';
 import type { Datasource } from '../datasources/datasource.js';
 import { BindError, toBindValue, type BindValue } from '../datasources/values.js';
+import type { Identity } from '../identity.js';
+import type { QueryAccess } from '../access/query-access.js';
+import { rulesToSql } from '../access/row-rule-sql.js';
 
 export interface SortKey {
   field: string;
@@ -46,9 +49,27 @@ export interface QueryRequestParts {
   page: PageRequest;
 }
 
-/** Checks `sort`, `filter` and `page` of a request body against the query's columns; raises a 400 HttpError naming each invalid field. */
-export function parseQueryRequest(body: { sort?: unknown; filter?: unknown; page?: unknown }, columns: string[]): QueryRequestParts {
-  return { sort: parseSort(body.sort, columns), conditions: parseFilter(body.filter, columns), page: parsePage(body.page) };
+/**
+ * Checks `sort`, `filter` and `page` of a request body against the columns
+ * the caller may use; raises a 400 HttpError naming each invalid field.
+ * Hidden columns are not among `columns`, so they read as unknown; `masked`
+ * columns are named as masked.
+ */
+export function parseQueryRequest(body: { sort?: unknown; filter?: unknown; page?: unknown }, columns: string[], masked: Set<string> = new Set()): QueryRequestParts {
+  return { sort: parseSort(body.sort, columns, masked), conditions: parseFilter(body.filter, columns, masked), page: parsePage(body.page) };
+}
+
+/** The caller's row and column rules, applied around the statement. */
+export interface AccessScope {
+  access: QueryAccess;
+  identity: Identity;
+}
+
+/** Columns the caller receives (hidden ones left out), and those they may also sort and filter on (masked ones left out too). */
+export function usableColumns(columns: string[], access: QueryAccess | undefined): { visible: string[]; usable: string[] } {
+  if (access === undefined) return { visible: columns, usable: columns };
+  const visible = columns.filter((column) => !access.hidden.has(column));
+  return { visible, usable: visible.filter((column) => !access.masked.has(column)) };
 }
 
 /** What the wrapper needs to know about the data source's SQL. */
@@ -65,12 +86,16 @@ export function buildPagedSql(
   innerValues: BindValue[],
   columns: string[],
   body: { sort?: unknown; filter?: unknown; page?: unknown },
+  scope?: AccessScope,
 ): PagedSql {
-  const { sort, conditions, page } = parseQueryRequest(body, columns);
+  const { visible, usable } = usableColumns(columns, scope?.access);
+  const { sort, conditions, page } = parseQueryRequest(body, usable, scope?.access.masked);
   const next = (): string => flavour.placeholder(innerValues.length + whereValues.length + 1);
 
   const where: string[] = [];
   const whereValues: BindValue[] = [];
+  // The row rule comes first and binds first, before anything the client sent.
+  if (scope?.access.rows !== undefined) where.push(rulesToSql(scope.access.rows, scope.identity, flavour, whereValues, innerValues.length + 1));
   for (const condition of conditions) {
     const column = flavour.quoteIdentifier(condition.field);
     switch (condition.op) {
@@ -97,8 +122,10 @@ export function buildPagedSql(
   const limit = flavour.placeholder(innerValues.length + whereValues.length + 1);
   const offset = flavour.placeholder(innerValues.length + whereValues.length + 2);
   // NOTE: without a sort the order is the statement's own; a unique tie-breaker for stable paging needs the table's row key.
+  // Hidden columns are not even read, unless every column is hidden; query-access.ts strips them from rows as well.
+  const projection = visible.length === columns.length || visible.length === 0 ? '*' : visible.map((column) => flavour.quoteIdentifier(column)).join(', ');
   return {
-    select: `SELECT * FROM ${inner}${whereSql}${orderSql} LIMIT ${limit} OFFSET ${offset}`,
+    select: `SELECT ${projection} FROM ${inner}${whereSql}${orderSql} LIMIT ${limit} OFFSET ${offset}`,
     selectValues: [...innerValues, ...whereValues, page.size, page.offset],
     count: `SELECT count(*) AS total FROM ${inner}${whereSql}`,
     countValues: [...innerValues, ...whereValues],
@@ -124,13 +151,14 @@ const SQL_OPERATORS: Record<Exclude<Operator, 'isNull' | 'contains' | 'startsWit
   gte: '>=',
 };
 
-function unknownColumn(field: string, value: string, columns: string[]): FieldError {
+function unknownColumn(field: string, value: string, columns: string[], masked: Set<string>): FieldError {
+  if (masked.has(value)) return { field, message: `names "${value}", which is masked for you, so it cannot be sorted or filtered on.` };
   const guess = suggest(value, columns);
   const hint = guess ? ` Did you mean "${guess}"?` : ` Use one of: ${columns.join(', ')}.`;
   return { field, message: `names "${value}", which is not a column of this query.${hint}` };
 }
 
-function parseSort(raw: unknown, columns: string[]): SortKey[] {
+function parseSort(raw: unknown, columns: string[], masked: Set<string>): SortKey[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw invalid('invalid_sort', [{ field: 'sort', message: 'must be a list such as [{"field": "LastName", "dir": "asc"}].' }]);
   if (raw.length > columns.length) throw invalid('invalid_sort', [{ field: 'sort', message: `has ${raw.length} keys; a query with ${columns.length} columns takes at most ${columns.length}.` }]);
@@ -146,7 +174,7 @@ function parseSort(raw: unknown, columns: string[]): SortKey[] {
     const extra = Object.keys(rest);
     if (extra.length > 0) errors.push({ field: `${field}.${extra[0]}`, message: 'is not a sort option; use "field" and "dir".' });
     if (typeof name !== 'string') errors.push({ field: `${field}.field`, message: 'must be a column name.' });
-    else if (!columns.includes(name)) errors.push(unknownColumn(`${field}.field`, name, columns));
+    else if (!columns.includes(name)) errors.push(unknownColumn(`${field}.field`, name, columns, masked));
     if (dir !== 'asc' && dir !== 'desc') errors.push({ field: `${field}.dir`, message: `is ${JSON.stringify(dir)}; use "asc" or "desc".` });
     if (typeof name === 'string' && columns.includes(name) && (dir === 'asc' || dir === 'desc')) keys.push({ field: name, dir });
   });
@@ -154,7 +182,7 @@ function parseSort(raw: unknown, columns: string[]): SortKey[] {
   return keys;
 }
 
-function parseFilter(raw: unknown, columns: string[]): Condition[] {
+function parseFilter(raw: unknown, columns: string[], masked: Set<string>): Condition[] {
   if (raw === undefined || raw === null) return [];
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw invalid('invalid_filter', [{ field: 'filter', message: 'must be an object of column names, such as {"Country": "Brazil"}.' }]);
@@ -164,7 +192,7 @@ function parseFilter(raw: unknown, columns: string[]): Condition[] {
   for (const [name, spec] of Object.entries(raw as Record<string, unknown>)) {
     const field = `filter.${name}`;
     if (!columns.includes(name)) {
-      errors.push(unknownColumn(field, name, columns));
+      errors.push(unknownColumn(field, name, columns, masked));
       continue;
     }
     let op: unknown = 'eq';

@@ -2,7 +2,7 @@
 // with a `started` audit record first (no record, no run) and the outcome
 // after. The approval flow calls it too, with the original request's values.
 import type { ActionModel } from '../../core/model.js';
-import type { AuditLog, AuditRecord } from '../audit.js';
+import type { AuditEntry, AuditLog, AuditRecord } from '../audit.js';
 import { runSteps } from '../actions/run-steps.js';
 import { statementFor, type StatementModel } from '../bind.js';
 import { ExpectationFailed } from '../datasources/datasource.js';
@@ -11,10 +11,11 @@ import type { Identity } from '../identity.js';
 import type { Logger } from '../log.js';
 import type { LiveApp } from '../registry.js';
 import { HttpError } from './errors.js';
+import { buildScopeCheck, RowOutOfScope, runScoped } from '../access/row-scope.js';
 import { bindOrReject, executionError, failureSummary, tryAudit } from './execution-errors.js';
 
 /** The fields every audit record of one action request shares. */
-export type AuditBase = Omit<AuditRecord, 'id' | 'time' | 'outcome'>;
+export type AuditBase = Omit<AuditEntry, 'outcome'>;
 
 export interface ActionRun {
   app: LiveApp;
@@ -34,9 +35,9 @@ export interface ActionOutcome {
 }
 
 /** Writes the `started` record; an action whose record cannot be written does not run. */
-export function startAudit(audit: AuditLog, log: Logger, base: AuditBase, masked: Record<string, unknown>): AuditRecord {
+export async function startAudit(audit: AuditLog, log: Logger, base: AuditBase, masked: Record<string, unknown>): Promise<AuditRecord> {
   try {
-    return audit.append({ ...base, outcome: 'started', params: masked });
+    return await audit.append({ ...base, outcome: 'started', params: masked });
   } catch (err) {
     log.error({ err, app: base.app, action: base.action }, 'audit log unavailable; action not run');
     throw new HttpError(503, 'audit_unavailable', 'The action did not run because its audit record could not be written. Try again later or tell an administrator.');
@@ -55,19 +56,28 @@ export async function runAction(deps: { audit: AuditLog; log: Logger }, run: Act
   try {
     values = bindOrReject(source, statement, params, identity);
   } catch (err) {
-    tryAudit(audit, log, { ...base, outcome: 'invalid', error: (err as Error).message });
+    await tryAudit(audit, log, { ...base, outcome: 'invalid', error: (err as Error).message });
     throw err;
   }
 
-  const started = startAudit(audit, log, base, masked);
+  const started = await startAudit(audit, log, base, masked);
   try {
-    const result = await source.write(sql.text, values, action.spec.expect?.rows);
-    tryAudit(audit, log, { ...base, outcome: 'succeeded', params: masked, attempt: started.id, changes: result.changes });
+    const expectRows = action.spec.expect?.rows;
+    const result =
+      action.scope === undefined
+        ? await source.write(sql.text, values, expectRows)
+        : await source.transaction('commit', (tx) => runScoped(tx, buildScopeCheck(app.model, app.enforcer, action, source, identity, params), sql.text, values, expectRows));
+    await tryAudit(audit, log, { ...base, outcome: 'succeeded', params: masked, attempt: started.id, changes: result.changes });
     log.info({ user: identity.id, app: app.id, action: action.id, changes: result.changes }, 'action succeeded');
     return { status: 200, body: { ok: true, changes: result.changes, lastInsertId: result.lastInsertId } };
   } catch (err) {
     const expectation = err instanceof ExpectationFailed;
-    tryAudit(audit, log, { ...base, outcome: 'failed', params: masked, attempt: started.id, error: expectation ? err.message : failureSummary(err) });
+    if (err instanceof RowOutOfScope) {
+      await tryAudit(audit, log, { ...base, outcome: 'denied', params: masked, attempt: started.id, error: err.message });
+      log.warn({ user: identity.id, app: app.id, action: action.id, scope: action.scope?.query, moved: err.moved }, 'row outside the caller\'s rows');
+      throw scopeError(err, action);
+    }
+    await tryAudit(audit, log, { ...base, outcome: 'failed', params: masked, attempt: started.id, error: expectation ? err.message : failureSummary(err) });
     if (expectation) {
       const reason = action.spec.expect?.message ?? `"${action.spec.title}" would have changed ${err.actual} row(s) instead of ${err.expected}. Reload to see the current data.`;
       throw new HttpError(409, 'expectation_failed', `Nothing was changed. ${reason}`);
@@ -79,6 +89,13 @@ export async function runAction(deps: { audit: AuditLog; log: Logger }, run: Act
   }
 }
 
+/** The answer to a scope failure: a row outside the caller's rows reads as missing; moving a row out is refused. */
+export function scopeError(err: RowOutOfScope, action: ActionModel): HttpError {
+  const key = action.scope === undefined ? 'row' : `row ${action.scope.key}`;
+  if (!err.moved) return new HttpError(404, 'not_found', `The ${key} that "${action.spec.title}" would change was not found among the rows you may change. Nothing was changed.`);
+  return new HttpError(403, 'row_rule', `"${action.spec.title}" would move the row out of the rows you may change, so nothing was changed.`);
+}
+
 /**
  * Runs a multi-step action. A failure before anything took effect answers
  * like a single statement (409, 422, 503, 504); a failure after a step took
@@ -88,17 +105,17 @@ export async function runAction(deps: { audit: AuditLog; log: Logger }, run: Act
 async function runStepAction(deps: { audit: AuditLog; log: Logger }, run: ActionRun): Promise<ActionOutcome> {
   const { audit, log } = deps;
   const { app, action, base, masked, identity } = run;
-  const started = startAudit(audit, log, base, masked);
+  const started = await startAudit(audit, log, base, masked);
   const result = await runSteps(action, { sql: app.datasources, http: app.services, params: run.params, identity });
   const steps = result.steps.map(({ id, status, error }) => (error === undefined ? { id, status } : { id, status, error }));
   const onFailure = result.onFailure === undefined ? undefined : { status: result.onFailure.status, ...(result.onFailure.error === undefined ? {} : { error: result.onFailure.error }) };
   if (result.ok) {
-    tryAudit(audit, log, { ...base, outcome: 'succeeded', params: masked, attempt: started.id, changes: result.changes, steps });
+    await tryAudit(audit, log, { ...base, outcome: 'succeeded', params: masked, attempt: started.id, changes: result.changes, steps });
     log.info({ user: identity.id, app: app.id, action: action.id, changes: result.changes }, 'action succeeded');
     return { status: 200, body: { ok: true, changes: result.changes, steps } };
   }
   const failed = result.steps.find((step) => step.id === result.failedStep)!;
-  tryAudit(audit, log, { ...base, outcome: 'failed', params: masked, attempt: started.id, changes: result.changes, error: `step ${failed.id}: ${failed.error ?? 'failed'}`, steps, onFailure });
+  await tryAudit(audit, log, { ...base, outcome: 'failed', params: masked, attempt: started.id, changes: result.changes, error: `step ${failed.id}: ${failed.error ?? 'failed'}`, steps, onFailure });
   log.warn({ err: result.cause, app: app.id, action: action.id, step: failed.id, onFailure: onFailure?.status }, 'action step failed');
 
   const tookEffect = result.steps.some((step) => step.status === 'done');

@@ -1,8 +1,10 @@
-// Development sign-in sessions in a signed, httpOnly, SameSite cookie.
+// Development sign-in sessions in a signed, httpOnly, SameSite cookie, marked
+// Secure when the browser reached the server over HTTPS.
 // The cookie holds the identity and an expiry; koa's keygrip signature makes
 // it tamper-evident, and the expiry is checked on every request.
 import type { Context } from 'koa';
 import { makeIdentity, type Identity } from '../identity.js';
+import { cookieSecure } from './trusted-proxies.js';
 
 export const SESSION_COOKIE = 'opsdeck_session';
 
@@ -36,12 +38,12 @@ export function writeSession(ctx: Context, identity: Identity, maxAgeMs: number)
     signed: true,
     httpOnly: true,
     sameSite: 'lax',
-    secure: ctx.secure,
+    secure: cookieSecure(ctx),
     maxAge: maxAgeMs,
     path: '/',
   });
 }
 
 export function clearSession(ctx: Context): void {
-  ctx.cookies.set(SESSION_COOKIE, '', { signed: true, httpOnly: true, sameSite: 'lax', maxAge: 0, path: '/' });
+  ctx.cookies.set(SESSION_COOKIE, '', { signed: true, httpOnly: true, sameSite: 'lax', secure: cookieSecure(ctx), maxAge: 0, path: '/' });
 }

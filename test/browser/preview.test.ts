@@ -66,9 +66,10 @@ async function openFlagDialog(page: Page, reason: string): Promise<void> {
 /** Returns the ids of the customers with an active flag, read through the API with the page's session. */
 async function flaggedCustomerIds(page: Page): Promise<number[]> {
   return page.evaluate(async () => {
+    const token = (await fetch('/api/session')).headers.get('x-csrf-token') ?? '';
     const response = await fetch('/api/apps/chinook-support/queries/flaggedAccounts', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-csrf-token': token },
       body: '{}',
     });
     const body = (await response.json()) as { rows: Array<{ CustomerId: number }> };
@@ -134,9 +135,10 @@ describe('action preview in Chromium', () => {
     await search(page, 'Gonçalves');
     // Flag the account behind the table's back, so the row still offers "Flag account" and the preview returns 409.
     const status = await page.evaluate(async () => {
+      const token = (await fetch('/api/session')).headers.get('x-csrf-token') ?? '';
       const response = await fetch('/api/apps/chinook-support/actions/flagCustomer', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'x-csrf-token': token },
         body: JSON.stringify({ params: { id: 1, reason: 'Flagged in another tab first' } }),
       });
       return response.status;

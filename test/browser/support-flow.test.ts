@@ -16,7 +16,7 @@ beforeAll(async () => {
   temp = copyChinookApp();
   writeFileSync(
     join(temp.appDir, 'migrations', '900_hostile_customer.sql'),
-    `INSERT INTO Customer (CustomerId, FirstName, LastName, Email) VALUES (900, '${HOSTILE_NAME}', 'Tester', 'hostile@example.com');\n`,
+    `INSERT INTO customer (customer_id, first_name, last_name, email) VALUES (900, '${HOSTILE_NAME}', 'Tester', 'hostile@example.com');\n`,
   );
   server = await startServer(temp.root);
   browser = await launchBrowser();

@@ -29,6 +29,8 @@ export interface ContractTarget {
   slowQuery?: string;
   /** The target's pool size, for the case that checks a timed-out statement frees its connection. */
   poolMax?: number;
+  /** Fractional digits of seconds that a `date-time` parameter keeps: PostgreSQL stores microseconds, SQLite gets milliseconds so that stored text sorts in time order. */
+  dateTimeParamDigits: 3 | 6;
 }
 
 const identity = makeIdentity('tester@example.com', 'Tester', []);
@@ -85,6 +87,25 @@ export function sqlDatasourceContract(target: ContractTarget): void {
       const { rows } = await run(source, 'select moment from kinds order by id', {});
       expect(rows[0].moment).toBe('2024-01-02T03:04:05.250Z');
       expect(rows[3].moment).toBe('1999-12-31T23:59:59.000Z');
+    });
+
+    it('keeps the fractional digits of a timestamp', async () => {
+      const moment = '2026-01-02T03:04:05.123456Z';
+      const update = statementFor(source, statement('update kinds set moment = :moment where id = :id', { moment: { type: 'string' }, id: { type: 'integer' } }));
+      const updateAsDateTime = statementFor(source, statement('update kinds set moment = :moment where id = :id', { moment: TEMPORAL.moment, id: { type: 'integer' } }));
+      const select = statementFor(source, statement('select moment from kinds where id = :id'));
+      const readBack = (sql: typeof update, schema: ParamsSchema['properties'], value: string) =>
+        source.transaction('rollback', async (tx) => {
+          const params: ParamsSchema = { type: 'object', properties: schema, required: [], additionalProperties: false };
+          await tx.run(sql.text, bindValues(sql, { moment: value, id: 3 }, identity, source.dialect, params), 1);
+          return (await tx.run(select.text, bindValues(select, { id: 3 }, identity, source.dialect))).rows[0].moment;
+        });
+
+      // A plain text parameter: PostgreSQL parses it into timestamptz, SQLite stores the text as given.
+      expect(await readBack(update, { moment: { type: 'string' } }, moment)).toBe(moment);
+      const fromDateTime = await readBack(updateAsDateTime, TEMPORAL, '2026-01-02T04:04:05.123456+01:00');
+      expect(fromDateTime).toBe(target.dateTimeParamDigits === 6 ? moment : '2026-01-02T03:04:05.123Z');
+      expect((await run(source, 'select moment from kinds where id = :id', { id: 3 })).rows[0].moment).toBeNull();
     });
 
     it('binds date and date-time parameters', async () => {

@@ -13,6 +13,7 @@ sqlDatasourceContract({
   cleanup: async () => rmSync(folder, { recursive: true, force: true }),
   createKinds: 'create table kinds (id integer primary key, whole integer, big integer, exact numeric, day text, moment text, flag integer, txt text)',
   booleans: 'integers',
+  dateTimeParamDigits: 3,
   noExactDecimals: 'SQLite stores NUMERIC values as 64-bit floats, so no exact decimal type exists',
   noTimeout: 'sql.js runs each statement to completion in-process and has no statement timeout',
 });

@@ -50,7 +50,7 @@ describe('spec reference', () => {
   });
 
   test('rows show type, required, default and allowed values', () => {
-    expect(committed).toContain('| `mode` | string | no | `dev` | `dev`, `proxy` |');
+    expect(committed).toContain('| `mode` | string | no | `dev` | `dev`, `proxy`, `oidc` |');
     expect(committed).toContain('| `query` | string | yes |  |  | Id of the query that fills the table. |');
     expect(committed).toContain('| `pageSize` | integer | no |  | at least 1; at most 500 |');
     expect(committed).toMatch(/\| `allow` \| list of string \| yes \|  \|  \| Roles that may run this query\./);

@@ -245,6 +245,27 @@ describe('yaml-language-server', () => {
     expect(diagnostics.map((d) => d.range.start.line)).toContain(lineOf(text, 'mode: development'));
   });
 
+  test('included fragment uses the fragment schema', async () => {
+    const file = join(workspace, 'examples', 'chinook-support', 'extra-pages.yaml');
+    const good = [
+      '# yaml-language-server: $schema=../../schemas/app-fragment.schema.json',
+      'pages:',
+      '  reports:',
+      '    title: Reports',
+      '    allow: [viewer]',
+      '    components:',
+      '      - table: { query: customers, columns: [FirstName] }',
+      '',
+    ].join('\n');
+    writeFileSync(file, good);
+    expect((await client.open(file)).map((d) => d.message)).toEqual([]);
+    const broken = join(workspace, 'examples', 'chinook-support', 'extra-broken.yaml');
+    const text = good.replace('    allow: [viewer]', '    alow: [viewer]');
+    writeFileSync(broken, text);
+    const diagnostics = await client.open(broken);
+    expect(diagnostics.map((d) => d.range.start.line)).toContain(lineOf(text, 'alow:'));
+  });
+
   test('no network connection attempted', () => {
     const stderr = client.stderr.join('');
     expect(stderr).toContain('opsdeck-guard: loaded');

@@ -11,25 +11,39 @@ afterEach(() => {
   folder = undefined;
 });
 
-const entry = { user: 'ana@example.com', groups: ['support'], app: 'desk', action: 'reset', outcome: 'started' as const, specVersion: 'abc' };
+const entry = { user: 'ana@example.com', groups: ['support'], app: 'desk', object: 'action:reset', action: 'reset', outcome: 'started' as const, specVersion: 'abc' };
 
 describe('audit log', () => {
-  it('appends one JSON record per line', () => {
+  it('appends one JSON record per line', async () => {
     folder = mkdtempSync(join(tmpdir(), 'opsdeck-audit-'));
     const log = new AuditLog(join(folder, 'nested', 'audit.jsonl'));
-    const first = log.append(entry);
-    log.append({ ...entry, outcome: 'succeeded', attempt: first.id });
+    const first = await log.append(entry);
+    await log.append({ ...entry, outcome: 'succeeded', attempt: first.id });
     const lines = readFileSync(log.file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     expect(lines).toHaveLength(2);
     expect(lines[1].attempt).toBe(lines[0].id);
     expect(Date.parse(lines[0].time)).not.toBeNaN();
   });
 
-  it('raises AuditUnavailable when the file cannot be written', () => {
+  it('raises AuditUnavailable when the file cannot be written', async () => {
     folder = mkdtempSync(join(tmpdir(), 'opsdeck-audit-'));
     mkdirSync(join(folder, 'audit.jsonl'));
     const log = new AuditLog(join(folder, 'audit.jsonl'));
-    expect(() => log.append(entry)).toThrow(AuditUnavailable);
+    await expect(log.append(entry)).rejects.toThrow(AuditUnavailable);
+    expect(log.status).toEqual({ available: false, reason: 'the audit log path is a directory' });
+  });
+
+  it('fills object from action when missing', async () => {
+    folder = mkdtempSync(join(tmpdir(), 'opsdeck-audit-'));
+    const log = new AuditLog(join(folder, 'audit.jsonl'));
+    const { object: _object, ...withoutObject } = entry;
+    const record = await log.append(withoutObject);
+    expect(record.object).toBe('action:reset');
+  });
+
+  it('masks secret-looking names of any parameter', () => {
+    const masked = maskParams({ apiKey: 'k', api_key: 'k', Authorization: 'Bearer x', accessToken: 't', clientSecret: 's', userPassword: 'p', customer: 'Ana' }, []);
+    expect(masked).toEqual({ apiKey: '***', api_key: '***', Authorization: '***', accessToken: '***', clientSecret: '***', userPassword: '***', customer: 'Ana' });
   });
 
   it('masks secret parameters by flag and by name', () => {

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { copyChinookApp, type TempRoot } from '../helpers/apps.js';
 import { kill, spawnServer, type ServerProcess } from '../helpers/process.js';
 import { devLogin, request } from '../helpers/server.js';
+import { join } from 'node:path';
+import { verifyAuditFile } from '../../runtime/audit-verify.js';
 
 let temp: TempRoot | undefined;
 let server: ServerProcess | undefined;
@@ -34,6 +36,11 @@ describe('durability', () => {
     expect(flags.body.rows[0].reason).toBe('Suspicious refund pattern');
     const notes = await request(`${after}/queries/notes`, { method: 'POST', cookie: again, json: { params: { customerId: 21 } } });
     expect(notes.body.rows.map((row: { body: string }) => row.body)).toEqual(['Written just before the crash']);
+
+    // The audit chain survived the kill and the restarted server linked its records to it.
+    const verified = await verifyAuditFile(join(temp.root, '.opsdeck', 'audit.jsonl'));
+    expect(verified.problem).toBeUndefined();
+    expect(verified.records).toBeGreaterThanOrEqual(8);
   });
 
   it('refuses to start with an invalid spec and prints the diagnostics', async () => {

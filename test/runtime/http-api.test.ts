@@ -121,18 +121,18 @@ describe('queries', () => {
   });
 
   it('treats injection in parameters as plain text', async () => {
-    const response = await query('customers', { params: { search: "' OR 1=1; DROP TABLE Customer; --" } });
+    const response = await query('customers', { params: { search: "' OR 1=1; DROP TABLE customer; --" } });
     expect(response.status).toBe(200);
     expect(response.body.total).toBe(0);
     expect((await query('customers', {})).body.total).toBe(59);
   });
 
   it('rejects sort and filter on columns the query does not return', async () => {
-    const sort = await query('customers', { sort: [{ field: 'LastName; DROP TABLE Customer', dir: 'asc' }] });
+    const sort = await query('customers', { sort: [{ field: 'LastName; DROP TABLE customer', dir: 'asc' }] });
     expect(sort.status).toBe(400);
     expect(sort.body.error.code).toBe('invalid_sort');
     expect(sort.body.error.field).toBe('sort[0].field');
-    const dir = await query('customers', { sort: [{ field: 'LastName', dir: 'asc; DROP TABLE Customer' }] });
+    const dir = await query('customers', { sort: [{ field: 'LastName', dir: 'asc; DROP TABLE customer' }] });
     expect(dir.body.error.field).toBe('sort[0].dir');
     const filter = await query('customers', { filter: { 'Email" OR 1=1 --': 'x' } });
     expect(filter.status).toBe(400);
@@ -255,10 +255,11 @@ describe('actions', () => {
       if (response.status === 200) throw new Error('action ran although the audit path is a directory');
       expect(response.status).toBe(503);
       expect(response.body.error.code).toBe('audit_unavailable');
-      expect((await query('flaggedAccounts', { filter: { CustomerId: 10 } })).body.total).toBe(before);
     } finally {
       rmSync(auditFile, { recursive: true, force: true });
     }
+    // Queries are audited too, so the data is checked once the log is writable again.
+    expect((await query('flaggedAccounts', { filter: { CustomerId: 10 } })).body.total).toBe(before);
   });
 });
 

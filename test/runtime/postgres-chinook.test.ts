@@ -1,11 +1,12 @@
 // The chinook-support example served from PostgreSQL: Chinook_PostgreSql.sql
-// loaded into a fresh schema of database `test`, the example's roles, users
-// and pages unchanged, and its main HTTP flows run against it.
+// loaded into a fresh schema of database `test`, and the example's own
+// app.yaml served with only its `datasources:` block replaced.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import initSqlJs from 'sql.js';
+import { isMap, isScalar, parse, parseDocument } from 'yaml';
 import { EXAMPLE_DIR, REPO_ROOT } from '../helpers/apps.js';
 import { devLogin, request, startServer, type TestServer } from '../helpers/server.js';
 import { createTestSchema, TEST_POSTGRES_URL, type TestSchema } from '../contract/postgres-schema.js';
@@ -20,6 +21,8 @@ let server: TestServer;
 let agent: string;
 let viewer: string;
 let api: string;
+let example: string;
+let served: string;
 
 /** Chinook_PostgreSql.sql without the lines that drop, create and switch databases (psql's `\c`), which a schema does not need. */
 function chinookScript(): string {
@@ -29,6 +32,45 @@ function chinookScript(): string {
     .join('\n');
 }
 
+/** Returns a `datasources:` block that points the example at PostgreSQL and its PostgreSQL migrations. */
+function postgresDatasources(schemaName: string): string {
+  return [
+    'datasources:',
+    '  main:',
+    '    kind: postgres',
+    '    url: "${env:CHINOOK_DATABASE_URL}"',
+    `    schema: ${schemaName}`,
+    '    statementTimeoutMs: 5000',
+    '    pool: { max: 4 }',
+    '    migrations: migrations-postgres',
+    '',
+  ].join('\n');
+}
+
+/** Returns the text offsets of the top-level `datasources:` entry of a spec, from its key to the end of its value. */
+function datasourcesRange(spec: string): [number, number] {
+  const document = parseDocument(spec);
+  if (!isMap(document.contents)) throw new Error('the spec is not a YAML mapping');
+  const entry = document.contents.items.find((item) => isScalar(item.key) && item.key.value === 'datasources');
+  const start = isScalar(entry?.key) ? entry.key.range?.[0] : undefined;
+  const end = (entry?.value as { range?: [number, number, number] } | undefined)?.range?.[2];
+  if (start === undefined || end === undefined) throw new Error('the spec has no top-level `datasources:` entry to replace');
+  return [start, end];
+}
+
+/** Replaces the top-level `datasources:` entry of a spec's text with `block`, leaving every other byte as it is. */
+function replaceDatasources(spec: string, block: string): string {
+  const [start, end] = datasourcesRange(spec);
+  return spec.slice(0, start) + block + spec.slice(end);
+}
+
+/** Renames the app to chinook-preview and adds `preview:` to its flagCustomer action. */
+function withPreview(spec: string): string {
+  const expectLine = '    expect: { rows: 1, message: This account is already flagged. }\n';
+  if (!spec.includes('id: chinook-support\n') || !spec.includes(expectLine)) throw new Error('the example no longer has the lines this test edits; update withPreview()');
+  return spec.replace('id: chinook-support\n', 'id: chinook-preview\n').replace(expectLine, `${expectLine}    preview: { table: customer_flag, key: flag_id }\n`);
+}
+
 beforeAll(async () => {
   schema = await createTestSchema('chinook');
   await schema.admin(`SET search_path TO ${schema.name}`);
@@ -36,9 +78,14 @@ beforeAll(async () => {
 
   root = mkdtempSync(join(tmpdir(), 'opsdeck-pg-chinook-'));
   const appDir = join(root, 'chinook-support');
-  cpSync(join(FIXTURE, 'chinook-support'), appDir, { recursive: true });
-  const spec = join(appDir, 'app.yaml');
-  writeFileSync(spec, readFileSync(spec, 'utf8').replace('schema: chinook', `schema: ${schema.name}`));
+  cpSync(EXAMPLE_DIR, appDir, { recursive: true, filter: (source) => !source.startsWith(join(EXAMPLE_DIR, 'data')) });
+  example = readFileSync(join(EXAMPLE_DIR, 'app.yaml'), 'utf8');
+  served = replaceDatasources(example, postgresDatasources(schema.name));
+  writeFileSync(join(appDir, 'app.yaml'), served);
+  // A second app on the same schema, whose flagCustomer action offers a preview.
+  const previewDir = join(root, 'chinook-preview');
+  cpSync(appDir, previewDir, { recursive: true });
+  writeFileSync(join(previewDir, 'app.yaml'), withPreview(served));
   writeFileSync(join(root, 'opsdeck.yaml'), 'identity:\n  mode: dev\n');
 
   process.env.CHINOOK_DATABASE_URL = TEST_POSTGRES_URL;
@@ -59,15 +106,37 @@ const query = (name: string, json: unknown, cookie = viewer) => request(`${api}/
 const action = (name: string, json: unknown, cookie = agent) => request(`${api}/actions/${name}`, { method: 'POST', json, cookie });
 
 describe('chinook-support on PostgreSQL', () => {
-  it('keeps the example app apart from its data source and SQL', () => {
-    const example = parse(readFileSync(join(EXAMPLE_DIR, 'app.yaml'), 'utf8'));
-    const copy = parse(readFileSync(join(FIXTURE, 'chinook-support', 'app.yaml'), 'utf8'));
-    for (const key of ['id', 'title', 'roles', 'devUsers', 'pages']) expect(copy[key]).toEqual(example[key]);
-    expect(Object.keys(copy.queries)).toEqual(Object.keys(example.queries));
-    for (const [id, spec] of Object.entries<Record<string, unknown>>(example.actions)) {
-      expect({ ...copy.actions[id], sql: undefined }).toEqual({ ...spec, sql: undefined });
+  it('serves the example with only its data source replaced', () => {
+    const [start, end] = datasourcesRange(example);
+    expect(served.startsWith(example.slice(0, start))).toBe(true);
+    expect(served.endsWith(example.slice(end))).toBe(true);
+    expect(served.length - example.length).toBe(postgresDatasources(schema.name).length - (end - start));
+    const { datasources: exampleSources, ...exampleRest } = parse(example);
+    const { datasources: servedSources, ...servedRest } = parse(served);
+    expect(servedRest).toEqual(exampleRest);
+    expect(exampleSources.main.kind).toBe('sqlite');
+    expect(servedSources.main).toMatchObject({ kind: 'postgres', schema: schema.name, migrations: 'migrations-postgres' });
+  });
+
+  it('rejects a spec without datasources to replace', () => {
+    expect(() => replaceDatasources('id: x\ntitle: y\n', postgresDatasources('s'))).toThrow(/no top-level `datasources:`/);
+    expect(() => replaceDatasources('- a\n- b\n', postgresDatasources('s'))).toThrow(/not a YAML mapping/);
+  });
+
+  it('creates the tables of the SQLite migrations', async () => {
+    const SQL = await initSqlJs();
+    const sqlite = new SQL.Database(readFileSync(join(EXAMPLE_DIR, 'seed', 'chinook.sqlite')));
+    try {
+      for (const file of readdirSync(join(EXAMPLE_DIR, 'migrations')).sort()) sqlite.exec(readFileSync(join(EXAMPLE_DIR, 'migrations', file), 'utf8'));
+      expect(readdirSync(join(EXAMPLE_DIR, 'migrations-postgres')).sort()).toEqual(readdirSync(join(EXAMPLE_DIR, 'migrations')).sort());
+      for (const table of ['customer_note', 'customer_flag']) {
+        const sqliteColumns = sqlite.exec(`PRAGMA table_info(${table})`)[0].values.map((row) => row[1]);
+        const postgres = await schema.admin(`SELECT column_name FROM information_schema.columns WHERE table_schema = '${schema.name}' AND table_name = '${table}' ORDER BY ordinal_position`);
+        expect(postgres.rows.map((row) => row.column_name)).toEqual(sqliteColumns);
+      }
+    } finally {
+      sqlite.close();
     }
-    expect(copy.datasources.main.kind).toBe('postgres');
   });
 
   it('applies the migrations once', async () => {
@@ -98,6 +167,41 @@ describe('chinook-support on PostgreSQL', () => {
     expect(startsWith.body.rows.every((row: { LastName: string }) => row.LastName.startsWith('Go'))).toBe(true);
   });
 
+  it('searches without regard to case', async () => {
+    const upper = await query('customers', { params: { search: 'LUISG@EMBRAER' } });
+    expect(upper.status).toBe(200);
+    expect(upper.body.total).toBe(1);
+    expect(upper.body.rows[0].CustomerId).toBe(1);
+    expect((await query('customers', { params: { search: 'gonçalves' } })).body.total).toBe(1);
+    expect((await query('customers', { params: { search: 'embraer' } })).body.total).toBe(1);
+  });
+
+  it('lists every customer for a null or empty search', async () => {
+    expect((await query('customers', { params: { search: null } })).body.total).toBe(59);
+    expect((await query('customers', { params: { search: '' } })).body.total).toBe(59);
+  });
+
+  it('lists the lines of an invoice', async () => {
+    const lines = await query('invoiceLines', { params: { invoiceId: 1 }, sort: [{ field: 'InvoiceLineId', dir: 'asc' }] });
+    expect(lines.status).toBe(200);
+    expect(lines.body.columns).toEqual(['InvoiceLineId', 'Track', 'Artist', 'UnitPrice', 'Quantity', 'Amount']);
+    expect(lines.body.rows).toHaveLength(2);
+    expect(lines.body.rows[0]).toMatchObject({ UnitPrice: '0.99', Quantity: 1, Amount: '0.99' });
+    expect((await query('invoiceLines', { params: {} })).body.error.code).toBe('invalid_params');
+  });
+
+  it('updates a contact and rejects a bad email', async () => {
+    const saved = await action('updateContact', { params: { id: 5, email: 'frantisek@example.com', phone: '+420 2 4172 5555' } });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ ok: true, changes: 1 });
+    const row = await query('customers', { filter: { CustomerId: 5 } });
+    expect(row.body.rows[0]).toMatchObject({ Email: 'frantisek@example.com', Phone: '+420 2 4172 5555' });
+    const bad = await action('updateContact', { params: { id: 5, email: 'not an email' } });
+    expect(bad.status).toBe(400);
+    const missing = await action('updateContact', { params: { id: 99_999, email: 'nobody@example.com' } });
+    expect(missing.status).toBe(409);
+  });
+
   it('treats injection as data', async () => {
     const response = await query('customers', { params: { search: "' OR 1=1; DROP TABLE customer; --" } });
     expect(response.status).toBe(200);
@@ -123,7 +227,8 @@ describe('chinook-support on PostgreSQL', () => {
     const active = await query('flaggedAccounts', { filter: { CustomerId: 8 } });
     expect(active.body.total).toBe(1);
     expect(active.body.rows[0]).toMatchObject({ reason: 'Chargeback on three invoices', flagged_by: AGENT });
-    expect(active.body.rows[0].flagged_at).toMatch(/Z$/);
+    // PostgreSQL's CURRENT_TIMESTAMP has microseconds; the API keeps every digit it prints.
+    expect(active.body.rows[0].flagged_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,6}Z$/);
     const status = await query('customers', { filter: { CustomerId: 8 } });
     expect(status.body.rows[0].Status).toBe('flagged');
   });
@@ -143,9 +248,28 @@ describe('chinook-support on PostgreSQL', () => {
     expect(note.status).toBe(200);
     const notes = await query('notes', { params: { customerId: 3 } });
     expect(notes.body.rows[0].author).toBe(AGENT);
+    // The action's scope finds no customer 99999 among the caller's rows, so it answers 404 before the foreign key would.
     const orphan = await action('addNote', { params: { id: 99_999, body: 'No such customer exists' } });
-    expect(orphan.status).toBe(422);
+    expect(orphan.status).toBe(404);
     expect(JSON.stringify(orphan.body)).not.toMatch(/foreign key|constraint|insert/i);
+  });
+
+  it('previews a flag without keeping it', async () => {
+    const preview = await request(`${server.url}/api/apps/chinook-preview/actions/flagCustomer/preview`, { method: 'POST', json: { params: { id: 11, reason: 'Preview of a chargeback flag' } }, cookie: agent });
+    expect(preview.status).toBe(200);
+    expect(preview.body.changes).toBe(1);
+    expect(preview.body.sample).toHaveLength(1);
+    expect(preview.body.sample[0].before).toBeNull();
+    expect(preview.body.sample[0].after).toMatchObject({ customer_id: 11, reason: 'Preview of a chargeback flag', flagged_by: AGENT, cleared_at: null });
+    expect(preview.body.sample[0].after.flagged_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,6}Z$/);
+    expect((await query('flaggedAccounts', { filter: { CustomerId: 11 } })).body.total).toBe(0);
+
+    await action('flagCustomer', { params: { id: 12, reason: 'Flagged before the preview' } });
+    const again = await request(`${server.url}/api/apps/chinook-preview/actions/flagCustomer/preview`, { method: 'POST', json: { params: { id: 12, reason: 'A second flag, previewed' } }, cookie: agent });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('expectation_failed');
+    const denied = await request(`${server.url}/api/apps/chinook-preview/actions/flagCustomer/preview`, { method: 'POST', json: { params: { id: 11, reason: 'Viewer trying a preview' } }, cookie: viewer });
+    expect(denied.status).toBe(403);
   });
 
   it('denies a viewer the flag action', async () => {

@@ -28,14 +28,14 @@ const lineOf = (text: string, needle: string): number => text.slice(0, text.inde
 
 describe('checks against the database', () => {
   it('finds invalid SQL', async () => {
-    const result = await validateEdited((spec) => spec.replace('select InvoiceId, InvoiceDate', 'selec InvoiceId, InvoiceDate'));
+    const result = await validateEdited((spec) => spec.replace('select invoice_id as "InvoiceId"', 'selec invoice_id as "InvoiceId"'));
     expect(result.code).toBe(1);
     expect(result.diagnostics[0]).toMatchObject({ code: 'sql-invalid' });
     expect(result.diagnostics[0].message).toContain('near "selec"');
   });
 
   it('finds a second statement', async () => {
-    const result = await validateEdited((spec) => spec.replace('where CustomerId = :id\n', 'where CustomerId = :id; delete from customer_note\n'));
+    const result = await validateEdited((spec) => spec.replace('where customer_id = :id\n', 'where customer_id = :id; delete from customer_note\n'));
     expect(result.diagnostics.map((d) => d.code)).toEqual(['sql-multiple-statements']);
   });
 

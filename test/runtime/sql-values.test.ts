@@ -23,7 +23,11 @@ describe('compileSql with dollar placeholders', () => {
 describe('binding layer', () => {
   it('converts PostgreSQL timestamps to UTC', () => {
     expect(isoTimestamp('2024-01-02 03:04:05')).toBe('2024-01-02T03:04:05.000Z');
-    expect(isoTimestamp('2024-01-02 03:04:05.123456+05:30')).toBe('2024-01-01T21:34:05.123Z');
+    expect(isoTimestamp('2024-01-02 03:04:05.123456+05:30')).toBe('2024-01-01T21:34:05.123456Z');
+    expect(isoTimestamp('2026-01-02 03:04:05.123456+00')).toBe('2026-01-02T03:04:05.123456Z');
+    expect(isoTimestamp('2026-01-02 03:04:05.5')).toBe('2026-01-02T03:04:05.500Z');
+    expect(isoTimestamp('2026-01-01 00:30:00.000001+01')).toBe('2025-12-31T23:30:00.000001Z');
+    expect(isoTimestamp('2024-01-02 03:04:05.25-03:30:15')).toBe('2024-01-02T06:34:20.250Z');
     expect(isoTimestamp('2024-01-02 03:04:05-03')).toBe('2024-01-02T06:04:05.000Z');
     expect(isoTimestamp('0045-03-01 00:00:00')).toBe('0045-03-01T00:00:00.000Z');
     expect(isoTimestamp('infinity')).toBe('infinity');
@@ -40,6 +44,11 @@ describe('binding layer', () => {
     expect(toBindValue('flag', true, 'sqlite')).toBe(1);
     expect(toBindValue('flag', true, 'postgres')).toBe(true);
     expect(toBindValue('at', '2024-01-02T04:04:05+01:00', 'sqlite', 'date-time')).toBe('2024-01-02T03:04:05.000Z');
+    expect(toBindValue('at', '2024-01-02T04:04:05.123456+01:00', 'postgres', 'date-time')).toBe('2024-01-02T03:04:05.123456Z');
+    expect(toBindValue('at', '2024-01-02T03:04:05.1Z', 'sqlite', 'date-time')).toBe('2024-01-02T03:04:05.100Z');
+    expect(toBindValue('at', '2024-01-02T03:04:05.123456Z', 'sqlite', 'date-time')).toBe('2024-01-02T03:04:05.123Z');
+    expect(() => toBindValue('at', '2024-01-02T03:04:05.123456789012345Z', 'postgres', 'date-time')).not.toThrow();
+    expect(() => toBindValue('at', 'tomorrow', 'postgres', 'date-time')).toThrow(/`at`/);
     expect(toBindValue('day', '2024-02-29', 'postgres', 'date')).toBe('2024-02-29');
     expect(() => toBindValue('owner', { id: 1 }, 'postgres')).toThrow(/`owner`/);
     expect(() => toBindValue('n', Number.NaN, 'sqlite')).toThrow(/`n`/);

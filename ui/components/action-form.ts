@@ -2,7 +2,7 @@
 // an optional preview and confirmation step, the POST, and field errors from the server.
 import { LitElement, css, html, nothing } from 'lit';
 import { ApiError, apiPost, segment } from '../api.js';
-import type { ActionResult, ClientAction, ParamSchema, PreviewResult, Row } from '../client-spec.js';
+import type { ActionResult, ApprovalRequested, ClientAction, ParamSchema, PreviewResult, Row } from '../client-spec.js';
 import { parsePreview } from '../preview-diff.js';
 import { fillTemplate } from '../template.js';
 import { fieldLabel, toParams, toRawValue, validateField, validateParams, type RawValue } from '../validate.js';
@@ -13,7 +13,8 @@ import { buttonStyles, inputStyles, utilityStyles } from './shared-styles.js';
 /** Detail of the `od-action-done` event. */
 export interface ActionDoneDetail {
   actionId: string;
-  result: ActionResult;
+  /** The run's result, or the pending request of an action that needs approval. */
+  result: ActionResult | ApprovalRequested;
 }
 
 /**
@@ -296,12 +297,14 @@ export class ActionForm extends LitElement {
     this.formError = '';
     const params = toParams(this.#params, this.values);
     try {
-      const result = await apiPost<ActionResult>(
+      const result = await apiPost<ActionResult | ApprovalRequested>(
         `/api/apps/${segment(this.appId)}/actions/${segment(this.actionId)}`,
         { params },
       );
       const message = this.action.success ? fillTemplate(this.action.success, this.#scope()) : `${this.action.title} done`;
-      showToast(message.trim() || `${this.action.title} done`);
+      // A 202 response: the action needs approval and did not run yet.
+      if ('approval' in result) showToast(`${this.action.title} was sent for approval${this.action.approval ? ` by ${this.action.approval.by.join(' or ')}` : ''}.`, 'info');
+      else showToast(message.trim() || `${this.action.title} done`);
       this.dispatchEvent(
         new CustomEvent<ActionDoneDetail>('od-action-done', {
           detail: { actionId: this.actionId, result },

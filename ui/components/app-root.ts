@@ -106,15 +106,16 @@ export class AppRoot extends LitElement {
   }
 
   /**
-   * Sends the user to the development sign-in when the server offers it, else
-   * shows "not signed in": a 401 alone does not tell the server's mode.
+   * Sends the user to the sign-in screen when the server offers development
+   * sign-in or single sign-on, else shows "not signed in": a 401 alone does
+   * not tell the server's mode.
    */
   async #handleUnauthenticated(): Promise<void> {
     if (this.#probing || this.route.name === 'login') return;
     this.#probing = true;
     this.session = undefined;
     try {
-      await apiGet('/api/dev/users', { quiet401: true });
+      await apiGet('/api/dev/users', { quiet401: true }).catch(() => apiGet('/auth/config', { quiet401: true }));
       const current = location.pathname + location.search;
       this.auth = 'checking';
       navigate(current === '/' ? '/login' : `/login?next=${encodeURIComponent(current)}`, { replace: true });
@@ -133,12 +134,18 @@ export class AppRoot extends LitElement {
 
   async #onSignOut(): Promise<void> {
     const mode = this.session?.mode;
+    let endSessionUrl: unknown;
     try {
-      await apiPost('/api/logout', {}, { quiet401: true });
+      ({ endSessionUrl } = await apiPost<{ endSessionUrl?: unknown }>('/api/logout', {}, { quiet401: true }));
     } catch {
       // Signing out of a session that already ended is not an error for the user.
     }
     this.session = undefined;
+    if (mode === 'oidc' && typeof endSessionUrl === 'string' && /^https?:\/\//.test(endSessionUrl)) {
+      // Sign out at the provider too, or its session would sign the user straight back in.
+      location.assign(endSessionUrl);
+      return;
+    }
     if (mode === 'proxy') {
       // The proxy signs the user in again on the next request; reloading shows what it decides.
       location.assign('/');

@@ -6,6 +6,8 @@ import { appPath, navigate } from '../router.js';
 import { showToast } from './toast-stack.js';
 import { buttonStyles, utilityStyles } from './shared-styles.js';
 import './page-view.js';
+import { APPROVALS_PAGE } from './approval-queue.js';
+import { AUDIT_PAGE, mayViewAudit } from './audit-view.js';
 import './top-bar.js';
 
 /** Spec errors sent by the `invalid` event, shown until dismissed or fixed. */
@@ -438,6 +440,28 @@ export class AppShell extends LitElement {
                   >
                 </li>`,
               )}
+              ${spec.approvals
+                ? html`<li>
+                    <a
+                      href=${appPath(this.appId, APPROVALS_PAGE)}
+                      data-route
+                      data-page=${APPROVALS_PAGE}
+                      aria-current=${this.pageId === APPROVALS_PAGE ? 'page' : nothing}
+                      >Approvals</a
+                    >
+                  </li>`
+                : nothing}
+              ${mayViewAudit(spec)
+                ? html`<li>
+                    <a
+                      href=${appPath(this.appId, AUDIT_PAGE)}
+                      data-route
+                      data-page=${AUDIT_PAGE}
+                      aria-current=${this.pageId === AUDIT_PAGE ? 'page' : nothing}
+                      >Audit</a
+                    >
+                  </li>`
+                : nothing}
             </ul>
           </nav>
         </div>
@@ -450,7 +474,23 @@ export class AppShell extends LitElement {
                 </div>
                 <od-page-view .appId=${this.appId} .spec=${spec} .page=${page}></od-page-view>
               `
-            : this.#renderMissingPage(spec)}
+            : this.pageId === APPROVALS_PAGE && spec.approvals
+              ? html`
+                  <div class="page-header">
+                    <h1 data-testid="page-title">Approvals</h1>
+                    <p>Requests of actions that need a second person. The action runs with the requester's values once approved.</p>
+                  </div>
+                  <od-approval-queue .appId=${this.appId} .spec=${spec}></od-approval-queue>
+                `
+              : this.pageId === AUDIT_PAGE && mayViewAudit(spec)
+                ? html`
+                    <div class="page-header">
+                      <h1 data-testid="page-title">Audit</h1>
+                      <p>Who did what in this app, newest first: queries, actions, denials and approvals.</p>
+                    </div>
+                    <od-audit-view .appId=${this.appId}></od-audit-view>
+                  `
+                : this.#renderMissingPage(spec)}
         </main>
       </div>
       ${this.#renderFooter(spec)}

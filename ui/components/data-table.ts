@@ -594,6 +594,9 @@ export class DataTable extends LitElement {
     const direction = this.sort?.field === column.field ? this.sort.dir : undefined;
     const ariaSort = direction === undefined ? 'none' : SORT_NAMES[direction].aria;
     const arrow = direction === undefined ? '' : SORT_NAMES[direction].arrow;
+    if (column.masked) {
+      return html`<th scope="col" class="masked" data-field=${column.field} title="Masked for your role">${label}</th>`;
+    }
     return html`
       <th scope="col" class=${numeric ? 'numeric' : ''} aria-sort=${ariaSort} data-field=${column.field}>
         <button class="sort" type="button" @click=${() => this.#toggleSort(column.field)}>

@@ -1,16 +1,22 @@
-// The development sign-in page: pick one of the users the apps' specs list.
+// The sign-in page. In `dev` mode it lists the users the apps' specs declare.
+// In `oidc` mode it offers one button that starts single sign-on at
+// /auth/login, and the flow returns the browser to the page it came from.
 import { LitElement, css, html, nothing } from 'lit';
 import { ApiError, apiGet, apiPost } from '../api.js';
 import type { User } from '../client-spec.js';
 import { buttonStyles, utilityStyles } from './shared-styles.js';
 
-/** Development sign-in. Fires `od-signed-in` (bubbles, composed) with the user after the server set the session. */
+/**
+ * Sign-in screen. After a development sign-in it fires `od-signed-in`
+ * (bubbles, composed) with the user; single sign-on leaves the page instead.
+ */
 export class SignIn extends LitElement {
   static override properties = {
     users: { state: true },
     error: { state: true },
     unavailable: { state: true },
     busyUser: { state: true },
+    ssoLoginUrl: { state: true },
   };
 
   static override styles = [
@@ -115,6 +121,12 @@ export class SignIn extends LitElement {
         text-overflow: ellipsis;
         white-space: nowrap;
       }
+      .sso {
+        display: flex;
+        width: 100%;
+        height: 40px;
+        text-decoration: none;
+      }
       .error {
         margin-bottom: var(--od-space-3);
         padding: var(--od-space-2) var(--od-space-3);
@@ -133,6 +145,8 @@ export class SignIn extends LitElement {
   unavailable = false;
   /** Id of the user being signed in. */
   busyUser: string | undefined;
+  /** Start of the single sign-on flow, with `returnTo`; set when the server runs in `oidc` mode. */
+  ssoLoginUrl: string | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -145,11 +159,25 @@ export class SignIn extends LitElement {
       this.users = Array.isArray(answer.users) ? answer.users : [];
     } catch (error) {
       if (error instanceof ApiError && (error.status === 404 || error.status === 403 || error.status === 401)) {
-        this.unavailable = true;
+        await this.#loadSingleSignOn();
       } else {
         this.error = error instanceof Error ? error.message : String(error);
       }
     }
+  }
+
+  /** Asks the server whether it offers single sign-on; without it, no sign-in is offered here (proxy mode). */
+  async #loadSingleSignOn(): Promise<void> {
+    try {
+      const config = await apiGet<{ mode?: unknown; loginUrl?: unknown }>('/auth/config', { quiet401: true });
+      if (config.mode === 'oidc' && typeof config.loginUrl === 'string' && config.loginUrl.startsWith('/')) {
+        this.ssoLoginUrl = `${config.loginUrl}?returnTo=${encodeURIComponent(returnPath())}`;
+        return;
+      }
+    } catch {
+      // No /auth/config: the server identifies users another way.
+    }
+    this.unavailable = true;
   }
 
   async #signIn(user: User): Promise<void> {
@@ -166,8 +194,9 @@ export class SignIn extends LitElement {
   }
 
   override render() {
+    if (this.ssoLoginUrl !== undefined) return this.#renderSingleSignOn(this.ssoLoginUrl);
     return html`
-      <div class="banner" role="note" data-testid="dev-signin-banner">Development sign-in: do not use in production</div>
+      ${this.users !== undefined ? html`<div class="banner" role="note" data-testid="dev-signin-banner">Development sign-in: do not use in production</div>` : nothing}
       <div class="wrap">
         <div class="card">
           <div class="logo" aria-hidden="true">O</div>
@@ -176,6 +205,19 @@ export class SignIn extends LitElement {
             ? html`<p class="lead">Development sign-in is turned off on this server. Your organisation's sign-in proxy identifies you instead.</p>`
             : html`<p class="lead">Choose a user. Each one has the groups the app specs give it.</p>`}
           ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing} ${this.#renderUsers()}
+        </div>
+      </div>
+    `;
+  }
+
+  #renderSingleSignOn(loginUrl: string) {
+    return html`
+      <div class="wrap">
+        <div class="card">
+          <div class="logo" aria-hidden="true">O</div>
+          <h1>Sign in to Opsdeck</h1>
+          <p class="lead">Use your company account. You return here once you are signed in.</p>
+          <a class="btn primary sso" href=${loginUrl} data-testid="sso-sign-in">Sign in with single sign-on</a>
         </div>
       </div>
     `;
@@ -203,6 +245,18 @@ export class SignIn extends LitElement {
       </ul>
     `;
   }
+}
+
+/**
+ * Returns the page to open after signing in: the `next` parameter of the
+ * sign-in page when it is a path on this site, else the current page, or
+ * `/` on the sign-in page itself. The server checks the path again.
+ */
+function returnPath(): string {
+  const next = new URLSearchParams(location.search).get('next');
+  if (next !== null && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\')) return next;
+  if (location.pathname === '/login') return '/';
+  return location.pathname + location.search;
 }
 
 customElements.define('od-sign-in', SignIn);

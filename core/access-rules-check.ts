@@ -1,0 +1,90 @@
+// Checks of the access rules below the page: `restrict:` on queries (row and
+// column rules per role), `scope:` on actions and `superuser:` roles. Columns
+// are checked against the database later (runtime/spec-check.ts); this file
+// needs only the spec.
+import type { DiagnosticInput, DocPath, Located } from './load.js';
+import { parseRowRule, RowRuleError } from './row-rules.js';
+import type { AppSpec } from './spec.js';
+import { suggestionHint } from './suggest.js';
+
+export interface AccessCheckContext {
+  report(input: DiagnosticInput): void;
+  /** Position of a character inside a string value. */
+  inValue(path: DocPath, offset: number, value: string): Located;
+}
+
+/** Reports problems with `restrict:` and `scope:`; every rule must parse, name allowed roles and stay within its query. */
+export function checkAccessRules(spec: AppSpec, context: AccessCheckContext): void {
+  const superusers = Object.entries(spec.roles).filter(([, role]) => role.superuser === true).map(([id]) => id);
+  for (const [queryId, query] of Object.entries(spec.queries ?? {})) {
+    for (const [role, restriction] of Object.entries(query.restrict ?? {})) {
+      const path: DocPath = ['queries', queryId, 'restrict', role];
+      if (!Object.hasOwn(spec.roles, role)) {
+        context.report({ code: 'unknown-role', path, part: 'key', message: `\`restrict:\` names role \`${role}\`, which is not declared under \`roles:\``, hint: suggestionHint(role, Object.keys(spec.roles), 'Declared roles') });
+        continue;
+      }
+      if (!query.allow.includes(role) && !superusers.includes(role)) {
+        context.report({
+          code: 'restrict-role-not-allowed',
+          path,
+          part: 'key',
+          message: `query \`${queryId}\` restricts role \`${role}\`, which its \`allow:\` does not list, so the rule would never apply`,
+          hint: `Add \`${role}\` to \`allow:\` of query \`${queryId}\`, or remove its entry from \`restrict:\`.`,
+        });
+      }
+      if (restriction.rows !== undefined) checkRowRule(restriction.rows, [...path, 'rows'], context);
+      const hidden = new Set(restriction.hide ?? []);
+      (restriction.mask ?? []).forEach((column, index) => {
+        if (hidden.has(column)) {
+          context.report({ code: 'restrict-conflict', path: [...path, 'mask', index], message: `column \`${column}\` is both hidden and masked for role \`${role}\``, hint: 'Keep it in `hide:` (never sent) or in `mask:` (sent as ••••••), not both.' });
+        }
+      });
+    }
+  }
+
+  for (const [actionId, action] of Object.entries(spec.actions ?? {})) {
+    if (action.scope !== undefined) checkScope(spec, actionId, context);
+  }
+}
+
+function checkRowRule(text: string, path: DocPath, context: AccessCheckContext): void {
+  try {
+    parseRowRule(text);
+  } catch (err) {
+    if (!(err instanceof RowRuleError)) throw err;
+    context.report({
+      code: 'row-rule-syntax',
+      path,
+      at: context.inValue(path, err.offset, text),
+      message: `the row rule is not valid: ${err.message}`,
+      hint: "Write a condition such as `Region = user.region and Status != 'closed'`; see `restriction.rows` in docs/spec-reference.md.",
+    });
+  }
+}
+
+function checkScope(spec: AppSpec, actionId: string, context: AccessCheckContext): void {
+  const action = spec.actions![actionId];
+  const scope = action.scope!;
+  const path: DocPath = ['actions', actionId, 'scope'];
+  if (action.steps !== undefined) {
+    // NOTE: actions with steps may span data sources and HTTP calls, so the before-and-after check has no single transaction to run in yet.
+    context.report({ code: 'scope-with-steps', path, part: 'key', message: `action \`${actionId}\` has \`steps:\` and \`scope:\`, and scopes are checked only around a single statement`, hint: 'Use `datasource:` and `sql:` for a scoped action, or check the row in the first step\'s SQL with the same condition.' });
+    return;
+  }
+  const query = spec.queries?.[scope.query];
+  if (query === undefined || !Object.hasOwn(spec.queries ?? {}, scope.query)) {
+    context.report({ code: 'unknown-query', path: [...path, 'query'], message: `query \`${scope.query}\` is not declared under \`queries:\``, hint: suggestionHint(scope.query, Object.keys(spec.queries ?? {}), 'Declared queries') });
+  } else if (query.sql === undefined || query.datasource !== action.datasource) {
+    context.report({
+      code: 'scope-datasource',
+      path: [...path, 'query'],
+      message: `the scope query \`${scope.query}\` must be a SQL query on data source \`${action.datasource ?? '?'}\`, the one action \`${actionId}\` changes, so both run in one transaction`,
+      hint: 'Name a query that reads the same database as the action.',
+    });
+  } else if ((query.required ?? []).length > 0) {
+    context.report({ code: 'scope-required-params', path: [...path, 'query'], message: `the scope query \`${scope.query}\` requires parameters (${query.required!.join(', ')}), which a scope check cannot give`, hint: 'Name a query without required parameters, such as the one that lists all rows of the table.' });
+  }
+  if (!Object.hasOwn(action.params ?? {}, scope.param)) {
+    context.report({ code: 'unknown-param', path: [...path, 'param'], message: `\`scope.param\` names \`${scope.param}\`, which is not a parameter of action \`${actionId}\``, hint: suggestionHint(scope.param, Object.keys(action.params ?? {}), 'Parameters') });
+  }
+}
