@@ -54,7 +54,12 @@ export function buildPolicy(spec: AppSpec): AppPolicy {
   if (superusers.length > 0) {
     for (const id of Object.keys(spec.pages)) grant(superusers, `page:${id}`, 'view');
     for (const id of Object.keys(spec.queries ?? {})) grant(superusers, `query:${id}`, 'run');
-    for (const id of Object.keys(spec.actions ?? {})) grant(superusers, `action:${id}`, 'run');
+    for (const [id, action] of Object.entries(spec.actions ?? {})) {
+      grant(superusers, `action:${id}`, 'run');
+      // Approving stays four-eyes: the approval routes still refuse a superuser's own request.
+      if (action.approval) grant(superusers, `action:${id}`, 'approve');
+    }
+    grant(superusers, 'audit', 'view');
   }
 
   for (const [role, roleSpec] of Object.entries(spec.roles)) {

@@ -9,8 +9,8 @@ import type { LiveApp } from './registry.js';
 import { HttpError } from './http/errors.js';
 
 /** The policy object of an app's audit trail; `audit: { viewers }` compiles to `role:<r> view audit`. */
-// NOTE: PolicyObject in enforcer.ts lists only page, query and action objects, so `audit` is cast here.
-export const AUDIT_OBJECT = 'audit' as PolicyObject;
+/** Policy object of an app's audit trail; `view` on it lets a role read the audit page. */
+export const AUDIT_OBJECT: PolicyObject = 'audit';
 
 /** The `rule` of a denial. */
 export const NO_RULE = 'no rule allows it';
@@ -85,7 +85,8 @@ export function queryRunEntry(app: LiveApp, identity: Identity, query: QueryMode
 export async function auditQueryRun(audit: AuditLog, log: Logger, entry: AuditEntry | undefined): Promise<void> {
   if (entry === undefined) return;
   try {
-    await audit.append(entry);
+    // Written before the rows leave the server; fsynced with the next action's record (see AuditLog.append).
+    await audit.append(entry, { sync: false });
   } catch (err) {
     log.error({ err, app: entry.app, object: entry.object }, 'audit log unavailable; query rows not sent');
     throw new HttpError(503, 'audit_unavailable', 'The query ran, but its rows are not shown because its audit record could not be written. Try again later or tell an administrator.');

@@ -1,7 +1,7 @@
 // The audit log: one JSON record per line, linked into a hash chain (see
-// audit-chain.ts) and fsynced before `append` resolves. A record that cannot
-// be written rejects with AuditUnavailable, and callers must not run the
-// action then (fail closed).
+// audit-chain.ts) and fsynced before `append` resolves (query runs wait for
+// the write only). A record that cannot be written rejects with
+// AuditUnavailable, and callers must not run the action then (fail closed).
 import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -79,6 +79,8 @@ export function maskParams(params: Record<string, unknown>, secret: string[]): R
 
 interface Pending {
   record: Omit<AuditRecord, keyof ChainFields>;
+  /** Whether the caller waits for the fsync (actions, sign-ins) or only for the write (query runs). */
+  sync: boolean;
   resolve: (record: AuditRecord) => void;
   reject: (err: AuditUnavailable) => void;
 }
@@ -92,7 +94,7 @@ interface KnownTail extends ChainTail {
  * An append-only JSON-lines file with a hash chain and group commit. Appends
  * that arrive while a batch is being written form the next batch, written
  * with one write and one fsync. Each caller's promise resolves after the
- * fsync that covers its record.
+ * fsync that covers its record, or after the write for `sync: false`.
  *
  * The file is opened for each batch, so a rotated, removed or unwritable
  * path is noticed at the next append. The chain's end is re-read from the
@@ -152,12 +154,18 @@ export class AuditLog {
     return this.status;
   }
 
-  /** Appends a record durably; resolves to it with its id, time and chain fields. */
-  append(entry: AuditEntry): Promise<AuditRecord> {
+  /**
+   * Appends a record; resolves to it with its id, time and chain fields once
+   * it is fsynced. With `sync: false` it resolves once the record is written
+   * to the file, and a batch of such records alone is not fsynced: the next
+   * fsync (of any record) or the operating system's writeback makes it
+   * durable. Query runs use that, so reading data does not wait for the disk.
+   */
+  append(entry: AuditEntry, options: { sync?: boolean } = {}): Promise<AuditRecord> {
     const object = entry.object ?? (entry.action === undefined ? '' : `action:${entry.action}`);
     const record = { id: randomUUID(), time: new Date().toISOString(), ...entry, object };
     return new Promise<AuditRecord>((resolve, reject) => {
-      this.#queue.push({ record, resolve, reject });
+      this.#queue.push({ record, sync: options.sync !== false, resolve, reject });
       if (this.#writing) return;
       // Starting on the next turn of the event loop lets callers that were just resolved queue their next record into the same batch.
       this.#writing = true;
@@ -170,7 +178,7 @@ export class AuditLog {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, this.#queue.length);
         try {
-          const records = await this.#writeBatch(batch.map((pending) => pending.record));
+          const records = await this.#writeBatch(batch.map((pending) => pending.record), batch.some((pending) => pending.sync));
           this.#failure = undefined;
           batch.forEach((pending, index) => pending.resolve(records[index]));
         } catch (err) {
@@ -185,7 +193,7 @@ export class AuditLog {
     }
   }
 
-  async #writeBatch(entries: Array<Omit<AuditRecord, keyof ChainFields>>): Promise<AuditRecord[]> {
+  async #writeBatch(entries: Array<Omit<AuditRecord, keyof ChainFields>>, sync: boolean): Promise<AuditRecord[]> {
     const handle = await openForAppend(this.file);
     try {
       const { size } = await handle.stat();
@@ -207,7 +215,7 @@ export class AuditLog {
       const buffer = Buffer.from(lines.join(''), 'utf8');
       let offset = 0;
       while (offset < buffer.length) offset += (await handle.write(buffer, offset, buffer.length - offset)).bytesWritten;
-      await handle.sync();
+      if (sync) await handle.sync();
       this.#tail = { seq, hash, size: size + buffer.length };
       return records;
     } finally {

@@ -7,7 +7,7 @@ import type { AppPolicy } from '../core/model.js';
 import type { Identity } from './identity.js';
 import type { Logger } from './log.js';
 
-export type PolicyObject = `page:${string}` | `query:${string}` | `action:${string}`;
+export type PolicyObject = `page:${string}` | `query:${string}` | `action:${string}` | 'audit';
 export type PolicyAct = 'view' | 'run' | 'approve';
 
 const permissionKey = (object: string, act: string): string => JSON.stringify([object, act]);
@@ -71,7 +71,15 @@ export class AppEnforcer {
    * allows `act` on `object`. An empty subject and any error deny.
    */
   allows(identity: Identity | undefined, object: PolicyObject, act: PolicyAct): boolean {
-    return this.decide(identity, object, act).allowed;
+    if (!identity || identity.id.trim() === '') return false;
+    try {
+      const key = permissionKey(object, act);
+      if (this.#permissions.get(userSubject(identity.id))?.has(key) === true) return true;
+      return identity.groups.some((group) => group !== '' && this.#permissions.get(`group:${group}`)?.has(key) === true);
+    } catch (err) {
+      this.#log.error({ err, app: this.#domain, object, act }, 'policy check failed; denying');
+      return false;
+    }
   }
 
   /** Like `allows`, and names the rule that allowed the request, for audit records and `opsdeck explain`. */

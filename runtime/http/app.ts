@@ -12,6 +12,7 @@ import { healthRouter } from './health.js';
 import { auditRouter } from './audit-routes.js';
 import type { Identity } from '../identity.js';
 import { oidcRouter } from '../oidc/routes.js';
+import { signInOrReject } from '../audit-events.js';
 
 const SECURITY_HEADERS = {
   'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -65,7 +66,12 @@ export function createKoaApp(options: KoaAppOptions): Koa {
   app.use(csrfProtection(options.keys));
   app.use(identify(options.identity));
   if (options.oidc !== undefined) {
-    const auth = oidcRouter({ client: options.oidc, log, sessionMaxAgeMs: options.sessionMaxAgeMs, onSignIn: options.onSignIn });
+    // The sign-in record is written before the session, so a sign-in the audit log cannot record fails (503) and sets no cookie.
+    const onSignIn = async (identity: Identity): Promise<void> => {
+      await signInOrReject(options.audit, log, identity, 'oidc');
+      options.onSignIn?.(identity);
+    };
+    const auth = oidcRouter({ client: options.oidc, log, sessionMaxAgeMs: options.sessionMaxAgeMs, onSignIn });
     app.use(auth.routes());
     app.use(auth.allowedMethods({ throw: true }));
   }

@@ -19,8 +19,8 @@ export interface OidcRouteOptions {
   client: OidcClient;
   log: Logger;
   sessionMaxAgeMs: number;
-  /** Called after each successful sign-in, such as to write an audit record. */
-  onSignIn?: (identity: Identity) => void;
+  /** Called before the session is written, to write the sign-in's audit record; when it raises, the sign-in fails and no session is set. */
+  onSignIn?: (identity: Identity) => Promise<void>;
 }
 
 /** Longest provider error description copied into an error message. */
@@ -72,13 +72,9 @@ export function oidcRouter(options: OidcRouteOptions): Router {
     currentUrl.search = ctx.querystring;
     const identity = await signIn(ctx, configuration, currentUrl, login, options);
 
+    await options.onSignIn?.(identity);
     writeSession(ctx, identity, options.sessionMaxAgeMs);
     log.info({ user: identity.id, groups: identity.groups }, 'oidc sign-in');
-    try {
-      options.onSignIn?.(identity);
-    } catch (err) {
-      log.error({ err, user: identity.id }, 'oidc sign-in hook failed');
-    }
     ctx.redirect(safeReturnTo(login.returnTo));
   });
 

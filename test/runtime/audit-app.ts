@@ -34,7 +34,8 @@ export function copyAuditedApp(): AuditedApp {
   replace('  invoices:\n    title: Invoices\n', '  invoices:\n    title: Invoices\n    audit: params\n');
   replace('  notes:\n    title: Notes\n', '  notes:\n    title: Notes\n    audit: off\n');
   replace('queries:\n', `queries:\n${TOKEN_QUERY}`);
-  text += '\naudit:\n  viewers: [agent]\n';
+  // The example names its audit viewers; the tests rely on agents being one of them.
+  if (!/^audit:\n  viewers: \[agent\]$/m.test(text)) throw new Error('the example app.yaml no longer lets agents view the audit trail');
   writeFileSync(file, text);
   return { ...temp, auditFile: join(temp.root, '.opsdeck', 'audit.jsonl') };
 }

@@ -2,7 +2,7 @@
 // 127.0.0.1: the full flow, the checks on state, code, issuer and client,
 // returnTo, session expiry, sign-out and an unreachable provider.
 import { Writable } from 'node:stream';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -155,6 +155,28 @@ describe('oidc sign-in', () => {
 
     const apps = await json(`${opsdeck.url}/api/apps`, jar);
     expect(apps.body.apps.map((app: { id: string }) => app.id)).toEqual(['chinook-support']);
+  });
+
+  it('sign-in writes an audit record before the session', async () => {
+    await signIn(opsdeck, 'ana@example.com', '/');
+    const records = readFileSync(join(opsdeck.temp.root, '.opsdeck', 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(records.filter((record) => record.outcome === 'signed-in' && record.user === 'ana@example.com').at(-1)).toMatchObject({ rule: 'oidc sign-in', groups: ['support', 'support-leads'] });
+  });
+
+  it('sign-in fails closed when the audit log cannot be written', async () => {
+    const auditDir = join(opsdeck.temp.root, '.opsdeck');
+    const file = join(auditDir, 'audit.jsonl');
+    const saved = `${file}.saved`;
+    renameSync(file, saved);
+    mkdirSync(file);
+    try {
+      const { jar, callback } = await signIn(opsdeck, 'ana@example.com', '/');
+      expect(callback.status).toBe(503);
+      expect(jar.has('opsdeck_session')).toBe(false);
+    } finally {
+      rmSync(file, { recursive: true, force: true });
+      renameSync(saved, file);
+    }
   });
 
   it('sign-in is logged without secrets', async () => {
