@@ -27,9 +27,10 @@ export interface PositionTable {
   locateInValue(path: DocPath, offset: number, value: string): Located;
 }
 
+/** Where one node sits, as source offsets; turned into line and column only when a diagnostic asks. */
 interface NodeEntry {
-  key?: Position;
-  value: Position;
+  key?: number;
+  value: number;
   /** Source offsets of a scalar value, kept so offsets inside the value can be mapped back. */
   scalar?: { type: Scalar['type']; start: number; end: number };
 }
@@ -48,9 +49,9 @@ export class SourcePositions implements PositionTable {
     this.#lines = lines;
   }
 
-  /** Records where the node at `path` sits; called while walking the yaml document. */
-  set(path: DocPath, entry: NodeEntry): void {
-    this.#entries.set(JSON.stringify(path), entry);
+  /** Records where the node sits; `key` is `pathKey` of its path. Called while walking the yaml document. */
+  set(key: string, entry: NodeEntry): void {
+    this.#entries.set(key, entry);
   }
 
   /** Returns true when `path` names a node that exists in the source. */
@@ -65,7 +66,7 @@ export class SourcePositions implements PositionTable {
    */
   locate(path: DocPath, part: 'key' | 'value' = 'value'): Position {
     const entry = this.#entries.get(JSON.stringify(path));
-    if (entry !== undefined) return part === 'key' ? entry.key ?? entry.value : entry.value;
+    if (entry !== undefined) return this.#at(part === 'key' ? entry.key ?? entry.value : entry.value);
     if (path.length === 0) return { line: 1, col: 1 };
     return this.locate(path.slice(0, -1), 'key');
   }
@@ -81,7 +82,7 @@ export class SourcePositions implements PositionTable {
     const { type, start } = entry.scalar;
 
     if (type === Scalar.BLOCK_LITERAL) {
-      return this.#locateInLiteralBlock(start, offset, value) ?? entry.value;
+      return this.#locateInLiteralBlock(start, offset, value) ?? this.#at(entry.value);
     }
     const quoted = type === Scalar.QUOTE_DOUBLE || type === Scalar.QUOTE_SINGLE;
     const contentStart = start + (quoted ? 1 : 0);
@@ -89,7 +90,11 @@ export class SourcePositions implements PositionTable {
     if (this.#text.slice(contentStart, contentStart + value.length) === value) {
       return this.#lines.linePos(contentStart + offset);
     }
-    return entry.value;
+    return this.#at(entry.value);
+  }
+
+  #at(offset: number): Position {
+    return this.#lines.linePos(Math.min(offset, this.#text.length));
   }
 
   #locateInLiteralBlock(headerStart: number, offset: number, value: string): Position | undefined {
@@ -199,7 +204,7 @@ export function loadYaml(file: string, text: string): LoadResult {
   const walk = new DocumentWalk(file, doc, positions, at);
   let data: unknown;
   try {
-    walk.visit(doc.contents, []);
+    walk.visit(doc.contents, '[]');
     if (walk.diagnostics.length > 0) return { diagnostics: walk.diagnostics };
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
@@ -264,46 +269,54 @@ class DocumentWalk {
     this.#at = at;
   }
 
-  visit(node: YamlNode | null, path: DocPath, key?: Position): void {
+  /**
+   * Visits a node whose path has the key `path` (see pathKey). Keys are built
+   * by appending to the parent's, because turning every path into JSON anew
+   * cost a noticeable part of loading a large spec.
+   */
+  visit(node: YamlNode | null, path: string, key?: number): void {
     if (node === null) return;
-    const value = this.#at(node.range?.[0] ?? 0);
+    const value = node.range?.[0] ?? 0;
     const entry: NodeEntry = { key, value };
     if (isScalar(node) && node.range) entry.scalar = { type: node.type, start: node.range[0], end: node.range[1] };
     this.#positions.set(path, entry);
 
     if (isAlias(node)) {
-      this.#visitAlias(node, value);
+      this.#visitAlias(node, this.#at(value));
     } else if (isMap(node)) {
+      // Key name to the source offset of its first occurrence.
       const firstLine = new Map<string, number>();
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const keyNode = pair.key as YamlNode | null;
         const name = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
-        const keyPosition = this.#at(keyNode?.range?.[0] ?? node.range?.[0] ?? 0);
+        const keyOffset = keyNode?.range?.[0] ?? node.range?.[0] ?? 0;
+        const childPath = childKey(path, name);
         const earlier = firstLine.get(name);
         if (earlier !== undefined) {
+          const keyPosition = this.#at(keyOffset);
           this.diagnostics.push(diagnosticAt(this.#file, this.#positions, {
             code: 'yaml-duplicate-key',
-            path: [...path, name],
+            path: JSON.parse(childPath) as DocPath,
             at: keyPosition,
-            message: `duplicate key \`${name}\`: it is already defined at line ${earlier}`,
+            message: `duplicate key \`${name}\`: it is already defined at line ${this.#at(earlier).line}`,
             hint: `Keep one \`${name}:\` and merge or delete the other.`,
           }));
           continue;
         }
-        firstLine.set(name, keyPosition.line);
+        firstLine.set(name, keyOffset);
         const valueNode = pair.value as YamlNode | null;
         if (valueNode === null) {
-          this.#positions.set([...path, name], { key: keyPosition, value: keyPosition });
+          this.#positions.set(childPath, { key: keyOffset, value: keyOffset });
         } else {
-          this.visit(valueNode, [...path, name], keyPosition);
+          this.visit(valueNode, childPath, keyOffset);
         }
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, index) => {
         if (item === null) return;
         const itemNode = item as YamlNode;
-        this.visit(itemNode, [...path, index], this.#at(itemNode.range?.[0] ?? 0));
+        this.visit(itemNode, childKey(path, index), itemNode.range?.[0] ?? 0);
       });
     }
   }
@@ -323,4 +336,10 @@ class DocumentWalk {
       });
     }
   }
+}
+
+/** Returns `JSON.stringify([...parent, name])` from `parent`, the same text for a parent path: `childKey('["a"]', 0)` is `'["a",0]'`. */
+function childKey(parent: string, name: string | number): string {
+  const item = JSON.stringify(name);
+  return parent === '[]' ? `[${item}]` : `${parent.slice(0, -1)},${item}]`;
 }

@@ -16,6 +16,8 @@ export interface Settings {
       userHeader: string;
       groupsHeader: string;
       nameHeader?: string;
+      /** Identity attribute name to the header that carries it, such as `region: X-Forwarded-Region`; row rules read them as `user.<name>`. */
+      attributeHeaders?: Record<string, string>;
       /** Shared secret the proxy sends in `secretHeader`, normally `${env:NAME}`; without it any trusted peer is believed. */
       secret?: string;
       /** Header carrying `secret`; the runtime defaults it to `X-Opsdeck-Proxy-Secret`. */

@@ -37,6 +37,8 @@ export interface AuditRecord extends ChainFields {
   changes?: number;
   /** Rows a query matched (its total before paging). */
   rows?: number;
+  /** Up to 10 rows an action changed, before and after, for actions with `preview: { table, key }`; values of secret-looking columns are masked. */
+  rowChanges?: Array<{ key: unknown; before: Record<string, unknown> | null; after: Record<string, unknown> | null }>;
   error?: string;
   /** Steps of a multi-step action: which ran, failed, were rolled back or skipped. */
   steps?: Array<{ id: string; status: string; error?: string }>;
@@ -69,6 +71,12 @@ export const MASK = '***';
 
 /** Parameter names masked whether or not the spec marks them secret. */
 const SECRET_NAME = /password|token|secret|api_?key|authorization/i;
+
+/** Returns a copy of a row with the values of secret-looking columns (password, token, secret, API key) masked. */
+export function maskRow(row: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (row === null) return null;
+  return Object.fromEntries(Object.entries(row).map(([column, value]) => [column, SECRET_NAME.test(column) && value !== null ? MASK : value]));
+}
 
 /** Returns a copy of params with the values of secret parameters masked: those listed in `secret` and those whose name looks secret. */
 export function maskParams(params: Record<string, unknown>, secret: string[]): Record<string, unknown> {

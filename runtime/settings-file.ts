@@ -112,7 +112,7 @@ export function loadSettingsFile(root: string, overrides: SettingsOverrides = {}
     port: overrides.port ?? settings.server.port,
     identity: {
       mode: overrides.identity ?? settings.identity.mode,
-      proxy: { trustedProxies: proxy.trustedProxies, userHeader: proxy.userHeader, groupsHeader: proxy.groupsHeader, nameHeader: proxy.nameHeader, secret: proxySecret, secretHeader: proxy.secretHeader },
+      proxy: { trustedProxies: proxy.trustedProxies, userHeader: proxy.userHeader, groupsHeader: proxy.groupsHeader, nameHeader: proxy.nameHeader, attributeHeaders: proxy.attributeHeaders, secret: proxySecret, secretHeader: proxy.secretHeader },
       oidc,
     },
     auditFile: settings.audit.file,

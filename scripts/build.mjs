@@ -1,7 +1,7 @@
 // Builds the server (core/ and runtime/, transpiled file by file) and the
 // browser bundle (ui/) into dist/. Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, statSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -66,15 +66,22 @@ copyFileSync('ui/styles.css', 'dist/ui/styles.css');
 copyFileSync('ui/favicon.svg', 'dist/ui/favicon.svg');
 mkdirSync('dist/schemas', { recursive: true });
 for (const name of readdirSync('schemas')) copyFileSync(join('schemas', name), join('dist/schemas', name));
-// The `opsdeck` command as one file: Node loads one module several times faster
-// than it resolves the few hundred files of the server and its packages, which
-// is most of the start-up time. sql.js stays external because it loads its
+// The `opsdeck` command as a bundle: Node loads a few modules several times
+// faster than it resolves the few hundred files of the server and its
+// packages, which is most of the start-up time. Each command is imported
+// lazily, so splitting puts it in its own chunk and `opsdeck validate` does
+// not evaluate the server's code. sql.js stays external because it loads its
 // WebAssembly file from its own folder; the schema validators are the
 // precompiled ones written above.
+rmSync('dist/bin', { recursive: true, force: true });
 await build({
-  entryPoints: ['runtime/cli.ts'],
+  entryPoints: { opsdeck: 'runtime/cli.ts' },
   bundle: true,
-  outfile: 'dist/bin/opsdeck.mjs',
+  splitting: true,
+  outdir: 'dist/bin',
+  outExtension: { '.js': '.mjs' },
+  // Chunks sit next to opsdeck.mjs, so paths taken from import.meta.url (the UI folder, the schemas) resolve as from the entry.
+  chunkNames: '[name]-[hash]',
   format: 'esm',
   platform: 'node',
   target: 'node20.19',

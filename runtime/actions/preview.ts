@@ -80,6 +80,19 @@ export async function previewAction(action: ActionModel, context: StepContext): 
 }
 
 /**
+ * Reads the rows a single-statement action with `preview: { table, key }`
+ * would change, before and after, inside `tx` and leaves `tx` as it was, so
+ * the caller can then run the statement for real and audit the sample.
+ * Returns undefined for other actions.
+ */
+export async function sampleActionChanges(action: ActionModel, tx: WriteTransaction, source: Datasource, context: StepContext): Promise<PreviewResult['sample'] | undefined> {
+  const preview = action.preview;
+  if (action.steps !== undefined || preview?.table === undefined || preview.key === undefined) return undefined;
+  const [step] = previewSteps(action).steps;
+  return sampleChanges(step, tx, source, initialScope(context), context, preview.table, preview.key);
+}
+
+/**
  * Runs the step under a savepoint with `RETURNING <key>` to learn which rows
  * it changes, reads those rows after, rolls back to the savepoint and reads
  * them before. Leaves the transaction as it was before the step.

@@ -170,8 +170,9 @@ async function runQuery(id: string, params: unknown, identity: Identity, context
   const source = sources.get(query.datasource)!;
   const sql = statementFor(source, query);
   try {
-    // The server's wrapper applies the row and column rules; one page of the largest size holds a test's rows.
     const values = bindValues(sql, checked.params, identity, source.dialect, query.paramsSchema);
+    if (access.rows === undefined && access.hidden.size === 0 && access.masked.size === 0) return { ok: true, rows: (await source.query(sql.text, values)).rows };
+    // The server's wrapper applies the row and column rules; one page of the largest size holds a test's rows.
     const columns = await source.columnsOf(sql.text, sql.bindings.length);
     const paged = buildPagedSql(source, sql.text, values, columns, { page: { size: MAX_PAGE_SIZE, offset: 0 } }, { access, identity });
     return { ok: true, rows: applyColumnRules((await source.query(paged.select, paged.selectValues)).rows, access) };

@@ -16,6 +16,7 @@ export interface ProxyIdentityOptions {
   userHeader: string;
   groupsHeader: string;
   nameHeader?: string;
+  attributeHeaders?: Record<string, string>;
   /** Shared secret, already read from the environment; when set, identity headers without it are ignored. */
   secret?: string;
   /** Header carrying `secret` (default `X-Opsdeck-Proxy-Secret`). */
@@ -80,7 +81,14 @@ function proxyIdentityReader(options: ProxyIdentityOptions): (ctx: Context) => I
     const groups = groupValues.flatMap((value) => headerText(value, options.groupsHeader).split(','));
     const nameValue = options.nameHeader ? singleHeader(ctx, options.nameHeader) : undefined;
     const name = nameValue === undefined ? undefined : headerText(nameValue, options.nameHeader!);
-    return makeIdentity(headerText(user, options.userHeader), name, groups);
+    const attributes: Record<string, string | string[]> = {};
+    for (const [attribute, header] of Object.entries(options.attributeHeaders ?? {})) {
+      const value = singleHeader(ctx, header);
+      if (value === undefined || value.trim() === '') continue;
+      const items = headerText(value, header).split(',').map((item) => item.trim()).filter((item) => item !== '');
+      attributes[attribute] = items.length === 1 ? items[0] : items;
+    }
+    return makeIdentity(headerText(user, options.userHeader), name, groups, attributes);
   };
 }
 

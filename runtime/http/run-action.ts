@@ -2,7 +2,7 @@
 // with a `started` audit record first (no record, no run) and the outcome
 // after. The approval flow calls it too, with the original request's values.
 import type { ActionModel } from '../../core/model.js';
-import type { AuditEntry, AuditLog, AuditRecord } from '../audit.js';
+import { maskRow, type AuditEntry, type AuditLog, type AuditRecord } from '../audit.js';
 import { runSteps } from '../actions/run-steps.js';
 import { statementFor, type StatementModel } from '../bind.js';
 import { ExpectationFailed } from '../datasources/datasource.js';
@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import type { LiveApp } from '../registry.js';
 import { HttpError } from './errors.js';
 import { buildScopeCheck, RowOutOfScope, runScoped } from '../access/row-scope.js';
+import { sampleActionChanges } from '../actions/preview.js';
 import { bindOrReject, executionError, failureSummary, tryAudit } from './execution-errors.js';
 
 /** The fields every audit record of one action request shares. */
@@ -63,11 +64,19 @@ export async function runAction(deps: { audit: AuditLog; log: Logger }, run: Act
   const started = await startAudit(audit, log, base, masked);
   try {
     const expectRows = action.spec.expect?.rows;
+    const capture = action.preview?.table !== undefined;
+    let rowChanges: AuditRecord['rowChanges'];
     const result =
-      action.scope === undefined
+      action.scope === undefined && !capture
         ? await source.write(sql.text, values, expectRows)
-        : await source.transaction('commit', (tx) => runScoped(tx, buildScopeCheck(app.model, app.enforcer, action, source, identity, params), sql.text, values, expectRows));
-    await tryAudit(audit, log, { ...base, outcome: 'succeeded', params: masked, attempt: started.id, changes: result.changes });
+        : await source.transaction('commit', async (tx) => {
+            // The sample runs the statement under a savepoint that is undone, then the statement runs for real.
+            const sample = capture ? await sampleActionChanges(action, tx, source, { sql: app.datasources, http: app.services, params, identity }) : undefined;
+            rowChanges = sample?.map((row) => ({ key: row.key, before: maskRow(row.before), after: maskRow(row.after) }));
+            if (action.scope === undefined) return tx.run(sql.text, values, expectRows);
+            return runScoped(tx, buildScopeCheck(app.model, app.enforcer, action, source, identity, params), sql.text, values, expectRows);
+          });
+    await tryAudit(audit, log, { ...base, outcome: 'succeeded', params: masked, attempt: started.id, changes: result.changes, ...(rowChanges === undefined ? {} : { rowChanges }) });
     log.info({ user: identity.id, app: app.id, action: action.id, changes: result.changes }, 'action succeeded');
     return { status: 200, body: { ok: true, changes: result.changes, lastInsertId: result.lastInsertId } };
   } catch (err) {

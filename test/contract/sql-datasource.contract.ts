@@ -204,6 +204,10 @@ export function sqlDatasourceContract(target: ContractTarget): void {
       expect(await source.columnsOf(statementFor(source, statement('select id as "Key", txt from kinds where id = :id')).text, 1)).toEqual(['Key', 'txt']);
       expect(await source.writes('delete from kinds', 0)).toBe(true);
       expect(await source.writes('select id from kinds', 0)).toBe(false);
+      expect(await source.writes('-- leading comment\n/* block */ select id from kinds', 0)).toBe(false);
+      expect(await source.writes('with gone as (select id from kinds) delete from kinds where id in (select id from gone)', 0)).toBe(true);
+      expect(await source.writes('/* select */ delete from kinds', 0)).toBe(true);
+      expect(await source.writes('-- select\ninsert into kinds (id) values (99)', 0)).toBe(true);
       expect(await source.statementCount("select ';' as a; delete from kinds")).toBe(2);
       expect(await source.statementCount("select 'a;b' as a -- ; not a statement\n")).toBe(1);
       await expect(source.check('select nope from kinds', 0)).rejects.toThrow(/nope/);

@@ -1,7 +1,7 @@
 // The incident-response example end to end: the app served in-process, its
 // three HTTP data sources pointed at mock-services.mjs on an ephemeral port.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/apps.js';
@@ -88,6 +88,17 @@ describe('incident-response example', () => {
     expect((await openIncidents()).map((row) => row.id)).toContain(incident.id);
     expect((await request(url, { method: 'POST', json: { params: { id: incident.id } }, cookie: rita })).body.changes).toBe(1);
     expect((await openIncidents()).map((row) => row.id)).not.toContain(incident.id);
+  });
+
+  it('audits the rows an action changed, before and after', async () => {
+    const [incident] = await openIncidents();
+    expect((await request(`${api}/actions/resolveIncident`, { method: 'POST', json: { params: { id: incident.id } }, cookie: rita })).status).toBe(200);
+    const records = readFileSync(join(root, '.opsdeck', 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const succeeded = records.filter((record) => record.object === 'action:resolveIncident' && record.outcome === 'succeeded').at(-1);
+    expect(succeeded.rowChanges).toEqual([{ key: incident.id, before: expect.objectContaining({ status: 'open', resolved_by: null }), after: expect.objectContaining({ status: 'resolved', resolved_by: 'rita@ops.example' }) }]);
+    // A second attempt changes no row: expect: rows 1 fails, and nothing is recorded as changed.
+    const again = await request(`${api}/actions/resolveIncident`, { method: 'POST', json: { params: { id: incident.id } }, cookie: rita });
+    expect(again.status).toBe(409);
   });
 
   it('previews a declaration without calling any service', async () => {

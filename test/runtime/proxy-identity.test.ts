@@ -71,6 +71,20 @@ describe('proxy identity', () => {
     expect(action.status).toBe(403);
   });
 
+  it('reads identity attributes from configured headers for row rules', async () => {
+    const api = await start(['127.0.0.1'], '    attributeHeaders: { country: X-Forwarded-Country }\n');
+    const contractor = { 'X-Forwarded-Email': 'cora@partner.example', 'X-Forwarded-Groups': 'partner-agents', 'X-Forwarded-Country': 'Brazil' };
+    const session = await request(`${server!.url}/api/session`, { headers: contractor });
+    expect(session.body.user.attributes).toEqual({ country: 'Brazil' });
+    const rows = await request(`${api}/queries/customers`, { method: 'POST', headers: contractor, json: {} });
+    expect(rows.body.total).toBe(5);
+    expect(rows.body.rows.every((row: { Country: string }) => row.Country === 'Brazil')).toBe(true);
+    const withoutHeader = await request(`${api}/queries/customers`, { method: 'POST', headers: { ...contractor, 'X-Forwarded-Country': '' }, json: {} });
+    expect(withoutHeader.body.total).toBe(0);
+    const repeated = await rawGet(`${api}/spec`, [['X-Forwarded-Email', 'cora@partner.example'], ['X-Forwarded-Groups', 'partner-agents'], ['X-Forwarded-Country', 'Brazil'], ['X-Forwarded-Country', 'USA']]);
+    expect(repeated.status).toBe(400);
+  });
+
   it('rejects a list of users in the user header', async () => {
     const api = await start(['127.0.0.1']);
     const response = await request(`${api}/spec`, { headers: { 'X-Forwarded-Email': 'ana@chinook.example,eve@chinook.example' } });
