@@ -17,6 +17,7 @@ export interface AccessCheckContext {
 export function checkAccessRules(spec: AppSpec, context: AccessCheckContext): void {
   const superusers = Object.entries(spec.roles).filter(([, role]) => role.superuser === true).map(([id]) => id);
   for (const [queryId, query] of Object.entries(spec.queries ?? {})) {
+    if (query.export !== undefined) checkExportRoles(spec, queryId, superusers, context);
     for (const [role, restriction] of Object.entries(query.restrict ?? {})) {
       const path: DocPath = ['queries', queryId, 'restrict', role];
       if (!Object.hasOwn(spec.roles, role)) {
@@ -45,6 +46,51 @@ export function checkAccessRules(spec: AppSpec, context: AccessCheckContext): vo
   for (const [actionId, action] of Object.entries(spec.actions ?? {})) {
     if (action.scope !== undefined) checkScope(spec, actionId, context);
   }
+}
+
+/** Each role of `export.allow` must be declared and allowed to run the query; only SQL queries can be exported. */
+function checkExportRoles(spec: AppSpec, queryId: string, superusers: string[], context: AccessCheckContext): void {
+  const query = spec.queries![queryId];
+  const path: DocPath = ['queries', queryId, 'export'];
+  if (query.sql === undefined) {
+    context.report({ code: 'export-http-query', path, part: 'key', message: `query \`${queryId}\` reads an HTTP API, and only SQL queries can be exported`, hint: 'Remove `export:`, or read the rows with `sql:` from a sqlite or postgres data source.' });
+    return;
+  }
+  const seen = new Set<string>();
+  query.export!.allow.forEach((role, index) => {
+    const rolePath: DocPath = [...path, 'allow', index];
+    if (seen.has(role)) {
+      context.report({ code: 'duplicate-allow', severity: 'warning', path: rolePath, message: `role \`${role}\` is listed twice in \`export.allow:\``, hint: 'Remove the second entry.' });
+      return;
+    }
+    seen.add(role);
+    if (!Object.hasOwn(spec.roles, role)) {
+      context.report({ code: 'unknown-role', path: rolePath, message: `\`export.allow:\` names role \`${role}\`, which is not declared under \`roles:\``, hint: suggestionHint(role, Object.keys(spec.roles), 'Declared roles') });
+      return;
+    }
+    if (!superusers.includes(role) && !inheritsAny(spec, role, query.allow)) {
+      context.report({
+        code: 'export-role-not-allowed',
+        path: rolePath,
+        message: `query \`${queryId}\` lets role \`${role}\` export it, but its \`allow:\` does not let that role run it`,
+        hint: `Add \`${role}\` to \`allow:\` of query \`${queryId}\`, or remove it from \`export.allow:\`.`,
+      });
+    }
+  });
+}
+
+/** Returns true when `role` is one of `allowed` or inherits one of them; safe on cycles. */
+function inheritsAny(spec: AppSpec, role: string, allowed: string[]): boolean {
+  const seen = new Set<string>();
+  const pending = [role];
+  while (pending.length > 0) {
+    const next = pending.pop() as string;
+    if (allowed.includes(next)) return true;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    pending.push(...(spec.roles[next]?.inherits ?? []));
+  }
+  return false;
 }
 
 function checkRowRule(text: string, path: DocPath, context: AccessCheckContext): void {

@@ -214,7 +214,10 @@ function keyComponents(components: ComponentSpec[]): Map<string, ComponentSpec> 
   for (const component of components) {
     let key: string;
     if ('table' in component) key = component.table.id !== undefined ? `table \`${component.table.id}\`` : `table of query \`${component.table.query}\``;
-    else key = `form of action \`${component.form.action}\``;
+    else if ('form' in component) key = `form of action \`${component.form.action}\``;
+    else if ('chart' in component) key = `chart of query \`${component.chart.query}\``;
+    else if ('stat' in component) key = `stat of query \`${component.stat.query}\``;
+    else key = `${Object.keys(component)[0]} component`;
     // Two tables of one query without ids are distinguished by their position.
     let unique = key;
     for (let n = 2; out.has(unique); n++) unique = `${key} (#${n})`;
@@ -224,7 +227,7 @@ function keyComponents(components: ComponentSpec[]): Map<string, ComponentSpec> 
 }
 
 function componentProps(component: ComponentSpec): Record<string, unknown> {
-  return ('table' in component ? component.table : component.form) as unknown as Record<string, unknown>;
+  return Object.values(component)[0] as Record<string, unknown>;
 }
 
 /** Describes a single value that was set, removed or changed; nothing when equal. */

@@ -46,6 +46,7 @@ export function buildPolicy(spec: AppSpec): AppPolicy {
   };
   for (const [id, page] of Object.entries(spec.pages)) grant(page.allow, `page:${id}`, 'view');
   for (const [id, query] of Object.entries(spec.queries ?? {})) grant(query.allow, `query:${id}`, 'run');
+  for (const [id, query] of Object.entries(spec.queries ?? {})) grant(query.export?.allow ?? [], `query:${id}`, 'export');
   for (const [id, action] of Object.entries(spec.actions ?? {})) grant(action.allow, `action:${id}`, 'run');
   grant(spec.audit?.viewers ?? [], 'audit', 'view');
   for (const [id, action] of Object.entries(spec.actions ?? {})) if (action.approval) grant(action.approval.by, `action:${id}`, 'approve');
@@ -54,6 +55,8 @@ export function buildPolicy(spec: AppSpec): AppPolicy {
   if (superusers.length > 0) {
     for (const id of Object.keys(spec.pages)) grant(superusers, `page:${id}`, 'view');
     for (const id of Object.keys(spec.queries ?? {})) grant(superusers, `query:${id}`, 'run');
+    // Only SQL queries can be exported (core/access-rules-check.ts rejects `export:` on HTTP queries).
+    for (const [id, query] of Object.entries(spec.queries ?? {})) if (query.sql !== undefined) grant(superusers, `query:${id}`, 'export');
     for (const [id, action] of Object.entries(spec.actions ?? {})) {
       grant(superusers, `action:${id}`, 'run');
       // Approving stays four-eyes: the approval routes still refuse a superuser's own request.

@@ -5,6 +5,9 @@ import { diagnosticAt, type DiagnosticInput, type DocPath, type LoadedDocument }
 import type { ActionSpec, AppSpec, QuerySpec, TableSpec } from './spec.js';
 import { findSqlParams } from './sql-params.js';
 import { checkAccessRules } from './access-rules-check.js';
+import { checkChart, checkStat } from './chart-checks.js';
+import { pageComponents } from './components.js';
+import { checkPageLayout } from './layout-checks.js';
 import { parseDuration } from './duration.js';
 import { checkActionSteps, checkQueryRequest, type StepCheckContext } from './step-checks.js';
 import { suggest, suggestionHint } from './suggest.js';
@@ -362,19 +365,23 @@ class SemanticChecker {
     for (const [pageId, page] of Object.entries(this.#spec.pages)) {
       const base = ['pages', pageId];
       this.#checkAllow(page.allow, [...base, 'allow']);
+      // Ids of the tables met so far in document order, nested ones included; duplicates are reported by checkPageLayout.
       const tableIds = new Map<string, number>();
-      page.components.forEach((component, index) => {
-        const path = [...base, 'components', index];
+      const visited = pageComponents(pageId, page);
+      checkPageLayout(pageId, visited, (input) => this.#report(input));
+      visited.forEach(({ component, path }, index) => {
         if ('table' in component) {
           this.#checkTable([...path, 'table'], component.table, tableIds);
           const id = component.table.id;
-          if (id === undefined) return;
-          if (tableIds.has(id)) {
-            this.#report({ code: 'duplicate-id', path: [...path, 'table', 'id'], message: `table id \`${id}\` is already used by component ${tableIds.get(id)} on page \`${pageId}\``, hint: 'Give each table on a page its own id.' });
-          } else {
-            tableIds.set(id, index);
-          }
-        } else {
+          if (id !== undefined && !tableIds.has(id)) tableIds.set(id, index);
+        } else if ('detail' in component) {
+          const { query, params } = component.detail;
+          this.#checkTable([...path, 'detail'], { query, params, columns: [] }, tableIds);
+        } else if ('chart' in component) {
+          checkChart([...path, 'chart'], component.chart, this.#spec.queries ?? {}, (input) => this.#report(input));
+        } else if ('stat' in component) {
+          checkStat([...path, 'stat'], component.stat, this.#spec.queries ?? {}, (input) => this.#report(input));
+        } else if ('form' in component) {
           this.#checkRef('action', 'actions', component.form.action, this.#spec.actions ?? {}, [...path, 'form', 'action']);
         }
       });
@@ -408,6 +415,8 @@ class SemanticChecker {
 
     (table.rowActions ?? []).forEach((rowAction, index) => {
       const itemPath = [...path, 'rowActions', index];
+      // `{ open: <id> }` opens a modal or drawer; checkPageLayout checks that id.
+      if (typeof rowAction === 'object' && 'open' in rowAction) return;
       if (typeof rowAction === 'string') {
         this.#checkRef('action', 'actions', rowAction, actions, itemPath);
         return;
@@ -419,6 +428,7 @@ class SemanticChecker {
         this.#report({ code: 'unknown-param', path: [...itemPath, 'params', name], part: 'key', message: `\`${name}\` is not a parameter of action \`${rowAction.action}\``, hint: suggestionHint(name, declared, `Parameters of \`${rowAction.action}\``) });
       }
     });
+    (table.bulkActions ?? []).forEach((id, index) => this.#checkRef('action', 'actions', id, actions, [...path, 'bulkActions', index]));
   }
 
   /** Table params may use `{{ <tableId>.selected.<column> }}` naming a table earlier on the same page. */
@@ -455,14 +465,22 @@ class SemanticChecker {
   checkUnused(): void {
     const shownQueries = new Set<string>();
     const offeredActions = new Set<string>();
-    for (const page of Object.values(this.#spec.pages)) {
-      for (const component of page.components) {
+    for (const [pageId, page] of Object.entries(this.#spec.pages)) {
+      for (const { component } of pageComponents(pageId, page)) {
+        if ('detail' in component) shownQueries.add(component.detail.query);
         if ('form' in component) {
           offeredActions.add(component.form.action);
           continue;
         }
+        if ('chart' in component) shownQueries.add(component.chart.query);
+        if ('stat' in component) for (const query of [component.stat.query, component.stat.compare?.query]) if (query !== undefined) shownQueries.add(query);
+        if (!('table' in component)) continue;
         shownQueries.add(component.table.query);
-        for (const rowAction of component.table.rowActions ?? []) offeredActions.add(typeof rowAction === 'string' ? rowAction : rowAction.action);
+        for (const rowAction of component.table.rowActions ?? []) {
+          if (typeof rowAction === 'string') offeredActions.add(rowAction);
+          else if ('action' in rowAction) offeredActions.add(rowAction.action);
+        }
+        for (const id of component.table.bulkActions ?? []) offeredActions.add(id);
       }
     }
 

@@ -151,6 +151,10 @@ export interface QuerySpec {
   audit?: 'off' | 'metadata' | 'params';
   /** Row and column rules per role of `allow`. */
   restrict?: Record<string, RestrictionSpec>;
+  /** Unique column that ends every sort, for stable paging. */
+  key?: string;
+  /** Roles that may download every row of the query as CSV or JSON lines, under the same row and column rules. */
+  export?: { allow: string[] };
 }
 
 /** What one role sees of a query: a row rule (see core/row-rules.ts) and hidden or masked columns. */
@@ -204,7 +208,10 @@ export interface ApprovalSpec {
   expiresAfter?: string;
 }
 
-export type ColumnFormat = 'text' | 'number' | 'currency' | 'date' | 'datetime' | 'badge' | 'link' | 'email' | 'boolean';
+export type ColumnFormat = 'text' | 'number' | 'currency' | 'percent' | 'date' | 'datetime' | 'relative' | 'badge' | 'link' | 'email' | 'boolean' | 'json';
+
+/** The colours a badge column's `colors` may name. */
+export type BadgeColor = 'green' | 'red' | 'amber' | 'blue' | 'violet' | 'teal' | 'pink' | 'grey';
 
 export interface ColumnSpec {
   field: string;
@@ -212,13 +219,24 @@ export interface ColumnSpec {
   format?: ColumnFormat;
   /** ISO 4217 code for `format: currency`. */
   currency?: string;
+  /** IANA time zone for `format: datetime`. */
+  timeZone?: string;
+  /** Badge colour by value for `format: badge`. */
+  colors?: Record<string, BadgeColor>;
 }
 
 /** Column values a row must have for a row action to show; a list allows any of its values. */
 export type RowCondition = Record<string, string | number | boolean | null | Array<string | number | boolean | null>>;
 
 /** A row action: the action id, or the action with an explicit parameter-to-column map and a row condition. */
-export type RowActionSpec = string | { action: string; params?: Record<string, string>; when?: RowCondition };
+export type RowActionSpec = string | { action: string; params?: Record<string, string>; when?: RowCondition } | OpenRowActionSpec;
+
+/** A row action that selects the row and opens a modal or drawer of the same page. */
+export interface OpenRowActionSpec {
+  open: string;
+  label?: string;
+  when?: RowCondition;
+}
 
 export interface TableSpec {
   /** Id other components use to read this table's selected row. */
@@ -231,8 +249,12 @@ export interface TableSpec {
   params?: Record<string, string | number | boolean | null>;
   columns: Array<string | ColumnSpec>;
   rowActions?: RowActionSpec[];
-  /** Column that identifies a row; used for selection. */
+  /** Column with unique values: identifies selected rows and ends the server's sort, for stable paging. */
   rowKey?: string;
+  /** `single` (the default) or `multiple`, with checkboxes and bulk actions. */
+  selection?: 'single' | 'multiple';
+  /** Actions run once per ticked row with `selection: multiple`. */
+  bulkActions?: string[];
   pageSize?: number;
   /** Text shown when the query returns no rows. */
   empty?: string;
@@ -243,7 +265,93 @@ export interface FormSpec {
   action: string;
 }
 
-export type ComponentSpec = { table: TableSpec } | { form: FormSpec };
+/** Fixed query parameter values of a chart or stat. */
+export type FixedParams = Record<string, string | number | boolean | null>;
+
+/** A chart of a query's rows; see schemas/app.schema.json `$defs.chart`. */
+export interface ChartSpec {
+  title?: string;
+  query: string;
+  params?: FixedParams;
+  type: 'line' | 'bar' | 'area' | 'pie' | 'scatter';
+  x: string;
+  y: string | string[];
+  /** Column whose distinct values become the series; `y` then names one column. */
+  series?: string;
+  stacked?: boolean;
+  xFormat?: 'text' | 'number' | 'date';
+  yFormat?: 'number' | 'currency' | 'percent';
+  currency?: string;
+  height?: number;
+  empty?: string;
+}
+
+/** A single number from a query's first row, with an optional previous value to compare with. */
+export interface StatSpec {
+  label?: string;
+  query: string;
+  params?: FixedParams;
+  value: string;
+  format?: 'number' | 'currency' | 'percent';
+  currency?: string;
+  compare?: { column: string; query?: string; params?: FixedParams; label?: string };
+  goodWhen?: 'up' | 'down';
+}
+
+/** One tab of a `tabs` component. */
+export interface TabSpec {
+  /** Value of the tab in the page URL; defaults to the title in lower case with dashes. */
+  id?: string;
+  title: string;
+  components: ComponentSpec[];
+}
+
+/** Tabs, one open at a time; the open tab is kept in the page URL under the tabs' `id` (default `tab`). */
+export interface TabsSpec {
+  id?: string;
+  tabs: TabSpec[];
+}
+
+/** A titled card around components. */
+export interface SectionSpec {
+  title?: string;
+  description?: string;
+  components: ComponentSpec[];
+}
+
+/** Columns side by side, each `span` twelfths wide; they stack on narrow screens. */
+export interface GridSpec {
+  columns: Array<{ span?: number; components: ComponentSpec[] }>;
+}
+
+/** A dialog (`modal`) or side panel (`drawer`) opened by a `button` or a row action `{ open: <id> }`. */
+export interface OverlaySpec {
+  id: string;
+  title: string;
+  components: ComponentSpec[];
+}
+
+/** A button that opens a modal or drawer of the same page. */
+export interface ButtonSpec {
+  label: string;
+  open: string;
+  style?: 'primary' | 'default';
+}
+
+/** The fields of one record: the first row a query returns, usually keyed by a selected row. */
+export interface DetailSpec {
+  title?: string;
+  query: string;
+  /** Query parameter values; strings may hold `{{ <tableId>.selected.<field> }}`. */
+  params?: Record<string, string | number | boolean | null>;
+  fields: Array<string | ColumnSpec>;
+  /** Text shown when a needed selection is missing or the query returns no row. */
+  empty?: string;
+}
+
+export type ComponentSpec = { table: TableSpec } | { form: FormSpec } | { chart: ChartSpec } | { stat: StatSpec }
+  | { tabs: TabsSpec } | { section: SectionSpec } | { grid: GridSpec } | { modal: OverlaySpec } | { drawer: OverlaySpec }
+  | { button: ButtonSpec } | { markdown: string } | { detail: DetailSpec };
 
 export interface PageSpec {
   title: string;

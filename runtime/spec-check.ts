@@ -7,7 +7,9 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import { diagnosticAt, type DocPath, type LoadedDocument } from '../core/load.js';
 import type { ActionModel, AppModel } from '../core/model.js';
 import type { ColumnSpec, RowActionSpec, TableSpec } from '../core/spec.js';
+import { pageComponents } from '../core/components.js';
 import { suggestionHint } from '../core/suggest.js';
+import { checkChartColumns, checkStatColumns } from './chart-columns-check.js';
 import { parseTemplate } from '../core/template.js';
 import { statementFor, type StatementModel } from './bind.js';
 import { DatasourceUnavailable, type Datasource } from './datasources/datasource.js';
@@ -77,15 +79,29 @@ export async function checkAgainstDatabases(model: AppModel, spec: Pick<LoadedDo
 
   for (const [pageId, page] of Object.entries(model.pages)) {
     const tableColumns = new Map<string, { columns: string[]; title: string }>();
-    page.components.forEach((component, index) => {
-      if (!('table' in component)) return;
+    for (const { component, path } of pageComponents(pageId, page)) {
+      if ('chart' in component) checkChartColumns(component.chart, [...path, 'chart'], columnsByQuery, report);
+      if ('stat' in component) checkStatColumns(component.stat, [...path, 'stat'], columnsByQuery, report);
+      if ('detail' in component) {
+        const detail = component.detail;
+        const columns = columnsByQuery.get(detail.query);
+        if (!columns) continue;
+        const base: DocPath = [...path, 'detail'];
+        checkTable({ query: detail.query, params: detail.params, columns: [] }, columns, base, tableColumns, model, report);
+        detail.fields.forEach((field, index) => {
+          const name = typeof field === 'string' ? field : field.field;
+          if (columns.includes(name)) return;
+          const at: DocPath = typeof field === 'string' ? [...base, 'fields', index] : [...base, 'fields', index, 'field'];
+          report(at, 'unknown-column', `the detail shows \`${name}\`, which is not a column of query \`${detail.query}\``, suggestionHint(name, columns, `Columns of \`${detail.query}\``));
+        });
+      }
+      if (!('table' in component)) continue;
       const table = component.table;
       const columns = columnsByQuery.get(table.query);
-      if (!columns) return;
-      const base: DocPath = ['pages', pageId, 'components', index, 'table'];
-      checkTable(table, columns, base, tableColumns, model, report);
-      if (table.id) tableColumns.set(table.id, { columns, title: table.title ?? table.query });
-    });
+      if (!columns) continue;
+      checkTable(table, columns, [...path, 'table'], tableColumns, model, report);
+      if (table.id && !tableColumns.has(table.id)) tableColumns.set(table.id, { columns, title: table.title ?? table.query });
+    }
   }
   return problems;
 }
@@ -98,6 +114,7 @@ function checkAccessColumns(model: AppModel, columnsByQuery: Map<string, string[
     report(path, 'unknown-column', `${what} \`${column}\`, which is not a column of query \`${queryId}\``, suggestionHint(column, columns, `Columns of \`${queryId}\``));
   };
   for (const query of Object.values(model.queries)) {
+    if (query.spec.key !== undefined) check(query.id, query.spec.key, ['queries', query.id, 'key'], 'the key is');
     for (const [role, restriction] of Object.entries(query.restrict)) {
       const base: DocPath = ['queries', query.id, 'restrict', role];
       restriction.hide.forEach((column, index) => check(query.id, column, [...base, 'hide', index], 'the rule hides'));
@@ -158,6 +175,7 @@ function checkTable(
 
   (table.rowActions ?? []).forEach((entry: RowActionSpec, index) => {
     const path: DocPath = [...base, 'rowActions', index];
+    if (typeof entry === 'object' && 'open' in entry) return;
     const actionId = typeof entry === 'string' ? entry : entry.action;
     const action = model.actions[actionId];
     if (!action || !Object.hasOwn(model.actions, actionId)) return;

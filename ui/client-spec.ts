@@ -44,7 +44,7 @@ export interface ParamSchema {
   multiline?: boolean;
 }
 
-export type ColumnFormat = 'text' | 'number' | 'currency' | 'date' | 'datetime' | 'badge' | 'link' | 'email' | 'boolean';
+export type ColumnFormat = 'text' | 'number' | 'currency' | 'percent' | 'date' | 'datetime' | 'relative' | 'badge' | 'link' | 'email' | 'boolean' | 'json';
 
 /** A table column as the client view lists it. */
 export interface ClientColumn {
@@ -53,6 +53,10 @@ export interface ClientColumn {
   format?: ColumnFormat;
   /** ISO 4217 code for `format: currency`. */
   currency?: string;
+  /** IANA time zone for `format: datetime`, such as "Europe/Berlin"; the browser's when absent. */
+  timeZone?: string;
+  /** Badge colour by value for `format: badge`. */
+  colors?: Record<string, 'green' | 'red' | 'amber' | 'blue' | 'violet' | 'teal' | 'pink' | 'grey'>;
   /** The server sends this column masked for the user's roles; it cannot be sorted. */
   masked?: boolean;
 }
@@ -84,6 +88,12 @@ export interface ClientTable {
   pageSize?: number;
   empty?: string;
   rowActions?: Array<string | ClientRowAction>;
+  /** `single` (the default): one selected row; `multiple`: checkboxes, select-all and bulk actions. */
+  selection?: 'single' | 'multiple';
+  /** Actions run once per selected row in `multiple` selection, only those the user may run. */
+  bulkActions?: string[];
+  /** True when the user may download every row as CSV or JSON lines (GET …/queries/:query/export). */
+  export?: boolean;
 }
 
 export interface ClientForm {
@@ -92,7 +102,112 @@ export interface ClientForm {
   action: string;
 }
 
-export type ClientComponent = ClientTable | ClientForm;
+/** Fixed query parameter values of a chart or stat. */
+export type FixedParams = Record<string, string | number | boolean | null>;
+
+/** Number format of chart values and stats. */
+export type ValueFormat = 'number' | 'currency' | 'percent';
+
+export interface ClientChart {
+  type: 'chart';
+  title?: string;
+  query: string;
+  params: FixedParams;
+  chartType: 'line' | 'bar' | 'area' | 'pie' | 'scatter';
+  x: string;
+  /** Value columns the user may read; empty when the chart is unavailable. */
+  y: string[];
+  /** Column whose distinct values become the series. */
+  series?: string;
+  stacked: boolean;
+  xFormat: 'text' | 'number' | 'date';
+  yFormat: ValueFormat;
+  currency?: string;
+  height: number;
+  empty?: string;
+  /** Number of `y` columns left out because the user's role may not read them. */
+  hiddenSeries: number;
+  /** The x or series column, or every value column, is hidden from the user. */
+  unavailable?: boolean;
+}
+
+export interface ClientStat {
+  type: 'stat';
+  label?: string;
+  query: string;
+  params: FixedParams;
+  value: string;
+  format: ValueFormat;
+  currency?: string;
+  goodWhen: 'up' | 'down';
+  /** Previous value: `column` of the first row of `query` (default: the stat's own row). */
+  compare?: { column: string; query?: string; params: FixedParams; label?: string };
+  /** The value column is hidden or masked for the user. */
+  unavailable?: boolean;
+}
+
+/** Tabs; `id` names the open tab in the page URL (default `tab`). */
+export interface ClientTabs {
+  type: 'tabs';
+  id?: string;
+  tabs: Array<{ id: string; title: string; components: ClientComponent[] }>;
+}
+
+export interface ClientSection {
+  type: 'section';
+  title?: string;
+  description?: string;
+  components: ClientComponent[];
+}
+
+/** Columns side by side; `span` is in twelfths of the width. */
+export interface ClientGrid {
+  type: 'grid';
+  columns: Array<{ span?: number; components: ClientComponent[] }>;
+}
+
+/** A modal dialog or a drawer at the side, opened by a button or an `open` row action. */
+export interface ClientOverlay {
+  type: 'modal' | 'drawer';
+  id: string;
+  title: string;
+  components: ClientComponent[];
+}
+
+export interface ClientButton {
+  type: 'button';
+  label: string;
+  /** Id of the modal or drawer it opens. */
+  open: string;
+  style: 'primary' | 'default';
+}
+
+/** Help text in Markdown, rendered as a safe subset: never as HTML. */
+export interface ClientMarkdown {
+  type: 'markdown';
+  text: string;
+}
+
+/** The fields of the first row a query returns. */
+export interface ClientDetail {
+  type: 'detail';
+  title?: string;
+  query: string;
+  params?: Record<string, string | number | boolean | null>;
+  fields: ClientColumn[];
+  empty?: string;
+}
+
+/** A row action that selects its row and opens a modal or drawer of the page. */
+export interface ClientOpenRowAction {
+  open: string;
+  label?: string;
+  when?: RowCondition;
+}
+
+export type ClientLayout = ClientTabs | ClientSection | ClientGrid | ClientOverlay | ClientButton | ClientMarkdown | ClientDetail;
+
+export type ClientComponent = ClientTable | ClientForm | ClientChart | ClientStat | ClientLayout;
 
 export interface ClientPage {
   id: string;
@@ -145,7 +260,8 @@ export interface QueryResult {
   columns: string[];
   rows: Row[];
   total: number;
-  page: { size: number; offset: number };
+  /** `next` is the cursor of the following page when the request named a `key` and this page is full. */
+  page: { size: number; offset: number; next?: string };
 }
 
 /** Response of `POST /api/apps/:app/actions/:action`. */

@@ -205,3 +205,71 @@ describe('humanize', () => {
     expect(humanize('SupportRep')).toBe('Support rep');
   });
 });
+
+describe('formatCell with the table formats', () => {
+  const NOW = Date.parse('2026-03-10T12:00:00Z');
+
+  it('formats fractions as percent', () => {
+    expect(formatCell(0.25, { field: 'a', format: 'percent' }, 'en-US')).toEqual({ kind: 'text', text: '25%', numeric: true });
+    expect(formatCell('0.1234', { field: 'a', format: 'percent' }, 'en-US')).toMatchObject({ text: '12.3%' });
+    expect(formatCell(0, { field: 'a', format: 'percent' }, 'en-US')).toMatchObject({ text: '0%' });
+    expect(formatCell('n/a', { field: 'a', format: 'percent' }, 'en-US')).toEqual({ kind: 'text', text: 'n/a' });
+  });
+
+  it('shows relative time with the exact time as title', () => {
+    const cell = formatCell('2026-03-10 09:00:00', { field: 'a', format: 'relative' }, 'en-US', 'UTC', NOW);
+    expect(cell).toEqual({ kind: 'text', text: '3 hours ago', title: 'Mar 10, 2026, 9:00:00 AM' });
+    expect(formatCell('2026-03-12T12:00:00Z', { field: 'a', format: 'relative' }, 'en-US', 'UTC', NOW)).toMatchObject({ text: 'in 2 days' });
+    expect(formatCell('2026-03-09T12:00:00Z', { field: 'a', format: 'relative' }, 'en-US', 'UTC', NOW)).toMatchObject({ text: 'yesterday' });
+    expect(formatCell('2024-03-10T12:00:00Z', { field: 'a', format: 'relative' }, 'en-US', 'UTC', NOW)).toMatchObject({ text: '2 years ago' });
+    expect(formatCell(NOW, { field: 'a', format: 'relative' }, 'en-US', 'UTC', NOW)).toMatchObject({ text: 'now' });
+    expect(formatCell('soon', { field: 'a', format: 'relative' }, 'en-US', 'UTC', NOW)).toEqual({ kind: 'text', text: 'soon' });
+  });
+
+  it('formats a datetime in the column time zone', () => {
+    const berlin = formatCell('2026-03-10T12:00:00Z', { field: 'a', format: 'datetime', timeZone: 'Europe/Berlin' }, 'en-US', 'UTC');
+    expect(berlin).toEqual({ kind: 'text', text: 'Mar 10, 2026, 1:00 PM GMT+1' });
+    const browser = formatCell('2026-03-10T12:00:00Z', { field: 'a', format: 'datetime' }, 'en-US', 'UTC');
+    expect(browser).toEqual({ kind: 'text', text: 'Mar 10, 2026, 12:00 PM' });
+  });
+
+  it('ignores an unknown time zone', () => {
+    const cell = formatCell('2026-03-10T12:00:00Z', { field: 'a', format: 'datetime', timeZone: 'Mars/Olympus' }, 'en-US', 'UTC');
+    expect(cell).toEqual({ kind: 'text', text: 'Mar 10, 2026, 12:00 PM' });
+  });
+
+  it('colours badges by the column map', () => {
+    const column = { field: 'a', format: 'badge' as const, colors: { open: 'green' as const, closed: 'grey' as const, late: 'red' as const } };
+    expect(formatCell('open', column)).toEqual({ kind: 'badge', text: 'open', tone: 'success' });
+    expect(formatCell('closed', column)).toEqual({ kind: 'badge', text: 'closed', tone: 'grey' });
+    expect(formatCell('late', column)).toEqual({ kind: 'badge', text: 'late', tone: 'danger' });
+    expect(formatCell('other', column)).toEqual({ kind: 'badge', text: 'other', tone: badgeTone('other') });
+    expect(formatCell('toString', column)).toEqual({ kind: 'badge', text: 'toString', tone: badgeTone('toString') });
+  });
+
+  it('shows JSON collapsed and pretty', () => {
+    expect(formatCell('{"tags":["a"],"size":1}', { field: 'a', format: 'json' })).toEqual({
+      kind: 'json',
+      summary: '{"tags":["a"],"size":1}',
+      pretty: '{\n  "tags": [\n    "a"\n  ],\n  "size": 1\n}',
+    });
+    expect(formatCell({ b: true }, { field: 'a', format: 'json' })).toMatchObject({ kind: 'json', summary: '{"b":true}' });
+    const long = formatCell({ text: 'x'.repeat(100) }, { field: 'a', format: 'json' });
+    expect(long.kind === 'json' ? long.summary.length : 0).toBe(60);
+    expect(formatCell('{not json', { field: 'a', format: 'json' })).toEqual({ kind: 'text', text: '{not json' });
+  });
+
+  it('keeps null distinct from zero and empty in every format', () => {
+    for (const format of ['number', 'currency', 'percent', 'date', 'datetime', 'relative', 'badge', 'link', 'boolean', 'json'] as const) {
+      expect(formatCell(null, { field: 'a', format }), format).toEqual({ kind: 'null' });
+    }
+    expect(formatCell(0, { field: 'a', format: 'boolean' })).toEqual({ kind: 'text', text: 'No' });
+  });
+
+  it('renders unsafe link schemes as text', () => {
+    for (const href of ['javascript:alert(1)', 'JAVASCRIPT:alert(1)', 'vbscript:x', 'file:///etc/passwd', 'ftp://example.com']) {
+      expect(formatCell(href, { field: 'a', format: 'link' }).kind, href).toBe('text');
+    }
+    expect(formatCell('mailto:ana@example.com', { field: 'a', format: 'link' }).kind).toBe('link');
+  });
+});

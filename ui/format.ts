@@ -1,15 +1,37 @@
 // Cell formatting: turns one query value and its column format into what the table shows.
 import type { ClientColumn } from './client-spec.js';
 
-/** What a table cell shows. Every variant is rendered as text; `href` is always an http, https or mailto URL. */
+/**
+ * What a table cell shows. Every variant is rendered as text; `href` is always
+ * an http, https or mailto URL. `title` is the exact value behind a rounded
+ * one, such as the timestamp of "3 hours ago".
+ */
 export type CellView =
   | { kind: 'null' }
-  | { kind: 'text'; text: string; numeric?: boolean }
+  | { kind: 'text'; text: string; numeric?: boolean; title?: string }
   | { kind: 'link'; text: string; href: string }
-  | { kind: 'badge'; text: string; tone: BadgeTone };
+  | { kind: 'badge'; text: string; tone: BadgeTone }
+  | { kind: 'json'; summary: string; pretty: string };
 
 /** Colour of a badge pill; `success` and `danger` are kept for known words. */
 export type BadgeTone = 'success' | 'danger' | 'blue' | 'violet' | 'amber' | 'teal' | 'pink' | 'grey';
+
+/** The colours a spec may name in a badge column's `colors`. */
+export type BadgeColor = 'green' | 'red' | 'amber' | 'blue' | 'violet' | 'teal' | 'pink' | 'grey';
+
+const COLOR_TONES: Record<BadgeColor, BadgeTone> = {
+  green: 'success',
+  red: 'danger',
+  amber: 'amber',
+  blue: 'blue',
+  violet: 'violet',
+  teal: 'teal',
+  pink: 'pink',
+  grey: 'grey',
+};
+
+/** Longest collapsed JSON text shown in a cell, in characters; the expanded view shows all of it. */
+const JSON_SUMMARY_LENGTH = 60;
 
 const SUCCESS_WORDS = new Set(['ok', 'active', 'done', 'paid', 'approved', 'enabled', 'yes']);
 const DANGER_WORDS = new Set(['flagged', 'suspended', 'error', 'failed', 'rejected', 'blocked', 'disabled']);
@@ -26,9 +48,11 @@ const DOUBLE_SAFE_DIGITS = 15;
 
 /**
  * Formats one value for its column. `locale` and `timeZone` default to the
- * browser's; `timeZone` applies to timestamps only, never to calendar dates.
+ * browser's; `timeZone` applies to timestamps only, never to calendar dates,
+ * and a column's own `timeZone` wins over it. `now` (milliseconds since the
+ * epoch) is the reference of `relative` cells.
  */
-export function formatCell(value: unknown, column: ClientColumn, locale?: string, timeZone?: string): CellView {
+export function formatCell(value: unknown, column: ClientColumn, locale?: string, timeZone?: string, now: number = Date.now()): CellView {
   if (value === null || value === undefined) return { kind: 'null' };
 
   switch (column.format ?? 'text') {
@@ -36,12 +60,21 @@ export function formatCell(value: unknown, column: ClientColumn, locale?: string
       return formatNumber(value, locale);
     case 'currency':
       return formatCurrency(value, column.currency, locale);
+    case 'percent':
+      return formatPercent(value, locale);
     case 'date':
       return formatDate(value, locale, timeZone);
     case 'datetime':
-      return formatDateTime(value, locale, timeZone);
-    case 'badge':
-      return { kind: 'badge', text: toText(value), tone: badgeTone(toText(value)) };
+      return formatDateTime(value, locale, validTimeZone(column.timeZone) ?? timeZone, column.timeZone !== undefined && validTimeZone(column.timeZone) !== undefined);
+    case 'relative':
+      return formatRelative(value, now, locale, timeZone);
+    case 'json':
+      return formatJson(value);
+    case 'badge': {
+      const text = toText(value);
+      const color = column.colors !== undefined && Object.hasOwn(column.colors, text) ? column.colors[text] : undefined;
+      return { kind: 'badge', text, tone: color !== undefined && Object.hasOwn(COLOR_TONES, color) ? COLOR_TONES[color] : badgeTone(text) };
+    }
     case 'email':
       return formatEmail(value);
     case 'link':
@@ -193,7 +226,61 @@ function formatDate(value: unknown, locale?: string, timeZone?: string): CellVie
   return { kind: 'text', text: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone }).format(date) };
 }
 
-function formatDateTime(value: unknown, locale?: string, timeZone?: string): CellView {
+/** Returns `zone` when this engine supports it as an IANA time zone, such as "Europe/Berlin", else undefined. */
+export function validTimeZone(zone: string | undefined): string | undefined {
+  if (zone === undefined || zone === '') return undefined;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone;
+  } catch {
+    return undefined;
+  }
+}
+
+function formatPercent(value: unknown, locale?: string): CellView {
+  // A percent column contains fractions: 0.25 shows as 25%.
+  const number = toNumber(value);
+  if (number === undefined) return { kind: 'text', text: toText(value) };
+  return { kind: 'text', text: new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(number), numeric: true };
+}
+
+const RELATIVE_UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+  ['year', 365 * 24 * 3600],
+  ['month', 30 * 24 * 3600],
+  ['week', 7 * 24 * 3600],
+  ['day', 24 * 3600],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+];
+
+/** Formats a timestamp as "3 hours ago" or "in 2 days", in the largest whole unit. The title is the exact time. */
+function formatRelative(value: unknown, now: number, locale?: string, timeZone?: string): CellView {
+  const date = toDate(value);
+  if (!date) return { kind: 'text', text: toText(value) };
+  const seconds = Math.round((date.getTime() - now) / 1000);
+  const [unit, size] = RELATIVE_UNITS.find(([, length]) => Math.abs(seconds) >= length) ?? ['second', 1];
+  const text = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }).format(Math.trunc(seconds / size), unit);
+  const exact = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium', timeZone }).format(date);
+  return { kind: 'text', text, title: exact };
+}
+
+/** Shows a JSON value, or text holding JSON (as SQLite stores it), collapsed to one line with a pretty-printed full view. */
+function formatJson(value: unknown): CellView {
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return { kind: 'text', text: value };
+    }
+  }
+  const compact = JSON.stringify(parsed);
+  const summary = compact.length > JSON_SUMMARY_LENGTH ? `${compact.slice(0, JSON_SUMMARY_LENGTH - 1)}…` : compact;
+  return { kind: 'json', summary, pretty: JSON.stringify(parsed, null, 2) };
+}
+
+function formatDateTime(value: unknown, locale?: string, timeZone?: string, showZone = false): CellView {
   // A date-only value has no time to show, and converting its midnight UTC to
   // a zone west of UTC would show the previous day.
   if (typeof value === 'string' && DATE_ONLY.test(value.trim())) {
@@ -202,6 +289,12 @@ function formatDateTime(value: unknown, locale?: string, timeZone?: string): Cel
   }
   const date = toDate(value);
   if (!date) return { kind: 'text', text: toText(value) };
+  if (showZone) {
+    // dateStyle and timeZoneName cannot be combined, so the zone comes from a second formatter.
+    const zoneName = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' }).formatToParts(date).find((part) => part.type === 'timeZoneName')?.value;
+    const text = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(date);
+    return { kind: 'text', text: zoneName ? `${text} ${zoneName}` : text };
+  }
   return { kind: 'text', text: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(date) };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appPath, isLocalPath, parseRoute } from './router.js';
+import { appPath, buildPageSearch, isLocalPath, parsePageState, parseRoute, rowKeyFromUrl } from './router.js';
 
 describe('parseRoute', () => {
   it('parses the screens', () => {
@@ -25,5 +25,54 @@ describe('appPath', () => {
   it('encodes ids', () => {
     expect(appPath('a b', 'p/q')).toBe('/apps/a%20b/pages/p%2Fq');
     expect(isLocalPath('/\\evil')).toBe(false);
+  });
+});
+
+describe('page state in the URL', () => {
+  it('reads only the declared keys', () => {
+    expect(parsePageState('?customers=42&tab=notes&evil=1', ['customers', 'tab'])).toEqual({ customers: '42', tab: 'notes' });
+  });
+
+  it('skips empty values and keeps the first of repeated ones', () => {
+    expect(parsePageState('?customers=&tab=a&tab=b', ['customers', 'tab'])).toEqual({ tab: 'a' });
+  });
+
+  it('decodes escaped values', () => {
+    expect(parsePageState('?customers=a%26b%3Dc', ['customers'])).toEqual({ customers: 'a&b=c' });
+  });
+
+  it('builds a query string in the given order', () => {
+    expect(buildPageSearch({ tab: 'notes', customers: '42' }, ['customers', 'tab'])).toBe('?customers=42&tab=notes');
+  });
+
+  it('escapes values when building', () => {
+    expect(buildPageSearch({ customers: 'a&b=c d' })).toBe('?customers=a%26b%3Dc+d');
+  });
+
+  it('builds an empty string for no state', () => {
+    expect(buildPageSearch({})).toBe('');
+    expect(buildPageSearch({ customers: '' })).toBe('');
+  });
+
+  it('round-trips a state', () => {
+    const state = { customers: 'ünïcode/&?', invoices: '98', tab: 'invoices' };
+    expect(parsePageState(buildPageSearch(state), Object.keys(state))).toEqual(state);
+  });
+});
+
+describe('rowKeyFromUrl', () => {
+  it('turns number text into numbers', () => {
+    expect(rowKeyFromUrl('42')).toBe(42);
+    expect(rowKeyFromUrl('-3')).toBe(-3);
+    expect(rowKeyFromUrl('0')).toBe(0);
+    expect(rowKeyFromUrl('1.5')).toBe(1.5);
+  });
+
+  it('keeps other text as text', () => {
+    expect(rowKeyFromUrl('007')).toBe('007');
+    expect(rowKeyFromUrl('1e3')).toBe('1e3');
+    expect(rowKeyFromUrl('ALFKI')).toBe('ALFKI');
+    expect(rowKeyFromUrl(' 42')).toBe(' 42');
+    expect(rowKeyFromUrl('99999999999999999999')).toBe('99999999999999999999');
   });
 });

@@ -51,3 +51,52 @@ export function navigate(path: string, options: { replace?: boolean } = {}): voi
   else if (path !== location.pathname + location.search) history.pushState(null, '', path);
   window.dispatchEvent(new Event(ROUTE_EVENT));
 }
+
+/**
+ * State of a page kept in its query string: the open tab of each `tabs` and
+ * the selected row key of each table with an `id`, by that id, such as
+ * `{ customers: '42', tab: 'invoices' }`.
+ */
+export type PageState = Record<string, string>;
+
+/** Reads the page state from a query string, keeping only `keys` (the ids the page declares) and the first value of each. */
+export function parsePageState(search: string, keys: Iterable<string>): PageState {
+  const params = new URLSearchParams(search);
+  const state: PageState = {};
+  for (const key of keys) {
+    const value = params.get(key);
+    if (value !== null && value !== '') state[key] = value;
+  }
+  return state;
+}
+
+/** Builds the query string of a page state, `?` included, with keys in `order`; empty when nothing is set. */
+export function buildPageSearch(state: PageState, order: Iterable<string> = Object.keys(state)): string {
+  const params = new URLSearchParams();
+  for (const key of order) {
+    const value = state[key];
+    if (value !== undefined && value !== '') params.set(key, value);
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/**
+ * Converts a row key read from a URL back to the value a query parameter
+ * expects: integer and decimal text becomes a number, other text stays text.
+ * NOTE: the URL does not carry the key's type, so a text key made of digits
+ * becomes a number too. A leading zero (`"007"`) keeps the text, because the number would lose it.
+ */
+export function rowKeyFromUrl(text: string): string | number {
+  if (!/^-?(0|[1-9]\d*)(\.\d+)?$/.test(text)) return text;
+  const number = Number(text);
+  return Number.isSafeInteger(number) || !Number.isInteger(number) ? number : text;
+}
+
+/** Writes a page state to the location: a new history entry for a user's step, or in place of the current one for a restore. */
+export function writePageState(search: string, options: { replace?: boolean } = {}): void {
+  const url = location.pathname + search + location.hash;
+  if (url === location.pathname + location.search + location.hash) return;
+  if (options.replace) history.replaceState(history.state, '', url);
+  else history.pushState(history.state, '', url);
+}

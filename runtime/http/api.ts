@@ -32,6 +32,7 @@ import { buildScopeCheck, RowOutOfScope } from '../access/row-scope.js';
 import type { ActionModel } from '../../core/model.js';
 import { NO_RULE, auditHiddenApp, auditQueryRun, denialEntry, queryRunEntry, recordSignOut, signInOrReject } from '../audit-events.js';
 import { addApprovalRoutes, openApprovals, requestApproval } from './approval-routes.js';
+import { addExportRoutes } from './export-routes.js';
 import type { OidcClient } from '../oidc/client.js';
 
 export interface ApiOptions {
@@ -47,7 +48,7 @@ export interface ApiOptions {
   heartbeatMs?: number;
 }
 
-const QUERY_BODY_KEYS = ['params', 'sort', 'filter', 'page'];
+const QUERY_BODY_KEYS = ['params', 'sort', 'filter', 'page', 'key'];
 
 /** Builds the router for /api. */
 export function apiRouter(options: ApiOptions): Router {
@@ -55,6 +56,7 @@ export function apiRouter(options: ApiOptions): Router {
   const router = new Router({ prefix: '/api' });
   const approvals = openApprovals(registry, audit, log);
   addApprovalRoutes(router, approvals);
+  addExportRoutes(router, { registry, audit, log });
 
   router.get('/session', (ctx) => {
     const identity = requireIdentity(ctx);
@@ -150,7 +152,7 @@ export function apiRouter(options: ApiOptions): Router {
     if (!query) throw notFound(`Query "${ctx.params.query}" of app "${app.id}"`);
     const decision = app.enforcer.decide(identity, `query:${query.id}`, 'run');
     if (!decision.allowed) {
-      log.warn({ user: identity.id, app: app.id, object: `query:${query.id}`, act: 'run' }, 'denied');
+      log.warn({ user: identity.id, app: app.id, object: `query:${query.id}`, act: 'run', rule: NO_RULE }, 'denied');
       await tryAudit(audit, log, denialEntry(app, identity, `query:${query.id}`));
       throw forbidden();
     }
@@ -172,14 +174,14 @@ export function apiRouter(options: ApiOptions): Router {
     const title = query.spec.title ?? query.id;
     try {
       const columns = await source.columnsOf(sql.text, sql.bindings.length);
-      const paged = buildPagedSql(source, sql.text, values, columns, body, { access, identity });
+      const paged = buildPagedSql(source, sql.text, values, columns, body, { access, identity }, query.spec.key);
       const [page, count] = await source.queryAll([
         { sql: paged.select, values: paged.selectValues },
         { sql: paged.count, values: paged.countValues },
       ]);
       const total = Number(count.rows[0]?.total ?? 0);
       await auditQueryRun(audit, log, queryRunEntry(app, identity, query, decision.rule, params, total));
-      ctx.body = { columns: usableColumns(columns, access).visible, rows: applyColumnRules(page.rows, access), total, page: paged.page };
+      ctx.body = { columns: usableColumns(columns, access).visible, rows: applyColumnRules(page.rows, access), total, page: paged.pageOf(page.rows) };
     } catch (err) {
       if (err instanceof HttpError) throw err;
       throw executionError(err, app, `The query "${title}"`, () => {
@@ -199,7 +201,7 @@ export function apiRouter(options: ApiOptions): Router {
     const base = { user: identity.id, groups: identity.groups, app: app.id, object: `action:${action.id}`, action: action.id, rule: decision.rule ?? NO_RULE, specVersion: app.specVersion, contentHash: app.model.version };
 
     if (!decision.allowed) {
-      log.warn({ user: identity.id, app: app.id, object: `action:${action.id}`, act: 'run' }, 'denied');
+      log.warn({ user: identity.id, app: app.id, object: `action:${action.id}`, act: 'run', rule: NO_RULE }, 'denied');
       await tryAudit(audit, log, { ...base, outcome: 'denied' });
       throw forbidden();
     }

@@ -4,6 +4,7 @@
 // runs with the requester's parameters and identity, or rejects it. The
 // Approvals section of docs/actions.md describes the API.
 import type Router from '@koa/router';
+import { NO_RULE } from '../audit-events.js';
 import type { Context } from 'koa';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -186,7 +187,7 @@ async function decide(ctx: Context, deps: ApprovalDeps, verdict: 'approve' | 're
       throw new HttpError(403, 'forbidden', `You cannot ${verdict} your own request; a member of ${action.spec.approval.by.join(' or ')} has to decide it.`);
     }
     if (!app.enforcer.allows(identity, `action:${action.id}`, 'approve')) {
-      deps.log.warn({ user: identity.id, app: app.id, object: `action:${action.id}`, act: 'approve' }, 'denied');
+      deps.log.warn({ user: identity.id, app: app.id, object: `action:${action.id}`, act: 'approve', rule: NO_RULE }, 'denied');
       await tryAudit(deps.audit, deps.log, { ...base, outcome: 'denied' });
       throw forbidden();
     }

@@ -3,7 +3,7 @@
 import Router from '@koa/router';
 import { readFile } from 'node:fs/promises';
 import type { AuditLog, AuditOutcome, AuditRecord } from '../audit.js';
-import { AUDIT_OBJECT, denialEntry } from '../audit-events.js';
+import { AUDIT_OBJECT, NO_RULE, denialEntry } from '../audit-events.js';
 import { parseRecordLine } from '../audit-chain.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../log.js';
@@ -59,7 +59,7 @@ export function auditRouter(options: { registry: Registry; audit: AuditLog; log:
     const identity = requireIdentity(ctx);
     const app = openableApp(registry, ctx.params.app, identity);
     if (!app.enforcer.decide(identity, AUDIT_OBJECT, 'view').allowed) {
-      log.warn({ user: identity.id, app: app.id, object: AUDIT_OBJECT, act: 'view' }, 'denied');
+      log.warn({ user: identity.id, app: app.id, object: AUDIT_OBJECT, act: 'view', rule: NO_RULE }, 'denied');
       await tryAudit(audit, log, denialEntry(app, identity, AUDIT_OBJECT));
       throw forbidden();
     }

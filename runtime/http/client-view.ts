@@ -7,6 +7,8 @@ import type { AppEnforcer } from '../enforcer.js';
 import { AUDIT_OBJECT } from '../audit-events.js';
 import type { Identity } from '../identity.js';
 import { blockedSearchParams, queryAccess, type QueryAccess } from '../access/query-access.js';
+import { clientChart, clientStat } from './client-chart.js';
+import { clientLayout, dropDanglingOpeners, forEachClientComponent } from './client-layout.js';
 
 interface ClientParams {
   params: Record<string, ParamSpec>;
@@ -46,12 +48,15 @@ export function clientView(model: AppModel, enforcer: AppEnforcer, identity: Ide
       return roles.length === 0 ? undefined : queryAccess(model.queries[query], roles);
     };
     const components = page.components.map((component) => clientComponent(component, model, actions, accessOf)).filter((c) => c !== undefined);
-    for (const component of components) {
-      if (component.type === 'table' && !queries[component.query as string]) {
+    dropDanglingOpeners(components);
+    forEachClientComponent(components, (component) => {
+      // Exports: the Export button shows only where the server would allow the download (see export-routes.ts).
+      if (component.type === 'table' && enforcer.allows(identity, `query:${component.query as string}`, 'export')) component.export = true;
+      if ((component.type === 'table' || component.type === 'detail') && !queries[component.query as string]) {
         const query = model.queries[component.query as string];
         queries[component.query as string] = { title: query.spec.title, ...publicParams(query.spec.params, query.spec.required, blockedSearchParams(query, accessOf(query.id)!)) };
       }
-    }
+    });
     pages.push({ id, title: page.title, description: page.description, components });
   }
 
@@ -89,13 +94,19 @@ function clientComponent(
   actions: Record<string, unknown>,
   accessOf: (query: string) => QueryAccess | undefined,
 ): Record<string, unknown> | undefined {
+  const layout = clientLayout(component, (child) => clientComponent(child, model, actions, accessOf), accessOf);
+  if (layout !== null) return layout;
   if ('table' in component) {
     const table = component.table;
     const access = accessOf(table.query);
     if (access === undefined) return undefined;
     const rowActions = (table.rowActions ?? [])
-      .map((entry: RowActionSpec) => (typeof entry === 'string' ? { action: entry, params: {} } : { action: entry.action, params: entry.params ?? {}, when: entry.when }))
-      .filter((entry) => entry.action in actions);
+      .map((entry: RowActionSpec) => {
+        if (typeof entry === 'string') return { action: entry, params: {} };
+        if ('open' in entry) return { open: entry.open, label: entry.label, when: entry.when };
+        return { action: entry.action, params: entry.params ?? {}, when: entry.when };
+      })
+      .filter((entry) => ('open' in entry ? true : entry.action in actions));
     // Hidden columns are left out of the page; masked ones are shown as masked and cannot be sorted.
     const columns = table.columns
       .map((column: string | ColumnSpec) => (typeof column === 'string' ? { field: column, format: 'text' } : { format: 'text', ...column }))
@@ -110,15 +121,20 @@ function clientComponent(
       search: searchBlocked ? undefined : table.search,
       params: table.params ?? {},
       columns,
-      rowKey: table.rowKey,
+      // A key the caller's column rules hide or mask cannot identify rows for them, and the server refuses it as a paging key.
+      rowKey: table.rowKey !== undefined && (access.hidden.has(table.rowKey) || access.masked.has(table.rowKey)) ? undefined : table.rowKey,
       pageSize: table.pageSize ?? 25,
       empty: table.empty,
       rowActions,
+      selection: table.selection ?? 'single',
+      bulkActions: (table.bulkActions ?? []).filter((id) => id in actions),
     };
   }
   if ('form' in component) {
     if (!(component.form.action in actions)) return undefined;
     return { type: 'form', title: component.form.title, action: component.form.action };
   }
+  if ('chart' in component) return clientChart(component.chart, accessOf, model.queries[component.chart.query]?.spec.title);
+  if ('stat' in component) return clientStat(component.stat, accessOf);
   return undefined;
 }

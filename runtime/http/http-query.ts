@@ -11,7 +11,7 @@ import { buildStepUrl, headerValue, UnsafeRequestValue } from '../datasources/ht
 import type { Identity } from '../identity.js';
 import type { Logger } from '../log.js';
 import { HttpError, invalid } from './errors.js';
-import { parseQueryRequest, usableColumns, type PageRequest } from './query-request.js';
+import { describePage, parseQueryRequest, usableColumns, type PageResponse } from './query-request.js';
 import { applyColumnRules, type QueryAccess } from '../access/query-access.js';
 import { rowPasses } from '../access/row-rule-sql.js';
 import { evaluateRows, type MemoryRow } from './query-rows.js';
@@ -21,7 +21,7 @@ export interface HttpQueryPage {
   columns: string[];
   rows: MemoryRow[];
   total: number;
-  page: PageRequest;
+  page: PageResponse;
 }
 
 /**
@@ -65,10 +65,10 @@ export async function runHttpQuery(
   // Row rules run before the client's filter, so counts and pages only ever cover rows the caller may see.
   const items = access?.rows === undefined ? all : all.filter((item) => rowPasses(access.rows!, item, identity));
   const { visible, usable } = usableColumns(columnsOf(all), access);
-  const parts = parseQueryRequest(body, usable, access?.masked);
+  const parts = parseQueryRequest(body, usable, access?.masked, query.spec.key);
   const result = evaluateRows(items, parts);
   const rows = result.rows.map((item) => Object.fromEntries(visible.map((column) => [column, Object.hasOwn(item, column) ? item[column] : null])));
-  return { columns: visible, rows: access === undefined ? rows : applyColumnRules(rows, access), total: result.total, page: parts.page };
+  return { columns: visible, rows: access === undefined ? rows : applyColumnRules(rows, access), total: result.total, page: describePage(parts, result.rows) };
 }
 
 /** Returns the array of row objects at the query's pointer, or raises a 502 `upstream_invalid` naming the pointer. */

@@ -3,26 +3,39 @@
 // on SQLite: a comparison with null is never true, NULLs sort first in
 // ascending order, values of different types order as numbers < text, and
 // `contains`/`startsWith` ignore ASCII case only.
+import type { CursorValue, OrderKey } from './page-cursor.js';
 import type { Condition, QueryRequestParts } from './query-request.js';
 
 /** A row as read from a response: column name to JSON value. */
 export type MemoryRow = Record<string, unknown>;
 
-/** Applies the filter, sort and page of a request; `total` counts the rows that passed the filter. */
-export function evaluateRows(rows: MemoryRow[], request: QueryRequestParts): { rows: MemoryRow[]; total: number } {
+/**
+ * Applies the filter, order and page of a request; `total` counts the rows
+ * that passed the filter. With `page.after` the page starts after the cursor's
+ * position in the order instead of at `page.offset`.
+ */
+export function evaluateRows(rows: MemoryRow[], request: Pick<QueryRequestParts, 'conditions' | 'order' | 'page'>): { rows: MemoryRow[]; total: number } {
   const matching = rows.filter((row) => request.conditions.every((condition) => matches(row[condition.field], condition)));
-  if (request.sort.length > 0) {
+  if (request.order.length > 0) {
     // Array.prototype.sort is stable, so rows that tie keep the order the API sent them in.
-    matching.sort((a, b) => {
-      for (const key of request.sort) {
-        const order = compareForSort(a[key.field], b[key.field]);
-        if (order !== 0) return key.dir === 'asc' ? order : -order;
-      }
-      return 0;
-    });
+    matching.sort((a, b) => compareInOrder(request.order, (key) => a[key.field], (key) => b[key.field]));
   }
-  const { offset, size } = request.page;
+  const { offset, size, after } = request.page;
+  if (after !== undefined) {
+    const cursor = new Map(request.order.map((key, index) => [key.field, after[index]]));
+    const following = matching.filter((row) => compareInOrder(request.order, (key) => row[key.field], (key) => cursor.get(key.field) as CursorValue) > 0);
+    return { rows: following.slice(0, size), total: matching.length };
+  }
   return { rows: matching.slice(offset, offset + size), total: matching.length };
+}
+
+/** Compares two rows, given as readers of their values, key by key; descending keys reverse the comparison. */
+function compareInOrder(order: OrderKey[], left: (key: OrderKey) => unknown, right: (key: OrderKey) => unknown): number {
+  for (const key of order) {
+    const result = compareForSort(left(key), right(key));
+    if (result !== 0) return key.dir === 'asc' ? result : -result;
+  }
+  return 0;
 }
 
 function matches(cell: unknown, condition: Condition): boolean {

@@ -1,8 +1,14 @@
 // A table component: server-side paging, sorting and search, formatted cells,
-// row selection shared with other tables, and row actions as buttons or a per-row menu.
+// operator-chosen columns, single or multiple row selection shared with other
+// components, bulk actions, and row actions as buttons or a per-row menu.
 import { LitElement, css, html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { ApiError, apiPost, segment } from '../api.js';
+import { missingBulkParams, paramsFromRow, runBulk } from '../bulk-run.js';
+import { parseRoute } from '../router.js';
+import { applyLayout, layoutStorageKey, loadLayout, saveLayout, type ColumnLayout } from './column-menu.js';
+import './column-menu.js';
+import { showToast } from './toast-stack.js';
 import type { ClientAction, ClientColumn, ClientQuery, ClientRowAction, ClientTable, QueryResult, Row } from '../client-spec.js';
 import { formatCell, humanize, toText, type CellView } from '../format.js';
 import { matchesRowCondition } from '../row-conditions.js';
@@ -26,10 +32,15 @@ const SORT_NAMES: Record<SortDirection, { aria: 'ascending' | 'descending'; arro
   desc: { aria: 'descending', arrow: '↓' },
 };
 
-/** Detail of `od-row-select`: the table's key on the page and its selected row, or null when cleared. */
+/**
+ * Detail of `od-row-select`: the table's key on the page and its selected row,
+ * or null when cleared. With `selection: multiple`, `rows` lists every
+ * selected row and `row` is the one selected last.
+ */
 export interface RowSelectDetail {
   tableKey: string;
   row: Row | null;
+  rows?: Row[];
 }
 
 /** Detail of `od-row-action`: the action to run and its values taken from the row. */
@@ -64,6 +75,7 @@ export function normalizeRowActions(
 export class DataTable extends LitElement {
   static override properties = {
     appId: { type: String },
+    pageId: { type: String },
     table: { attribute: false },
     tableKey: { type: String },
     query: { attribute: false },
@@ -79,6 +91,10 @@ export class DataTable extends LitElement {
     search: { state: true },
     searchInput: { state: true },
     selectedKey: { state: true },
+    checked: { state: true },
+    focusKey: { state: true },
+    layout: { state: true },
+    bulk: { state: true },
   };
 
   static override styles = [
@@ -299,6 +315,56 @@ export class DataTable extends LitElement {
       .range {
         font-variant-numeric: tabular-nums;
       }
+      th.check,
+      td.check {
+        width: 1%;
+        padding: 0 0 0 var(--od-space-3);
+      }
+      .check input {
+        margin: 0;
+        vertical-align: middle;
+      }
+      .bulk {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: var(--od-space-2);
+        padding: var(--od-space-2) var(--od-space-4);
+        border-bottom: 1px solid var(--od-border);
+        background: var(--od-selected);
+        font-size: var(--od-font-size-sm);
+      }
+      .bulk .count {
+        margin-right: auto;
+        font-weight: 600;
+      }
+      .null-marker {
+        color: var(--od-text-subtle);
+      }
+      details.json:not([open]) {
+        max-width: 180px;
+      }
+      details.json summary {
+        overflow: hidden;
+        cursor: pointer;
+        font-family: var(--od-font-mono, ui-monospace, monospace);
+        font-size: var(--od-font-size-xs);
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      details.json[open] pre {
+        margin: var(--od-space-1) 0;
+        padding: var(--od-space-2);
+        max-height: 240px;
+        overflow: auto;
+        border-radius: var(--od-radius-sm);
+        background: var(--od-surface-muted);
+        font-size: var(--od-font-size-xs);
+        white-space: pre;
+      }
+      td.has-json {
+        max-width: 240px;
+      }
     `,
   ];
 
@@ -334,12 +400,25 @@ export class DataTable extends LitElement {
   searchInput = '';
   /** rowKey value (or row JSON) of the selected row. */
   selectedKey: string | undefined;
+  /** Page whose table this is, for the stored column layout; read from the location when unset. */
+  pageId = '';
+  /** Rows ticked in `multiple` selection, by key, across pages, in the order they were ticked. */
+  checked: Map<string, Row> = new Map();
+  /** Key of the row that takes Tab focus (roving tabindex). */
+  focusKey: string | undefined;
+  /** The operator's column layout, from localStorage. */
+  layout: ColumnLayout | undefined;
+  /** A bulk action waiting for confirmation, or running with its progress. */
+  bulk: { actionId: string; running: boolean; done: number; total: number } | undefined;
 
   #lastRequestKey: string | undefined;
   #lastParamsKey: string | undefined;
   #controller: AbortController | undefined;
   #searchTimer: number | undefined;
   #missing: string[] = [];
+  #layoutKey: string | undefined;
+  /** Cursor of the page at each offset, from `page.next` of the page before it, for the current sort, search and params. */
+  #cursors = new Map<number, string>();
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -351,8 +430,18 @@ export class DataTable extends LitElement {
     return this.table?.pageSize ?? DEFAULT_PAGE_SIZE;
   }
 
+  /** Every column of the spec, in the operator's order. */
+  get #orderedColumns(): ClientColumn[] {
+    return applyLayout(normalizeColumns(this.table?.columns ?? []), this.layout).ordered;
+  }
+
+  /** Columns shown: the operator's order without the hidden ones. */
   get #columns(): ClientColumn[] {
-    return normalizeColumns(this.table?.columns ?? []);
+    return applyLayout(normalizeColumns(this.table?.columns ?? []), this.layout).visible;
+  }
+
+  get #multiple(): boolean {
+    return this.table?.selection === 'multiple';
   }
 
   /** Title shown above the table: its own, else the query's, else the query id. */
@@ -362,6 +451,11 @@ export class DataTable extends LitElement {
 
   override willUpdate(changed: Map<string, unknown>): void {
     if (!this.table) return;
+    const layoutKey = layoutStorageKey(this.appId, this.#pageId(), this.tableKey);
+    if (layoutKey !== this.#layoutKey) {
+      this.#layoutKey = layoutKey;
+      this.layout = loadLayout(layoutKey);
+    }
     const resolved = resolveParams(this.table.params, this.selections);
     this.#missing = resolved.missingSelections;
 
@@ -369,6 +463,7 @@ export class DataTable extends LitElement {
     if (this.#lastParamsKey !== undefined && paramsKey !== this.#lastParamsKey && this.offset !== 0 && !changed.has('offset')) {
       // Other rows entirely: go back to the first page.
       this.offset = 0;
+      this.#cursors.clear();
     }
     this.#lastParamsKey = paramsKey;
 
@@ -384,10 +479,16 @@ export class DataTable extends LitElement {
 
     const params: Record<string, unknown> = { ...resolved.values };
     if (this.table.search && this.search !== '') params[this.table.search] = this.search;
+    // The row key ends the order on the server, so rows that tie in the sort keep their place from page to page.
+    // With a key, a later page starts after the last row of the page before it (keyset paging),
+    // so rows inserted or deleted meanwhile on earlier pages neither shift nor repeat rows.
+    const key = this.#pagingKey();
+    const cursor = key && this.offset > 0 ? this.#cursors.get(this.offset) : undefined;
     const body = {
       params,
       ...(this.sort ? { sort: [this.sort] } : {}),
-      page: { size: this.#pageSize, offset: this.offset },
+      ...(key ? { key } : {}),
+      page: cursor ? { size: this.#pageSize, after: cursor } : { size: this.#pageSize, offset: this.offset },
     };
     const requestKey = JSON.stringify([this.appId, this.table.query, body, this.refreshCount]);
     if (requestKey !== this.#lastRequestKey) {
@@ -422,17 +523,45 @@ export class DataTable extends LitElement {
         { signal: controller.signal },
       );
       if (controller.signal.aborted) return;
-      this.result = result;
       this.loading = false;
+      if (result.rows.length === 0 && this.offset > 0) {
+        // Rows deleted since the earlier pages were read can leave a later page empty; the page before it still has rows and the pager.
+        this.offset = Math.max(0, this.offset - this.#pageSize);
+        return;
+      }
+      this.result = result;
       this.#dropVanishedSelection(result.rows);
     } catch (error) {
       if (controller.signal.aborted) return;
       this.loading = false;
+      const usedCursor = typeof body === 'object' && body !== null && 'after' in ((body as { page?: object }).page ?? {});
+      if (usedCursor && error instanceof ApiError && error.code === 'invalid_page') {
+        // A cursor the server no longer accepts: read the same page by offset instead.
+        this.#cursors.clear();
+        this.reload();
+        return;
+      }
       this.error = error instanceof ApiError ? error : new ApiError(0, 'client_error', String(error));
     }
   }
 
+  #pageId(): string {
+    if (this.pageId) return this.pageId;
+    const route = parseRoute(location.pathname);
+    return route.name === 'app' ? (route.pageId ?? '') : '';
+  }
+
+  /** The row key, unless the user's column rules mask it (the server then refuses it as a key). */
+  #pagingKey(): string | undefined {
+    const rowKey = this.table?.rowKey;
+    if (!rowKey) return undefined;
+    const column = normalizeColumns(this.table!.columns).find((entry) => entry.field === rowKey);
+    return column?.masked ? undefined : rowKey;
+  }
+
   #dropVanishedSelection(rows: Row[]): void {
+    // Ticked rows stay ticked on other pages; a single selection must be on the page shown.
+    if (this.#multiple) return;
     if (this.selectedKey === undefined) return;
     if (!rows.some((row) => this.#keyOf(row) === this.selectedKey)) this.#select(null);
   }
@@ -444,13 +573,34 @@ export class DataTable extends LitElement {
 
   #select(row: Row | null): void {
     this.selectedKey = row ? this.#keyOf(row) : undefined;
-    this.dispatchEvent(
-      new CustomEvent<RowSelectDetail>('od-row-select', {
-        detail: { tableKey: this.tableKey, row },
-        bubbles: true,
-        composed: true,
-      }),
-    );
+    if (this.#multiple && row && !this.checked.has(this.#keyOf(row))) {
+      this.checked = new Map(this.checked).set(this.#keyOf(row), row);
+    }
+    this.#announceSelection(row);
+  }
+
+  #announceSelection(row: Row | null): void {
+    const detail: RowSelectDetail = { tableKey: this.tableKey, row };
+    if (this.#multiple) detail.rows = [...this.checked.values()];
+    this.dispatchEvent(new CustomEvent<RowSelectDetail>('od-row-select', { detail, bubbles: true, composed: true }));
+  }
+
+  /** Ticks or unticks rows in `multiple` selection; the last ticked row still ticked becomes `row` of the event. */
+  #setChecked(rows: Row[], on: boolean): void {
+    const checked = new Map(this.checked);
+    for (const row of rows) {
+      if (on) checked.set(this.#keyOf(row), row);
+      else checked.delete(this.#keyOf(row));
+    }
+    this.checked = checked;
+    const last = [...checked.values()].at(-1) ?? null;
+    this.selectedKey = last ? this.#keyOf(last) : undefined;
+    this.#announceSelection(last);
+  }
+
+  /** The ticked rows in `multiple` selection. */
+  get checkedRows(): Row[] {
+    return [...this.checked.values()];
   }
 
   /** Runs the query again with the current paging, sort and search. */
@@ -465,6 +615,7 @@ export class DataTable extends LitElement {
     this.#searchTimer = window.setTimeout(() => {
       this.search = this.searchInput.trim();
       this.offset = 0;
+      this.#cursors.clear();
     }, SEARCH_DEBOUNCE_MS);
   }
 
@@ -474,6 +625,7 @@ export class DataTable extends LitElement {
     else if (this.sort.dir === 'asc') this.sort = { field, dir: 'desc' };
     else this.sort = undefined;
     this.offset = 0;
+    this.#cursors.clear();
   }
 
   #startAction(event: Event, rowAction: ClientRowAction, row: Row): void {
@@ -502,12 +654,94 @@ export class DataTable extends LitElement {
     );
   }
 
+  #onRowClick(row: Row): void {
+    this.focusKey = this.#keyOf(row);
+    if (this.#multiple) this.#setChecked([row], !this.checked.has(this.#keyOf(row)));
+    else this.#select(row);
+  }
+
+  /**
+   * Handles the keys of a focused row. Arrows, Home and End move focus between
+   * rows. Enter selects. Space selects, or toggles the tick with
+   * `selection: multiple`. The context-menu key or Shift+F10 opens the row's
+   * action menu, or focuses its first action button.
+   */
   #onRowKey(event: KeyboardEvent, row: Row): void {
     if (event.target !== event.currentTarget) return;
-    if (event.key === 'Enter' || event.key === ' ') {
+    const rows = this.result?.rows ?? [];
+    const index = rows.findIndex((entry) => this.#keyOf(entry) === this.#keyOf(row));
+    const moves: Record<string, number> = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: rows.length - 1 };
+    if (Object.hasOwn(moves, event.key)) {
+      event.preventDefault();
+      const target = rows[Math.max(0, Math.min(rows.length - 1, moves[event.key]))];
+      if (target) void this.#focusRow(target);
+    } else if (event.key === 'Enter') {
       event.preventDefault();
       this.#select(row);
+    } else if (event.key === ' ') {
+      event.preventDefault();
+      if (this.#multiple) this.#setChecked([row], !this.checked.has(this.#keyOf(row)));
+      else this.#select(row);
+    } else if (event.key === 'ContextMenu' || (event.key === 'F10' && event.shiftKey)) {
+      event.preventDefault();
+      const cell = (event.currentTarget as HTMLElement).querySelector('td.actions');
+      const menu = cell?.querySelector<HTMLElement & { show(): Promise<void> }>('od-row-menu');
+      if (menu) void menu.show();
+      else cell?.querySelector<HTMLButtonElement>('button')?.focus();
     }
+  }
+
+  async #focusRow(row: Row): Promise<void> {
+    this.focusKey = this.#keyOf(row);
+    await this.updateComplete;
+    const element = [...this.renderRoot.querySelectorAll<HTMLElement>('tr.data')].find((tr) => tr.dataset.key === this.focusKey);
+    element?.focus();
+  }
+
+  #onColumnsChange(event: CustomEvent<ColumnLayout>): void {
+    this.layout = event.detail;
+    if (this.#layoutKey) saveLayout(this.#layoutKey, event.detail);
+  }
+
+  #onColumnsReset(): void {
+    this.layout = undefined;
+    if (this.#layoutKey) saveLayout(this.#layoutKey, undefined);
+  }
+
+  /** Bulk actions of the table that the user may run, with the mapping of their row action when the table has one. */
+  get #bulkActions(): Array<{ id: string; action: ClientAction; map: Record<string, string> }> {
+    const rowActions = normalizeRowActions(this.table?.rowActions, this.actions);
+    return (this.table?.bulkActions ?? [])
+      .filter((id) => Object.hasOwn(this.actions, id))
+      .map((id) => ({ id, action: this.actions[id], map: rowActions.find((entry) => entry.action === id)?.params ?? {} }));
+  }
+
+  // NOTE: a bulk run shows no preview and no confirm text of the action, only the bar's own confirmation; the server still checks every row.
+  async #runBulk(actionId: string): Promise<void> {
+    const entry = this.#bulkActions.find((candidate) => candidate.id === actionId);
+    if (!entry) return;
+    const rows = this.checkedRows;
+    this.bulk = { actionId, running: true, done: 0, total: rows.length };
+    const outcome = await runBulk(
+      this.appId,
+      actionId,
+      rows.map((row) => ({ row, params: paramsFromRow(entry.action, row, entry.map) })),
+      (done) => (this.bulk = { actionId, running: true, done, total: rows.length }),
+    );
+    this.bulk = undefined;
+    const title = entry.action.title;
+    const requested = outcome.requested > 0 ? ` (${outcome.requested} sent for approval)` : '';
+    if (outcome.failure) {
+      const subject = rowLabel(outcome.failure.row) || `row ${outcome.failure.index + 1}`;
+      const skipped = rows.length - outcome.done - 1;
+      showToast(`${title}: ${outcome.done} of ${rows.length} done${requested}. Failed on ${subject}: ${outcome.failure.error.message}${skipped > 0 ? ` ${skipped} not run.` : ''}`, 'error');
+      // The rows that ran are unticked, so running the action again starts at the row that failed.
+      this.#setChecked(rows.slice(0, outcome.done), false);
+    } else {
+      showToast(`${title}: ${outcome.done} of ${rows.length} done${requested}.`);
+      this.#setChecked(rows, false);
+    }
+    this.dispatchEvent(new CustomEvent('od-action-done', { detail: { actionId, bulk: outcome }, bubbles: true, composed: true }));
   }
 
   override render() {
@@ -517,10 +751,70 @@ export class DataTable extends LitElement {
         <div class="toolbar">
           <h2 id="table-title">${this.heading}</h2>
           ${this.table.search ? this.#renderSearch() : nothing}
+          ${this.table.export && this.#missing.length === 0 ? this.#renderExport() : nothing}
+          <od-column-menu
+            .columns=${this.#orderedColumns}
+            .hiddenFields=${this.layout?.hidden ?? []}
+            tableLabel=${this.heading}
+            @od-columns-change=${this.#onColumnsChange}
+            @od-columns-reset=${this.#onColumnsReset}
+          ></od-column-menu>
         </div>
+        ${this.#multiple ? this.#renderBulkBar() : nothing}
         ${this.#renderBody()}
       </section>
     `;
+  }
+
+  #renderBulkBar() {
+    const count = this.checked.size;
+    if (count === 0 && !this.bulk) return nothing;
+    const columns = this.result?.columns ?? [];
+    const bulk = this.bulk;
+    if (bulk?.running) {
+      return html`<div class="bulk" role="status" data-testid="bulk-bar">
+        <span class="count">${this.actions[bulk.actionId]?.title}: ${bulk.done} of ${bulk.total} done…</span>
+      </div>`;
+    }
+    if (bulk) {
+      const title = this.actions[bulk.actionId]?.title ?? bulk.actionId;
+      return html`<div class="bulk" role="group" aria-label="Confirm ${title}" data-testid="bulk-bar">
+        <span class="count">Run ${title} on ${count} ${count === 1 ? 'row' : 'rows'}, one after another? The run stops at the first failure.</span>
+        <button class="btn small primary" type="button" data-testid="bulk-confirm" @click=${() => this.#runBulk(bulk.actionId)}>Run on ${count}</button>
+        <button class="btn small" type="button" data-testid="bulk-cancel" @click=${() => (this.bulk = undefined)}>Cancel</button>
+      </div>`;
+    }
+    return html`<div class="bulk" role="group" aria-label="Selected rows" data-testid="bulk-bar">
+      <span class="count" data-testid="selected-count">${count} selected</span>
+      ${this.#bulkActions.map(({ id, action, map }) => {
+        const missing = missingBulkParams(action, columns, map);
+        return html`<button
+          class="btn small ${action.style === 'danger' ? 'danger' : ''}"
+          type="button"
+          data-bulk-action=${id}
+          ?disabled=${missing.length > 0}
+          title=${missing.length > 0 ? `Needs ${missing.join(', ')}, which the rows do not have` : nothing}
+          @click=${() => (this.bulk = { actionId: id, running: false, done: 0, total: count })}
+        >
+          ${action.title}
+        </button>`;
+      })}
+      <button class="btn small" type="button" data-testid="clear-selection" @click=${() => this.#setChecked(this.checkedRows, false)}>Clear selection</button>
+    </div>`;
+  }
+
+  /** Download links for every row under the current parameters, search and sort; the server applies the same row and column rules. */
+  #renderExport() {
+    const href = (format: 'csv' | 'jsonl'): string => {
+      const params: Record<string, unknown> = { ...resolveParams(this.table!.params, this.selections).values };
+      if (this.table!.search && this.search !== '') params[this.table!.search] = this.search;
+      const query = new URLSearchParams({ format, params: JSON.stringify(params), ...(this.sort ? { sort: JSON.stringify([this.sort]) } : {}) });
+      return `/api/apps/${segment(this.appId)}/queries/${segment(this.table!.query)}/export?${query}`;
+    };
+    return html`<div class="export" role="group" aria-label="Export ${this.heading}">
+      <a class="btn small" data-testid="export-csv" href=${href('csv')} download>Export CSV</a>
+      <a class="btn small" data-testid="export-jsonl" href=${href('jsonl')} download>JSON lines</a>
+    </div>`;
   }
 
   #renderSearch() {
@@ -564,19 +858,20 @@ export class DataTable extends LitElement {
     if (!showSkeleton && this.result && rows.length === 0) {
       return html`<div class="state" data-testid="empty">${this.table!.empty ?? 'No rows'}</div>`;
     }
-    const numeric = new Set(columns.filter((c) => c.format === 'number' || c.format === 'currency').map((c) => c.field));
+    const numeric = new Set(columns.filter((c) => c.format === 'number' || c.format === 'currency' || c.format === 'percent').map((c) => c.field));
     return html`
       <div class="scroll">
         <table aria-labelledby="table-title" aria-busy=${this.loading ? 'true' : 'false'}>
           <thead>
             <tr>
+              ${this.#multiple ? this.#renderSelectAll(rows) : nothing}
               ${columns.map((column) => this.#renderHeader(column, numeric.has(column.field)))}
               ${rowActions.length > 0 ? html`<th scope="col" class="actions"><span class="visually-hidden">Actions</span></th>` : nothing}
             </tr>
           </thead>
           <tbody>
             ${showSkeleton
-              ? this.#renderSkeleton(columns.length + (rowActions.length > 0 ? 1 : 0))
+              ? this.#renderSkeleton(columns.length + (rowActions.length > 0 ? 1 : 0) + (this.#multiple ? 1 : 0))
               : repeat(
                   rows,
                   (row) => this.#keyOf(row),
@@ -587,6 +882,22 @@ export class DataTable extends LitElement {
       </div>
       ${this.#renderFooter()}
     `;
+  }
+
+  #renderSelectAll(rows: Row[]) {
+    const ticked = rows.filter((row) => this.checked.has(this.#keyOf(row))).length;
+    const all = rows.length > 0 && ticked === rows.length;
+    return html`<th scope="col" class="check">
+      <input
+        type="checkbox"
+        data-testid="select-all"
+        aria-label="Select all rows on this page"
+        .checked=${all}
+        .indeterminate=${ticked > 0 && !all}
+        ?disabled=${rows.length === 0}
+        @change=${() => this.#setChecked(rows, !all)}
+      />
+    </th>`;
   }
 
   #renderHeader(column: ClientColumn, numeric: boolean) {
@@ -619,21 +930,41 @@ export class DataTable extends LitElement {
   }
 
   #renderRow(row: Row, columns: ClientColumn[], numeric: Set<string>, rowActions: ClientRowAction[]) {
-    const selected = this.selectedKey !== undefined && this.#keyOf(row) === this.selectedKey;
+    const key = this.#keyOf(row);
+    const selected = this.#multiple ? this.checked.has(key) : this.selectedKey !== undefined && key === this.selectedKey;
+    const rows = this.result?.rows ?? [];
+    // One row takes Tab focus: the last focused one, else the first of the page.
+    const focusable = rows.some((entry) => this.#keyOf(entry) === this.focusKey) ? key === this.focusKey : rows.length > 0 && this.#keyOf(rows[0]) === key;
+    const subject = rowLabel(row);
     return html`
       <tr
         class="data"
         data-testid="row"
-        tabindex="0"
+        data-key=${key}
+        tabindex=${focusable ? '0' : '-1'}
         aria-selected=${selected ? 'true' : 'false'}
-        @click=${() => this.#select(row)}
+        @click=${() => this.#onRowClick(row)}
+        @focus=${() => (this.focusKey = key)}
         @keydown=${(event: KeyboardEvent) => this.#onRowKey(event, row)}
       >
+        ${this.#multiple
+          ? html`<td class="check">
+              <input
+                type="checkbox"
+                tabindex="-1"
+                aria-label=${subject ? `Select ${subject}` : 'Select row'}
+                .checked=${selected}
+                @click=${(event: Event) => event.stopPropagation()}
+                @change=${(event: Event) => this.#setChecked([row], (event.target as HTMLInputElement).checked)}
+              />
+            </td>`
+          : nothing}
         ${columns.map((column) => {
           const cell = formatCell(row[column.field], column);
-          // The full text shows on hover, because long cells are cut off with an ellipsis.
-          const title = cell.kind === 'null' ? nothing : cell.text;
-          return html`<td class=${numeric.has(column.field) ? 'numeric' : ''} data-field=${column.field} title=${title}>${renderCell(cell)}</td>`;
+          // The full text shows on hover, because long cells are cut off with an ellipsis; a rounded value shows its exact one.
+          const title = cell.kind === 'null' || cell.kind === 'json' ? nothing : cell.kind === 'text' && cell.title ? cell.title : cell.text;
+          const classes = [numeric.has(column.field) ? 'numeric' : '', cell.kind === 'json' ? 'has-json' : ''].join(' ').trim();
+          return html`<td class=${classes} data-field=${column.field} title=${title}>${renderCell(cell)}</td>`;
         })}
         ${rowActions.length > 0 ? html`<td class="actions">${this.#renderRowActions(row, rowActions)}</td>` : nothing}
       </tr>
@@ -677,6 +1008,14 @@ export class DataTable extends LitElement {
     </span>`;
   }
 
+  #nextPage(): void {
+    const next = this.result?.page.next;
+    const offset = this.offset + this.#pageSize;
+    if (next) this.#cursors.set(offset, next);
+    else this.#cursors.delete(offset);
+    this.offset = offset;
+  }
+
   #renderFooter() {
     const result = this.result;
     if (!result) return nothing;
@@ -702,7 +1041,7 @@ export class DataTable extends LitElement {
           data-testid="next"
           aria-label="Next page"
           ?disabled=${this.offset + this.#pageSize >= total || this.loading}
-          @click=${() => (this.offset = this.offset + this.#pageSize)}
+          @click=${() => this.#nextPage()}
         >
           Next ›
         </button>
@@ -722,7 +1061,11 @@ function errorHeading(error: ApiError): string {
 function renderCell(cell: CellView) {
   switch (cell.kind) {
     case 'null':
-      return html`<span class="null" title="No value">—</span>`;
+      // Screen readers read "empty" in place of the dash, so a missing value never sounds like 0 or blank text.
+      return html`<span class="null null-marker" data-null title="Empty"><span aria-hidden="true">—</span><span class="visually-hidden">empty</span></span>`;
+    case 'json':
+      // The click on the summary only opens the JSON; it must not select the row too.
+      return html`<details class="json" @click=${(event: Event) => event.stopPropagation()}><summary>${cell.summary}</summary><pre>${cell.pretty}</pre></details>`;
     case 'link':
       return html`<a href=${cell.href} target=${cell.href.startsWith('mailto:') ? nothing : '_blank'} rel="noopener noreferrer">${cell.text}</a>`;
     case 'badge':

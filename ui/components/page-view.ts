@@ -1,34 +1,111 @@
-// One page of an app: its tables and forms, the selected rows they share, and the action dialog.
+// One page of an app: its components, which tabs, sections, grids, modals and
+// drawers may nest. The page view shares the selected rows between them, runs
+// the action dialog and keeps the open tabs and selected rows in the URL.
 import { LitElement, css, html, nothing } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
-import type { ClientPage, ClientSpec, ClientTable, Row } from '../client-spec.js';
-import { humanize } from '../format.js';
+import type { ClientAction, ClientComponent, ClientOpenRowAction, ClientPage, ClientRowAction, ClientSpec, ClientTable, ClientTabs, Row } from '../client-spec.js';
+import { humanize, toText } from '../format.js';
+import { appPath, buildPageSearch, parsePageState, rowKeyFromUrl, writePageState, type PageState } from '../router.js';
 import type { ActionDialog } from './action-dialog.js';
-import type { RowActionDetail, RowSelectDetail } from './data-table.js';
+import { DataTable, type RowActionDetail, type RowSelectDetail } from './data-table.js';
+import type { TabChangeDetail } from './layout-tabs.js';
 import './action-dialog.js';
 import './action-form.js';
-import './data-table.js';
-import { utilityStyles } from './shared-styles.js';
+import './detail-view.js';
+import './layout-modal.js';
+import './layout-tabs.js';
+import './markdown-text.js';
+import { renderChartComponent } from './chart-render.js';
+import { columnSpans, gridStyles } from './layout-grid.js';
+import { buttonStyles, utilityStyles } from './shared-styles.js';
 
-/** Key of a table on its page: its `id`, or its position for tables without one. */
-export function tableKey(table: ClientTable, index: number): string {
-  return table.id ?? `#${index}`;
+/** URL key of a `tabs` component without an `id`; the server's load checks use the same default. */
+const DEFAULT_TABS_KEY = 'tab';
+
+/**
+ * Prefix of the action ids that stand for `{ open: <id> }` row actions inside
+ * the data table, which shows them like actions. Spec ids cannot hold `:`.
+ */
+const OPEN_PREFIX = 'open:';
+
+/** Returns the table and actions to give the data table, with each `{ open: <id> }` row action as an action without parameters. */
+export function withOpenActions(table: ClientTable, actions: Record<string, ClientAction>, overlayTitles: Record<string, string>): [ClientTable, Record<string, ClientAction>] {
+  const entries = (table.rowActions ?? []) as Array<string | ClientRowAction | ClientOpenRowAction>;
+  if (!entries.some((entry) => typeof entry === 'object' && 'open' in entry)) return [table, actions];
+  const extended = { ...actions };
+  const rowActions = entries.map((entry): string | ClientRowAction => {
+    if (typeof entry === 'string' || !('open' in entry)) return entry;
+    const id = `${OPEN_PREFIX}${entry.open}`;
+    extended[id] = { title: entry.label ?? overlayTitles[entry.open] ?? humanize(entry.open), style: 'default', params: {}, required: [] };
+    return { action: id, params: {}, when: entry.when };
+  });
+  return [{ ...table, rowActions }, extended];
 }
 
-/** Renders a page's components and keeps them in step: selections flow to dependent tables, actions refresh all tables. */
+/** One component of a page with its key: its position path, such as `2.0.1`. */
+interface PlacedComponent {
+  component: ClientComponent;
+  path: string;
+}
+
+/** Lists a page's components in document order, containers before their children, with their position paths. */
+export function placedComponents(components: ClientComponent[], prefix = ''): PlacedComponent[] {
+  const found: PlacedComponent[] = [];
+  components.forEach((component, index) => {
+    const path = prefix === '' ? String(index) : `${prefix}.${index}`;
+    found.push({ component, path });
+    for (const [childIndex, list] of childLists(component).entries()) found.push(...placedComponents(list, `${path}.${childIndex}`));
+  });
+  return found;
+}
+
+function childLists(component: ClientComponent): ClientComponent[][] {
+  switch (component.type) {
+    case 'section':
+    case 'modal':
+    case 'drawer':
+      return [component.components];
+    case 'tabs':
+      return component.tabs.map((tab) => tab.components);
+    case 'grid':
+      return component.columns.map((column) => column.components);
+    default:
+      return [];
+  }
+}
+
+/** Key of a table on its page: its `id`, or its position path for tables without one. */
+export function tableKey(table: ClientTable, path: string | number): string {
+  return table.id ?? `#${path}`;
+}
+
+function tabsKey(tabs: ClientTabs): string {
+  return tabs.id ?? DEFAULT_TABS_KEY;
+}
+
+/** Renders a page's components and keeps them in step: selections flow to dependent components, actions refresh them all. */
 export class PageView extends LitElement {
   static override properties = {
     appId: { type: String },
     spec: { attribute: false },
     page: { attribute: false },
     selections: { state: true },
+    openTabs: { state: true },
+    openOverlay: { state: true },
     refreshCount: { state: true },
   };
 
   static override styles = [
     utilityStyles,
+    buttonStyles,
+    gridStyles,
     css`
       :host {
+        display: flex;
+        flex-direction: column;
+        gap: var(--od-space-5);
+      }
+      .stack {
         display: flex;
         flex-direction: column;
         gap: var(--od-space-5);
@@ -37,7 +114,8 @@ export class PageView extends LitElement {
         padding: var(--od-space-4) var(--od-space-5) var(--od-space-5);
         max-width: 640px;
       }
-      .form-card h2 {
+      .form-card h2,
+      .layout-section > h2 {
         margin: 0 0 var(--od-space-1);
         font-size: var(--od-font-size);
         font-weight: 600;
@@ -48,6 +126,20 @@ export class PageView extends LitElement {
       .form-card od-action-form {
         margin-top: var(--od-space-3);
       }
+      .layout-section {
+        padding: var(--od-space-4) var(--od-space-5) var(--od-space-5);
+      }
+      .layout-section > p {
+        margin: 0 0 var(--od-space-3);
+      }
+      .layout-section > h2 + .stack {
+        margin-top: var(--od-space-3);
+      }
+      .buttons {
+        display: flex;
+        flex-wrap: wrap;
+        gap: var(--od-space-2);
+      }
     `,
   ];
 
@@ -57,39 +149,164 @@ export class PageView extends LitElement {
   spec: ClientSpec | undefined;
   /** The page to show. */
   page: ClientPage | undefined;
-  /** Selected row of each table, by table key. */
+  /** Selected row of each table, by table key. A row restored from the URL holds only its `rowKey` column. */
   selections: Record<string, Row | undefined> = {};
-  /** Incremented after an action succeeded, so every table queries again. */
+  /** Open tab of each `tabs`, by its URL key. */
+  openTabs: Record<string, string> = {};
+  /** Id of the open modal or drawer. */
+  openOverlay: string | undefined;
+  /** Incremented after an action succeeded, so every component queries again. */
   refreshCount = 0;
+
+  /** Tables whose selection came from the URL and was not yet replaced by a click. */
+  #restored = new Set<string>();
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('popstate', this.#onPopState);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('popstate', this.#onPopState);
+  }
+
+  #onPopState = (): void => {
+    // When the back button leads to another page, the app shell swaps the page and willUpdate restores its state instead.
+    if (!this.page || location.pathname !== appPath(this.appId, this.page.id)) return;
+    this.#restoreFromUrl();
+  };
 
   override willUpdate(changed: Map<string, unknown>): void {
     const previous = changed.get('page') as ClientPage | undefined;
-    if (changed.has('page') && previous?.id !== this.page?.id) this.selections = {};
+    if (changed.has('page') && previous?.id !== this.page?.id) {
+      this.selections = {};
+      this.openTabs = {};
+      this.openOverlay = undefined;
+      this.#restoreFromUrl();
+    }
     // A new version of the spec may have changed the queries behind the tables, so they run again.
     const previousSpec = changed.get('spec') as ClientSpec | undefined;
     if (previousSpec && this.spec && previousSpec.version !== this.spec.version) this.refreshCount++;
   }
 
-  #tableTitles(): Record<string, string> {
+  #placed(): PlacedComponent[] {
+    return this.page ? placedComponents(this.page.components) : [];
+  }
+
+  /** Tables that keep their selected row in the URL: those with an `id` and a `rowKey`. */
+  #linkedTables(): ClientTable[] {
+    return this.#placed().flatMap(({ component }) => (component.type === 'table' && component.id !== undefined && component.rowKey !== undefined ? [component] : []));
+  }
+
+  #allTabs(): ClientTabs[] {
+    return this.#placed().flatMap(({ component }) => (component.type === 'tabs' ? [component] : []));
+  }
+
+  #stateKeys(): string[] {
+    return [...this.#linkedTables().map((table) => table.id!), ...this.#allTabs().map(tabsKey)];
+  }
+
+  /** The page state as the URL should show it. */
+  #currentState(): PageState {
+    const state: PageState = {};
+    for (const table of this.#linkedTables()) {
+      const row = this.selections[table.id!];
+      if (row && Object.hasOwn(row, table.rowKey!)) state[table.id!] = toText(row[table.rowKey!]);
+    }
+    for (const tabs of this.#allTabs()) {
+      const open = this.openTabs[tabsKey(tabs)];
+      // The first tab is the default, so it stays out of the URL.
+      if (open !== undefined && open !== tabs.tabs[0]?.id) state[tabsKey(tabs)] = open;
+    }
+    return state;
+  }
+
+  /** Applies the URL's page state; then rewrites the URL in place to drop what the page does not know. */
+  #restoreFromUrl(): void {
+    if (!this.page) return;
+    const state = parsePageState(location.search, this.#stateKeys());
+    const selections: Record<string, Row | undefined> = {};
+    this.#restored.clear();
+    for (const table of this.#linkedTables()) {
+      const id = table.id!;
+      const text = state[id];
+      if (text === undefined) continue;
+      const current = this.selections[id];
+      if (current && Object.hasOwn(current, table.rowKey!) && toText(current[table.rowKey!]) === text) {
+        selections[id] = current;
+      } else {
+        // NOTE: a restored row holds only its key column, so placeholders reading other columns stay empty until the user clicks the row.
+        selections[id] = { [table.rowKey!]: rowKeyFromUrl(text) };
+      }
+      this.#restored.add(id);
+    }
+    // Tables without an id keep no state in the URL, so their selection stays as it is.
+    for (const [key, row] of Object.entries(this.selections)) if (key.startsWith('#')) selections[key] = row;
+    const openTabs: Record<string, string> = {};
+    for (const tabs of this.#allTabs()) {
+      const requested = state[tabsKey(tabs)];
+      openTabs[tabsKey(tabs)] = tabs.tabs.some((tab) => tab.id === requested) ? requested! : tabs.tabs[0].id;
+    }
+    this.selections = selections;
+    this.openTabs = openTabs;
+    writePageState(buildPageSearch(this.#currentState(), this.#stateKeys()), { replace: true });
+  }
+
+  /** Records a step in the URL: a new history entry for a user's choice, or in place for a change the page made itself. */
+  #recordState(replace: boolean): void {
+    writePageState(buildPageSearch(this.#currentState(), this.#stateKeys()), { replace });
+  }
+
+  #overlayTitles(): Record<string, string> {
     const titles: Record<string, string> = {};
-    this.page?.components.forEach((component, index) => {
-      if (component.type !== 'table') return;
-      titles[tableKey(component, index)] = component.title ?? this.spec?.queries[component.query]?.title ?? humanize(component.query);
-    });
+    for (const { component } of this.#placed()) if (component.type === 'modal' || component.type === 'drawer') titles[component.id] = component.title;
     return titles;
   }
 
-  #onRowSelect(event: CustomEvent<RowSelectDetail>): void {
-    const { tableKey: key, row } = event.detail;
+  #tableTitles(): Record<string, string> {
+    const titles: Record<string, string> = {};
+    for (const { component, path } of this.#placed()) {
+      if (component.type !== 'table') continue;
+      titles[tableKey(component, path)] = component.title ?? this.spec?.queries[component.query]?.title ?? humanize(component.query);
+    }
+    return titles;
+  }
+
+  #select(key: string, row: Row | null): void {
+    if (row === null && this.#restored.has(key)) {
+      // A row restored from a link may sit on another page of its table; its key stays selected until the user picks another row.
+      return;
+    }
+    if (row !== null) this.#restored.clear();
     if ((this.selections[key] ?? null) === row) return;
     this.selections = { ...this.selections, [key]: row ?? undefined };
+    // A click is a step the back button returns from; a selection the table dropped by itself is not.
+    this.#recordState(row === null);
+  }
+
+  #onRowSelect(event: CustomEvent<RowSelectDetail>): void {
+    this.#select(event.detail.tableKey, event.detail.row);
   }
 
   #onRowAction(event: CustomEvent<RowActionDetail>): void {
+    const overlay = event.detail.actionId.startsWith(OPEN_PREFIX) ? event.detail.actionId.slice(OPEN_PREFIX.length) : undefined;
+    const table = event.target instanceof DataTable ? event.target : undefined;
+    if (overlay !== undefined && table) {
+      this.#select(table.tableKey, event.detail.row);
+      this.openOverlay = overlay;
+      return;
+    }
     const action = this.spec?.actions[event.detail.actionId];
     if (!action) return;
     const dialog = this.renderRoot.querySelector<ActionDialog>('od-action-dialog');
     void dialog?.open({ ...event.detail, action });
+  }
+
+  #onTabChange(tabs: ClientTabs, event: CustomEvent<TabChangeDetail>): void {
+    event.stopPropagation();
+    this.openTabs = { ...this.openTabs, [tabsKey(tabs)]: event.detail.id };
+    this.#recordState(false);
   }
 
   override render() {
@@ -104,38 +321,124 @@ export class PageView extends LitElement {
         @od-row-action=${this.#onRowAction}
         @od-action-done=${() => this.refreshCount++}
       >
-        ${page.components.map((component, index) => {
-          // Keyed by page and position, so a table's paging, sort and search never carry over to another page's table.
-          const key = `${page.id}:${index}`;
-          if (component.type === 'table') {
-            return keyed(key, html`<od-data-table
-              data-table=${tableKey(component, index)}
-              .appId=${this.appId}
-              .table=${component}
-              .tableKey=${tableKey(component, index)}
-              .query=${spec.queries[component.query]}
-              .actions=${spec.actions}
-              .selections=${this.selections}
-              .tableTitles=${titles}
-              .refreshCount=${this.refreshCount}
-            ></od-data-table>`);
-          }
-          if (component.type === 'form') {
-            const action = spec.actions[component.action];
-            if (!action) return nothing;
-            return keyed(key, html`
-              <section class="card form-card" data-form=${component.action}>
-                <h2>${component.title ?? action.title}</h2>
-                ${action.description ? html`<p class="muted">${action.description}</p>` : nothing}
-                <od-action-form inline .appId=${this.appId} .actionId=${component.action} .action=${action}></od-action-form>
-              </section>
-            `);
-          }
-          return nothing;
-        })}
+        ${this.#renderList(page.components, '', titles)}
         <od-action-dialog .appId=${this.appId}></od-action-dialog>
       </div>
     `;
+  }
+
+  #renderList(components: ClientComponent[], prefix: string, titles: Record<string, string>) {
+    return components.map((component, index) => this.#renderComponent(component, prefix === '' ? String(index) : `${prefix}.${index}`, titles));
+  }
+
+  #renderComponent(component: ClientComponent, path: string, titles: Record<string, string>): unknown {
+    const spec = this.spec!;
+    // Keyed by page and position, so a table's paging, sort and search never carry over to another page's table.
+    const key = `${this.page!.id}:${path}`;
+    switch (component.type) {
+      case 'table': {
+        const [table, actions] = withOpenActions(component, spec.actions, this.#overlayTitles());
+        return keyed(key, html`<od-data-table
+          data-table=${tableKey(component, path)}
+          .appId=${this.appId}
+          .table=${table}
+          .tableKey=${tableKey(component, path)}
+          .query=${spec.queries[component.query]}
+          .actions=${actions}
+          .selections=${this.selections}
+          .selectedKey=${this.#selectedKey(component, path)}
+          .tableTitles=${titles}
+          .refreshCount=${this.refreshCount}
+        ></od-data-table>`);
+      }
+      case 'form': {
+        const action = spec.actions[component.action];
+        if (!action) return nothing;
+        return keyed(key, html`
+          <section class="card form-card" data-form=${component.action}>
+            <h2>${component.title ?? action.title}</h2>
+            ${action.description ? html`<p class="muted">${action.description}</p>` : nothing}
+            <od-action-form inline .appId=${this.appId} .actionId=${component.action} .action=${action}></od-action-form>
+          </section>
+        `);
+      }
+      case 'section':
+        return keyed(key, html`
+          <section class="card layout-section" data-section=${path}>
+            ${component.title ? html`<h2>${component.title}</h2>` : nothing}
+            ${component.description ? html`<p class="muted">${component.description}</p>` : nothing}
+            <div class="stack">${this.#renderList(component.components, `${path}.0`, titles)}</div>
+          </section>
+        `);
+      case 'tabs': {
+        const open = this.openTabs[tabsKey(component)] ?? component.tabs[0].id;
+        const index = Math.max(0, component.tabs.findIndex((tab) => tab.id === open));
+        const tab = component.tabs[index];
+        return keyed(key, html`
+          <od-tabs
+            data-tabs=${tabsKey(component)}
+            .tabs=${component.tabs.map(({ id, title }) => ({ id, title }))}
+            .active=${tab.id}
+            @od-tab-change=${(event: CustomEvent<TabChangeDetail>) => this.#onTabChange(component, event)}
+          >
+            ${keyed(tab.id, html`${this.#renderList(tab.components, `${path}.${index}`, titles)}`)}
+          </od-tabs>
+        `);
+      }
+      case 'grid': {
+        const spans = columnSpans(component.columns.map((column) => column.span));
+        return keyed(key, html`
+          <div class="grid" data-grid=${path}>
+            ${component.columns.map((column, index) => html`
+              <div class="grid-cell" style="grid-column: span ${spans[index]}">${this.#renderList(column.components, `${path}.${index}`, titles)}</div>
+            `)}
+          </div>
+        `);
+      }
+      case 'modal':
+      case 'drawer': {
+        const open = this.openOverlay === component.id;
+        return keyed(key, html`
+          <od-overlay
+            data-overlay=${component.id}
+            kind=${component.type}
+            .heading=${component.title}
+            .open=${open}
+            @od-overlay-close=${() => (this.openOverlay = undefined)}
+          >
+            ${open ? this.#renderList(component.components, `${path}.0`, titles) : nothing}
+          </od-overlay>
+        `);
+      }
+      case 'button':
+        return html`<div class="buttons">
+          <button class="btn ${component.style === 'primary' ? 'primary' : ''}" type="button" data-open=${component.open} aria-haspopup="dialog" @click=${() => (this.openOverlay = component.open)}>
+            ${component.label}
+          </button>
+        </div>`;
+      case 'markdown':
+        return html`<od-markdown .text=${component.text}></od-markdown>`;
+      case 'detail':
+        return keyed(key, html`<od-detail
+          data-detail=${component.query}
+          .appId=${this.appId}
+          .detail=${component}
+          .selections=${this.selections}
+          .tableTitles=${titles}
+          .refreshCount=${this.refreshCount}
+        ></od-detail>`);
+      default: {
+        const chart = renderChartComponent(component, this.appId, this.refreshCount);
+        return chart ? keyed(key, chart) : nothing;
+      }
+    }
+  }
+
+  /** The data table's key for its selected row, so a row restored from the URL shows as selected. */
+  #selectedKey(table: ClientTable, path: string): string | undefined {
+    const row = this.selections[tableKey(table, path)];
+    if (!row || table.rowKey === undefined || !Object.hasOwn(row, table.rowKey)) return undefined;
+    return `k:${toText(row[table.rowKey])}`;
   }
 }
 
