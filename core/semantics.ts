@@ -11,7 +11,10 @@ import { checkPageLayout } from './layout-checks.js';
 import { parseDuration } from './duration.js';
 import { checkActionSteps, checkQueryRequest, type StepCheckContext } from './step-checks.js';
 import { suggest, suggestionHint } from './suggest.js';
+import { checkFormDefaults, checkParamFormHints } from './form-param-checks.js';
 import { parseTemplate } from './template.js';
+import { bindingPaths, checkBindingPath, parseBindings, type BindingScope } from './bindings.js';
+import { filterFieldNames } from './spec.js';
 
 /** Identity values a statement may use without declaring them: `:user.id`, `:user.email`, `:user.name`. */
 export const IDENTITY_FIELDS: readonly string[] = ['id', 'email', 'name'];
@@ -37,6 +40,8 @@ class SemanticChecker {
   readonly diagnostics: Diagnostic[] = [];
   readonly #spec: AppSpec;
   readonly #loaded: LoadedDocument;
+  /** Filter bars of the page being checked, by id, with their field names; bindings in table params may read them. */
+  #pageFilters = new Map<string, string[]>();
 
   constructor(spec: AppSpec, loaded: LoadedDocument) {
     this.#spec = spec;
@@ -182,6 +187,7 @@ class SemanticChecker {
       const base = [kind, id];
       this.#checkAllow(statement.allow, [...base, 'allow']);
       this.#checkRequired(base, statement);
+      checkParamFormHints(base, statement, this.#spec.queries ?? {}, (input) => this.#report(input));
       if (kind === 'actions' && !this.#checkActionShape(base, statement as ActionSpec)) continue;
       if (kind === 'queries' && !this.#checkQueryShape(base, statement as QuerySpec)) continue;
       if (this.#checkRef('datasource', 'datasources', statement.datasource!, this.#spec.datasources, [...base, 'datasource']) && this.#spec.datasources[statement.datasource!].kind === 'http') {
@@ -369,6 +375,8 @@ class SemanticChecker {
       const tableIds = new Map<string, number>();
       const visited = pageComponents(pageId, page);
       checkPageLayout(pageId, visited, (input) => this.#report(input));
+      this.#pageFilters = new Map(visited.flatMap(({ component }) => ('filters' in component ? [[component.filters.id, component.filters.fields.flatMap(filterFieldNames)] as [string, string[]]] : [])));
+      this.#checkFilterIds(visited);
       visited.forEach(({ component, path }, index) => {
         if ('table' in component) {
           this.#checkTable([...path, 'table'], component.table, tableIds);
@@ -379,10 +387,15 @@ class SemanticChecker {
           this.#checkTable([...path, 'detail'], { query, params, columns: [] }, tableIds);
         } else if ('chart' in component) {
           checkChart([...path, 'chart'], component.chart, this.#spec.queries ?? {}, (input) => this.#report(input));
+          for (const [name, value] of Object.entries(component.chart.params ?? {})) {
+            if (typeof value === 'string') this.#checkSelectionTemplate([...path, 'chart', 'params', name], value, tableIds);
+          }
         } else if ('stat' in component) {
           checkStat([...path, 'stat'], component.stat, this.#spec.queries ?? {}, (input) => this.#report(input));
         } else if ('form' in component) {
-          this.#checkRef('action', 'actions', component.form.action, this.#spec.actions ?? {}, [...path, 'form', 'action']);
+          if (this.#checkRef('action', 'actions', component.form.action, this.#spec.actions ?? {}, [...path, 'form', 'action'])) {
+            checkFormDefaults(component.form, [...path, 'form'], this.#spec.actions?.[component.form.action], (input) => this.#report(input));
+          }
         }
       });
     }
@@ -431,28 +444,32 @@ class SemanticChecker {
     (table.bulkActions ?? []).forEach((id, index) => this.#checkRef('action', 'actions', id, actions, [...path, 'bulkActions', index]));
   }
 
-  /** Table params may use `{{ <tableId>.selected.<column> }}` naming a table earlier on the same page. */
-  #checkSelectionTemplate(path: DocPath, text: string, earlierTables: Map<string, number>): void {
-    const parsed = parseTemplate(text);
-    for (const error of parsed.errors) {
-      this.#report({ code: 'template-syntax', path, at: this.#inValue(path, error.offset, text), message: error.message, hint: 'Write `{{ <tableId>.selected.<column> }}`.' });
+  /** A filter bar's id starts its bindings, so it may not be `url`, `user` or the id of a table on the same page. */
+  #checkFilterIds(visited: ReturnType<typeof pageComponents>): void {
+    const tableIds = new Set(visited.flatMap(({ component }) => ('table' in component && component.table.id !== undefined ? [component.table.id] : [])));
+    for (const { component, path } of visited) {
+      if (!('filters' in component)) continue;
+      const id = component.filters.id;
+      if (id !== 'url' && id !== 'user' && !tableIds.has(id)) continue;
+      const reason = tableIds.has(id) ? `a table on this page has the id \`${id}\`` : `\`${id}\` is a reserved binding root`;
+      this.#report({ code: 'duplicate-id', path: [...path, 'filters', 'id'], message: `filters id \`${id}\` cannot be used because ${reason}`, hint: 'Give the filter bar another id, such as `f`.' });
     }
-    for (const placeholder of parsed.placeholders) {
-      const at = this.#inValue(path, placeholder.offset, text);
-      const shown = `{{ ${placeholder.path.join('.')} }}`;
-      const [tableId, selected] = placeholder.path;
-      if (placeholder.path.length !== 3 || selected !== 'selected') {
-        this.#report({ code: 'template-unknown-scope', path, at, message: `\`${shown}\` is not a known placeholder in table params`, hint: 'Use `{{ <tableId>.selected.<column> }}` to follow the selected row of a table above.' });
-        continue;
+  }
+
+  /** Table params hold `{{ }}` bindings (core/bindings.ts); a table id they name must belong to a table earlier on the same page. */
+  #checkSelectionTemplate(path: DocPath, text: string, earlierTables: Map<string, number>): void {
+    const parsed = parseBindings(text);
+    for (const error of parsed.errors) {
+      this.#report({ code: 'template-syntax', path, at: this.#inValue(path, error.offset, text), message: error.message, hint: 'Write a path such as `{{ <tableId>.selected.<column> }}`, optionally with `??`, `==`, `!=`, `<`, `>`, `&&`, `||` or `!`.' });
+    }
+    const scope: BindingScope = { tables: new Map([...earlierTables.keys()].map((id) => [id, undefined])), forms: new Set(), filters: this.#pageFilters };
+    for (const expression of parsed.expressions) {
+      for (const bindingPath of bindingPaths(expression.node)) {
+        const problem = checkBindingPath(bindingPath.segments, scope);
+        // A placeholder that is one path is reported at its `{{`; inside a longer expression, at the path itself.
+        const offset = expression.node.kind === 'path' ? expression.offset : bindingPath.offset;
+        if (problem) this.#report({ ...problem, path, at: this.#inValue(path, offset, text) });
       }
-      if (earlierTables.has(tableId)) continue;
-      this.#report({
-        code: 'template-unknown-table',
-        path,
-        at,
-        message: `\`${shown}\` names table \`${tableId}\`, but no table with that id comes earlier on this page`,
-        hint: suggestionHint(tableId, earlierTables.keys(), 'Table ids above this one') + ' A table can only follow the selection of a table placed above it.',
-      });
     }
   }
 

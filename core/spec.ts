@@ -116,7 +116,19 @@ export interface RoleSpec {
 
 /** JSON Schema subset allowed for one query or action parameter. */
 export interface ParamSpec {
-  type: 'string' | 'integer' | 'number' | 'boolean';
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'array';
+  /** Type and choices of each value of an `array` parameter. */
+  items?: { type: 'string' | 'integer' | 'number'; enum?: Array<string | number> };
+  minItems?: number;
+  maxItems?: number;
+  /** Form widget hint where type and format do not decide the field. */
+  widget?: 'money';
+  /** ISO 4217 code shown beside a money field. */
+  currency?: string;
+  /** Choices read from a query's `value` column, labelled by its `label` column. */
+  options?: { query: string; value: string; label?: string };
+  /** Shows the field only while parameter `field` equals `equals` (or one of a list). */
+  visibleWhen?: { field: string; equals: string | number | boolean | Array<string | number | boolean> };
   title?: string;
   description?: string;
   minLength?: number;
@@ -263,6 +275,8 @@ export interface TableSpec {
 export interface FormSpec {
   title?: string;
   action: string;
+  /** Starting values by parameter name; strings may hold `{{ table.selected.field }}` placeholders. */
+  defaults?: Record<string, string | number | boolean | null>;
 }
 
 /** Fixed query parameter values of a chart or stat. */
@@ -349,9 +363,33 @@ export interface DetailSpec {
   empty?: string;
 }
 
+/** One input of a filter bar; see schemas/app.schema.json `$defs.filterField`. */
+export interface FilterFieldSpec {
+  type: 'search' | 'select' | 'daterange' | 'toggle';
+  /** Name bindings read; set for every type except `daterange`. */
+  field?: string;
+  /** Names of the two dates of a `daterange`. */
+  from?: string;
+  to?: string;
+  label?: string;
+  /** Values of a `select`. */
+  options?: Array<string | number>;
+}
+
+/** A bar of inputs that `{{ <id>.<field> }}` bindings read. */
+export interface FiltersSpec {
+  id: string;
+  fields: FilterFieldSpec[];
+}
+
+/** Names a filter field gives bindings: `field`, or `from` and `to` of a date range. */
+export function filterFieldNames(field: FilterFieldSpec): string[] {
+  return field.type === 'daterange' ? [field.from, field.to].filter((name): name is string => name !== undefined) : field.field === undefined ? [] : [field.field];
+}
+
 export type ComponentSpec = { table: TableSpec } | { form: FormSpec } | { chart: ChartSpec } | { stat: StatSpec }
   | { tabs: TabsSpec } | { section: SectionSpec } | { grid: GridSpec } | { modal: OverlaySpec } | { drawer: OverlaySpec }
-  | { button: ButtonSpec } | { markdown: string } | { detail: DetailSpec };
+  | { button: ButtonSpec } | { markdown: string } | { detail: DetailSpec } | { filters: FiltersSpec };
 
 export interface PageSpec {
   title: string;

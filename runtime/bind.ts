@@ -3,7 +3,7 @@
 // come from the server.
 import type { CompiledSql, ParamsSchema } from '../core/model.js';
 import type { Datasource, SqlDialect } from './datasources/datasource.js';
-import { toBindValue, type BindValue, type TemporalFormat } from './datasources/values.js';
+import { toBindValue, type BindFormat, type BindValue, type TemporalFormat } from './datasources/values.js';
 import type { Identity } from './identity.js';
 
 /** A query or action as compiled from the spec. */
@@ -35,6 +35,10 @@ export function statementFor(source: Pick<Datasource, 'dialect' | 'compile'>, st
 
 const POSTGRES_CASTS: Record<string, string | undefined> = { date: 'date', 'date-time': 'timestamptz' };
 
+function bindFormatOf(schema: ParamsSchema, name: string): BindFormat | undefined {
+  return Object.hasOwn(schema.properties, name) && schema.properties[name].type === 'array' ? 'array' : formatOf(schema, name);
+}
+
 function formatOf(schema: ParamsSchema, name: string): TemporalFormat | undefined {
   const format = Object.hasOwn(schema.properties, name) ? schema.properties[name].format : undefined;
   return format === 'date' || format === 'date-time' ? format : undefined;
@@ -42,7 +46,7 @@ function formatOf(schema: ParamsSchema, name: string): TemporalFormat | undefine
 
 /** Returns the value for each placeholder of `sql`, in order; raises BindError naming a parameter whose value cannot be bound. */
 export function bindValues(sql: CompiledSql, params: Record<string, unknown>, identity: Identity, dialect: SqlDialect = 'sqlite', schema?: ParamsSchema): BindValue[] {
-  return sql.bindings.map((name) => toBindValue(name, valueFor(name, params, identity), dialect, schema ? formatOf(schema, name) : undefined));
+  return sql.bindings.map((name) => toBindValue(name, valueFor(name, params, identity), dialect, schema ? bindFormatOf(schema, name) : undefined));
 }
 
 function valueFor(name: string, params: Record<string, unknown>, identity: Identity): unknown {

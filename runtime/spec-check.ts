@@ -10,7 +10,9 @@ import type { ColumnSpec, RowActionSpec, TableSpec } from '../core/spec.js';
 import { pageComponents } from '../core/components.js';
 import { suggestionHint } from '../core/suggest.js';
 import { checkChartColumns, checkStatColumns } from './chart-columns-check.js';
+import { checkOptionColumns } from '../core/form-param-checks.js';
 import { parseTemplate } from '../core/template.js';
+import { bindingPaths, parseBindings } from '../core/bindings.js';
 import { statementFor, type StatementModel } from './bind.js';
 import { DatasourceUnavailable, type Datasource } from './datasources/datasource.js';
 
@@ -76,6 +78,8 @@ export async function checkAgainstDatabases(model: AppModel, spec: Pick<LoadedDo
   }
 
   checkAccessColumns(model, columnsByQuery, report);
+  for (const action of Object.values(model.actions)) checkOptionColumns(['actions', action.id], action.spec.params, columnsByQuery, report);
+  for (const query of Object.values(model.queries)) checkOptionColumns(['queries', query.id], query.spec.params, columnsByQuery, report);
 
   for (const [pageId, page] of Object.entries(model.pages)) {
     const tableColumns = new Map<string, { columns: string[]; title: string }>();
@@ -164,11 +168,13 @@ function checkTable(
 
   for (const [param, value] of Object.entries(table.params ?? {})) {
     if (typeof value !== 'string') continue;
-    for (const placeholder of parseTemplate(value).placeholders) {
-      const [tableId, selected, field] = placeholder.path;
-      const source = earlierTables.get(tableId);
-      if (selected === 'selected' && source && field !== undefined && !source.columns.includes(field)) {
-        report([...base, 'params', param], 'unknown-column', `\`${field}\` is not a column of table \`${tableId}\``, suggestionHint(field, source.columns, `Columns of \`${tableId}\``));
+    for (const expression of parseBindings(value).expressions) {
+      for (const { segments } of bindingPaths(expression.node)) {
+        const [tableId, selected, field] = segments;
+        const source = earlierTables.get(tableId);
+        if (selected === 'selected' && source && field !== undefined && segments.length === 3 && !source.columns.includes(field)) {
+          report([...base, 'params', param], 'unknown-column', `\`${field}\` is not a column of table \`${tableId}\``, suggestionHint(field, source.columns, `Columns of \`${tableId}\``));
+        }
       }
     }
   }

@@ -29,7 +29,15 @@ export interface AppSummary {
 
 /** JSON Schema subset of one query or action parameter. */
 export interface ParamSchema {
-  type: 'string' | 'integer' | 'number' | 'boolean';
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'array';
+  items?: { type: 'string' | 'integer' | 'number'; enum?: Array<string | number> };
+  minItems?: number;
+  maxItems?: number;
+  widget?: 'money';
+  currency?: string;
+  /** Choices read from this query through the normal query endpoint. */
+  options?: { query: string; value: string; label?: string };
+  visibleWhen?: { field: string; equals: string | number | boolean | Array<string | number | boolean> };
   title?: string;
   description?: string;
   minLength?: number;
@@ -100,6 +108,8 @@ export interface ClientForm {
   type: 'form';
   title?: string;
   action: string;
+  /** Starting values by parameter name, possibly `{{ table.selected.field }}` placeholders. */
+  defaults?: Record<string, string | number | boolean | null>;
 }
 
 /** Fixed query parameter values of a chart or stat. */
@@ -207,7 +217,24 @@ export interface ClientOpenRowAction {
 
 export type ClientLayout = ClientTabs | ClientSection | ClientGrid | ClientOverlay | ClientButton | ClientMarkdown | ClientDetail;
 
-export type ClientComponent = ClientTable | ClientForm | ClientChart | ClientStat | ClientLayout;
+/** One input of a filter bar; see `FilterFieldSpec` in core/spec.ts. */
+export interface ClientFilterField {
+  type: 'search' | 'select' | 'daterange' | 'toggle';
+  field?: string;
+  from?: string;
+  to?: string;
+  label?: string;
+  options?: Array<string | number>;
+}
+
+/** A bar of inputs whose values `{{ <id>.<field> }}` bindings read; kept in the URL under `<id>.<field>`. */
+export interface ClientFilters {
+  type: 'filters';
+  id: string;
+  fields: ClientFilterField[];
+}
+
+export type ClientComponent = ClientTable | ClientForm | ClientChart | ClientStat | ClientLayout | ClientFilters;
 
 export interface ClientPage {
   id: string;

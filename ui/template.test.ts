@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fillTemplate, lookup, placeholderPaths, resolveParams } from './template.js';
+import { bindingScope, fillTemplate, lookup, placeholderPaths, resolveParams } from './template.js';
 
 describe('fillTemplate', () => {
   it('fills row and params placeholders', () => {
@@ -49,5 +49,48 @@ describe('resolveParams', () => {
 
   it('treats a cleared selection as missing', () => {
     expect(resolveParams(params, { customers: undefined }).missingSelections).toEqual(['customers']);
+  });
+});
+
+describe('resolveParams with bindings', () => {
+  const context = {
+    filters: { f: { country: 'Brazil', since: '' } },
+    forms: { edit: { name: 'Ana' } },
+    url: { page: '3' },
+    user: { id: 'ana', name: 'Ana', email: 'ana@example.com' },
+  };
+
+  it('reads filters, forms, url and user', () => {
+    const params = { country: '{{ f.country }}', name: '{{ edit.values.name }}', page: '{{ url.page }}', owner: '{{ user.email }}' };
+    expect(resolveParams(params, {}, context).values).toEqual({ country: 'Brazil', name: 'Ana', page: '3', owner: 'ana@example.com' });
+  });
+
+  it('applies defaults and operators', () => {
+    const params = { since: '{{ f.since || "2020-01-01" }}', id: '{{ customers.selected.CustomerId ?? 0 }}', mine: '{{ user.id == "ana" }}' };
+    const resolved = resolveParams(params, {}, context);
+    expect(resolved.values).toEqual({ since: '2020-01-01', id: 0, mine: true });
+    expect(resolved.missingSelections).toEqual([]);
+  });
+
+  it('lists the selected rows of a table', () => {
+    const resolved = resolveParams({ rows: '{{ customers.selectedRows }}' }, { customers: { CustomerId: 7 } });
+    expect(resolved.values.rows).toEqual([{ CustomerId: 7 }]);
+  });
+
+  it('mixes text and expressions', () => {
+    expect(resolveParams({ label: 'in {{ f.country ?? "any" }} for {{ user.name }}' }, {}, context).values.label).toBe('in Brazil for Ana');
+  });
+
+  it('sends null for a syntax error', () => {
+    expect(resolveParams({ country: '{{ f.country | upper }}' }, {}, context).values.country).toBeNull();
+  });
+
+  it('never reaches prototypes or globals', () => {
+    const params = { a: '{{ f.country.length }}', b: '{{ url.toString }}', c: '{{ globalThis.process }}', d: '{{ hasOwnProperty }}' };
+    expect(resolveParams(params, {}, context).values).toEqual({ a: null, b: null, c: null, d: null });
+  });
+
+  it('builds a scope without a prototype', () => {
+    expect(Object.getPrototypeOf(bindingScope({}))).toBeNull();
   });
 });

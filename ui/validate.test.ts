@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ParamSchema } from './client-spec.js';
-import { fieldLabel, toParams, toRawValue, validateField, validateParams } from './validate.js';
+import { fieldLabel, isVisible, toParams, toRawValue, validateField, validateParams } from './validate.js';
 
 const reason: ParamSchema = { type: 'string', minLength: 10, maxLength: 20, title: 'Reason' };
 
@@ -75,12 +75,87 @@ describe('validateParams', () => {
 });
 
 describe('toParams', () => {
-  it('converts numbers, drops empty fields and keeps booleans', () => {
+  it('converts numbers, sends empty fields as null and keeps booleans', () => {
     const params = toParams(
       { id: { type: 'integer' }, amount: { type: 'number' }, note: { type: 'string' }, urgent: { type: 'boolean' } },
       { id: '12', amount: '2.5', note: '', urgent: false },
     );
-    expect(params).toEqual({ id: 12, amount: 2.5, urgent: false });
+    expect(params).toEqual({ id: 12, amount: 2.5, note: null, urgent: false });
+  });
+
+  it('keeps an untouched null checkbox null', () => {
+    expect(toParams({ urgent: { type: 'boolean' } }, { urgent: undefined })).toEqual({ urgent: null });
+  });
+
+  it('converts multi-select choices by item type', () => {
+    const schema: Record<string, ParamSchema> = { ids: { type: 'array', items: { type: 'integer' } }, tags: { type: 'array', items: { type: 'string' } } };
+    expect(toParams(schema, { ids: ['3', '5'], tags: [] })).toEqual({ ids: [3, 5], tags: [] });
+    expect(toParams(schema, { ids: undefined, tags: ['a'] })).toEqual({ ids: null, tags: ['a'] });
+  });
+
+  it('sends a local date and time as UTC', () => {
+    const local = '2024-03-05T14:30:00';
+    expect(toParams({ at: { type: 'string', format: 'date-time' } }, { at: local })).toEqual({ at: new Date(local).toISOString() });
+  });
+
+  it('leaves out fields that visibleWhen hides', () => {
+    const schema: Record<string, ParamSchema> = {
+      kind: { type: 'string', enum: ['refund', 'credit'] },
+      amount: { type: 'number', visibleWhen: { field: 'kind', equals: 'refund' } },
+      note: { type: 'string', visibleWhen: { field: 'kind', equals: ['credit', 'refund'] } },
+    };
+    expect(toParams(schema, { kind: 'credit', amount: '5', note: 'x' })).toEqual({ kind: 'credit', note: 'x' });
+    expect(toParams(schema, { kind: 'refund', amount: '5', note: 'x' })).toEqual({ kind: 'refund', amount: 5, note: 'x' });
+    expect(toParams(schema, { kind: '', amount: '5', note: 'x' })).toEqual({ kind: null });
+  });
+});
+
+describe('isVisible', () => {
+  it('hides a field whose controlling field is hidden', () => {
+    const schema: Record<string, ParamSchema> = {
+      kind: { type: 'string' },
+      reason: { type: 'string', visibleWhen: { field: 'kind', equals: 'refund' } },
+      detail: { type: 'string', visibleWhen: { field: 'reason', equals: 'other' } },
+    };
+    expect(isVisible(schema.detail, schema, { kind: 'credit', reason: 'other' })).toBe(false);
+    expect(isVisible(schema.detail, schema, { kind: 'refund', reason: 'other' })).toBe(true);
+  });
+
+  it('hides both fields of a cycle', () => {
+    const schema: Record<string, ParamSchema> = {
+      a: { type: 'string', visibleWhen: { field: 'b', equals: 'x' } },
+      b: { type: 'string', visibleWhen: { field: 'a', equals: 'x' } },
+    };
+    expect(isVisible(schema.a, schema, { a: 'x', b: 'x' })).toBe(false);
+    expect(isVisible(schema.b, schema, { a: 'x', b: 'x' })).toBe(false);
+  });
+});
+
+describe('validateParams with visibleWhen', () => {
+  it('skips a hidden required field', () => {
+    const schema: Record<string, ParamSchema> = {
+      kind: { type: 'string', enum: ['refund', 'credit'] },
+      amount: { type: 'number', visibleWhen: { field: 'kind', equals: 'refund' } },
+    };
+    expect(validateParams(schema, ['amount'], { kind: 'credit', amount: '' })).toEqual({});
+    expect(validateParams(schema, ['amount'], { kind: 'refund', amount: '' })).toEqual({ amount: 'Amount is required' });
+  });
+});
+
+describe('validateField for lists and links', () => {
+  it('checks multi-select choices', () => {
+    const schema: ParamSchema = { type: 'array', items: { type: 'string', enum: ['a', 'b', 'c'] }, maxItems: 2, title: 'Tags' };
+    expect(validateField('tags', schema, [], true)).toBe('Tags needs at least one choice');
+    expect(validateField('tags', schema, ['a', 'b', 'c'], false)).toBe('Tags allows at most 2 choices');
+    expect(validateField('tags', schema, ['z'], false)).toBe('Tags must be chosen from: a, b, c');
+    expect(validateField('tags', schema, ['a'], true)).toBeUndefined();
+  });
+
+  it('accepts only http and https URLs', () => {
+    const site: ParamSchema = { type: 'string', format: 'uri', title: 'Site' };
+    expect(validateField('site', site, 'javascript:alert(1)', false)).toBe('Site must be a full URL, such as https://example.com');
+    expect(validateField('site', site, 'ftp://example.com/file', false)).toBe('Site must be a full URL, such as https://example.com');
+    expect(validateField('site', site, 'https://example.com/a?b=1', false)).toBeUndefined();
   });
 });
 
@@ -89,6 +164,20 @@ describe('toRawValue', () => {
     expect(toRawValue({ type: 'integer' }, 5)).toBe('5');
     expect(toRawValue({ type: 'string' }, null)).toBe('');
     expect(toRawValue({ type: 'boolean' }, 1)).toBe(true);
+    expect(toRawValue({ type: 'boolean' }, null)).toBeUndefined();
+  });
+
+  it('reads arrays and JSON text into choices', () => {
+    expect(toRawValue({ type: 'array', items: { type: 'integer' } }, [1, 2])).toEqual(['1', '2']);
+    expect(toRawValue({ type: 'array', items: { type: 'string' } }, '["a","b"]')).toEqual(['a', 'b']);
+    expect(toRawValue({ type: 'array', items: { type: 'string' } }, null)).toBeUndefined();
+  });
+
+  it('shows a UTC timestamp in local time', () => {
+    const iso = '2024-03-05T14:30:15.000Z';
+    const local = toRawValue({ type: 'string', format: 'date-time' }, iso);
+    expect(new Date(String(local)).toISOString()).toBe(iso);
+    expect(local).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
   });
 });
 

@@ -3,8 +3,12 @@
 import type { ParamSchema } from './client-spec.js';
 import { humanize } from './format.js';
 
-/** Value of a form field: text from an input, or a checkbox state. */
-export type RawValue = string | boolean | undefined;
+/**
+ * Value of a form field: text from an input, a checkbox state, or the chosen
+ * values of a multi-select. Undefined is a checkbox or multi-select that
+ * started as null and was not touched, so it is sent as null.
+ */
+export type RawValue = string | boolean | string[] | undefined;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -15,7 +19,24 @@ export function fieldLabel(name: string, schema: ParamSchema): string {
 }
 
 function isEmpty(raw: RawValue): boolean {
-  return raw === undefined || (typeof raw === 'string' && raw.trim() === '');
+  return raw === undefined || (typeof raw === 'string' && raw.trim() === '') || (Array.isArray(raw) && raw.length === 0);
+}
+
+/**
+ * Tells whether a parameter's `visibleWhen` condition holds for the current
+ * values; true without one. A field that depends on a hidden field is hidden
+ * too, matching the server's check, and so is every field of a dependency cycle.
+ */
+export function isVisible(schema: ParamSchema, params: Record<string, ParamSchema>, values: Record<string, RawValue>, seen: Set<ParamSchema> = new Set()): boolean {
+  const condition = schema.visibleWhen;
+  if (!condition) return true;
+  const other = params[condition.field];
+  if (!other || seen.has(schema)) return false;
+  seen.add(schema);
+  if (!isVisible(other, params, values, seen)) return false;
+  const value = toParamValue(other, values[condition.field]);
+  const allowed = Array.isArray(condition.equals) ? condition.equals : [condition.equals];
+  return allowed.some((option) => option === value);
 }
 
 /**
@@ -28,6 +49,7 @@ export function validateField(name: string, schema: ParamSchema, raw: RawValue, 
     if (raw === undefined && required) return `${label} is required`;
     return undefined;
   }
+  if (schema.type === 'array') return validateList(label, schema, Array.isArray(raw) ? raw : [], required);
   if (isEmpty(raw)) return required ? `${label} is required` : undefined;
   const text = String(raw);
 
@@ -59,6 +81,20 @@ export function validateField(name: string, schema: ParamSchema, raw: RawValue, 
     return `${label} must be one of: ${schema.enum.join(', ')}`;
   }
   return validateFormat(label, schema.format, text);
+}
+
+function validateList(label: string, schema: ParamSchema, chosen: string[], required: boolean): string | undefined {
+  if (chosen.length === 0 && required && !schema.minItems) return `${label} needs at least one choice`;
+  if (schema.minItems !== undefined && chosen.length < schema.minItems) {
+    return `${label} needs at least ${schema.minItems} ${plural(schema.minItems, 'choice')}`;
+  }
+  if (schema.maxItems !== undefined && chosen.length > schema.maxItems) {
+    return `${label} allows at most ${schema.maxItems} ${plural(schema.maxItems, 'choice')}`;
+  }
+  const choices = schema.items?.enum;
+  const unknown = choices ? chosen.find((item) => !choices.some((option) => String(option) === item)) : undefined;
+  if (unknown !== undefined) return `${label} must be chosen from: ${choices!.join(', ')}`;
+  return undefined;
 }
 
 function plural(count: number, word: string): string {
@@ -99,10 +135,11 @@ function isCalendarDate(text: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
+// Only web addresses: a `javascript:` or `data:` URL in a stored link could run script where it is shown.
 function isUri(text: string): boolean {
   try {
-    new URL(text.trim());
-    return true;
+    const url = new URL(text.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:';
   } catch {
     return false;
   }
@@ -116,6 +153,7 @@ export function validateParams(
 ): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const [name, schema] of Object.entries(params)) {
+    if (!isVisible(schema, params, values)) continue;
     const message = validateField(name, schema, values[name], required.includes(name));
     if (message) errors[name] = message;
   }
@@ -124,33 +162,66 @@ export function validateParams(
 
 /**
  * Converts form input into the JSON values the API expects: numbers for integer
- * and number parameters, ISO 8601 for date-time, and no entry for empty fields.
+ * and number parameters, ISO 8601 in UTC for date-time, arrays for multi-selects,
+ * and null for an empty field. Fields that `visibleWhen` hides are left out.
  */
 export function toParams(params: Record<string, ParamSchema>, values: Record<string, RawValue>): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(params)) {
-    const raw = values[name];
-    if (schema.type === 'boolean') {
-      if (raw !== undefined) result[name] = raw === true || raw === 'true';
-      continue;
-    }
-    if (isEmpty(raw)) continue;
-    const text = String(raw);
-    if (schema.type === 'integer' || schema.type === 'number') {
-      result[name] = Number(text.trim());
-    } else if (schema.format === 'date-time') {
-      const date = new Date(text);
-      result[name] = Number.isNaN(date.getTime()) ? text : date.toISOString();
-    } else {
-      result[name] = text;
-    }
+    if (!isVisible(schema, params, values)) continue;
+    result[name] = toParamValue(schema, values[name]);
   }
   return result;
 }
 
-/** Turns a value from a row or a schema default into the text a form field holds. */
+/** Converts one field's input into its JSON value; see toParams. */
+export function toParamValue(schema: ParamSchema, raw: RawValue): unknown {
+  if (schema.type === 'boolean') return raw === undefined ? null : raw === true || raw === 'true';
+  if (schema.type === 'array') {
+    if (!Array.isArray(raw)) return null;
+    const numeric = schema.items?.type === 'integer' || schema.items?.type === 'number';
+    return raw.map((item) => (numeric ? Number(item) : item));
+  }
+  if (isEmpty(raw)) return null;
+  const text = String(raw);
+  if (schema.type === 'integer' || schema.type === 'number') return Number(text.trim());
+  if (schema.format === 'date-time') {
+    // A `datetime-local` field contains local time without a zone, which Date parses as local time.
+    const date = new Date(text);
+    return Number.isNaN(date.getTime()) ? text : date.toISOString();
+  }
+  return text;
+}
+
+/** Turns a value from a row or a schema default into what a form field holds. */
 export function toRawValue(schema: ParamSchema, value: unknown): RawValue {
-  if (value === undefined || value === null) return schema.type === 'boolean' ? false : '';
-  if (schema.type === 'boolean') return value === true || value === 1 || value === 'true' || value === '1';
+  if (schema.type === 'boolean') {
+    if (value === undefined || value === null) return undefined;
+    return value === true || value === 1 || value === 'true' || value === '1';
+  }
+  if (schema.type === 'array') return arrayItems(value);
+  if (value === undefined || value === null) return '';
+  if (schema.format === 'date-time') return toLocalDateTime(value);
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+// A row contains an array column as an array, or as JSON text on SQLite.
+function arrayItems(value: unknown): string[] | undefined {
+  let items = value;
+  if (typeof value === 'string') {
+    try {
+      items = JSON.parse(value);
+    } catch {
+      items = value === '' ? [] : [value];
+    }
+  }
+  return Array.isArray(items) ? items.map((item) => String(item)) : undefined;
+}
+
+/** Formats a timestamp as the local `YYYY-MM-DDTHH:mm:ss` that a `datetime-local` field takes; other text is kept. */
+export function toLocalDateTime(value: unknown): string {
+  const date = new Date(String(value));
+  if (Number.isNaN(date.getTime())) return String(value);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }

@@ -9,11 +9,14 @@ import type { SqlDialect } from './datasource.js';
 /** A value the API returns for one column of one row. */
 export type CellValue = string | number | boolean | null | Uint8Array;
 
-/** A value bound to one statement parameter. */
-export type BindValue = string | number | boolean | null;
+/** A value bound to one statement parameter; arrays only on PostgreSQL. */
+export type BindValue = string | number | boolean | null | Array<string | number>;
 
 /** Parameter formats with their own binding: `date` as a date, `date-time` as a timestamp. */
 export type TemporalFormat = 'date' | 'date-time';
+
+/** Binding kind of a declared parameter: a temporal format, or `array` for a parameter of `type: array`. */
+export type BindFormat = TemporalFormat | 'array';
 
 /** Raised when a parameter value has a type no data source can bind; `param` names the parameter. */
 export class BindError extends Error {
@@ -27,7 +30,7 @@ export class BindError extends Error {
  * boolean type, so booleans become 1 and 0 there; a `date-time` value becomes
  * ISO 8601 in UTC so it compares with stored timestamps as text on SQLite.
  */
-export function toBindValue(param: string, value: unknown, dialect: SqlDialect, format?: TemporalFormat): BindValue {
+export function toBindValue(param: string, value: unknown, dialect: SqlDialect, format?: BindFormat): BindValue {
   if (value === undefined || value === null) return null;
   switch (typeof value) {
     case 'boolean':
@@ -42,8 +45,24 @@ export function toBindValue(param: string, value: unknown, dialect: SqlDialect, 
       return format === 'date-time' ? normalizeTimestamp(param, value, dialect) : value;
     default:
       if (value instanceof Date) return normalizeTimestamp(param, value.toISOString(), dialect);
+      // Only a parameter declared `type: array` takes an array, so a list can never reach a scalar placeholder.
+      if (Array.isArray(value) && format === 'array') return arrayValue(param, value, dialect);
       throw new BindError(param, `parameter \`${param}\` has a value of type ${Array.isArray(value) ? 'array' : typeof value}, which cannot be bound; send a string, number, boolean or null.`);
   }
+}
+
+/**
+ * Binds an array parameter (a multi-select): as a PostgreSQL array, or as JSON
+ * text on SQLite, which has no array type and reads it with `json_each`.
+ * Only strings and finite numbers may be items, so nothing but data is bound.
+ */
+function arrayValue(param: string, value: unknown[], dialect: SqlDialect): BindValue {
+  const items: Array<string | number> = [];
+  for (const item of value) {
+    if (typeof item === 'string' || (typeof item === 'number' && Number.isFinite(item))) items.push(item);
+    else throw new BindError(param, `parameter \`${param}\` contains the invalid item ${JSON.stringify(item) ?? typeof item}; send an array of strings or finite numbers.`);
+  }
+  return dialect === 'sqlite' ? JSON.stringify(items) : items;
 }
 
 // The fraction of seconds in an ISO 8601 date-time, with what follows it.

@@ -132,9 +132,11 @@ function clientComponent(
   }
   if ('form' in component) {
     if (!(component.form.action in actions)) return undefined;
-    return { type: 'form', title: component.form.title, action: component.form.action };
+    return { type: 'form', title: component.form.title, action: component.form.action, defaults: component.form.defaults };
   }
   if ('chart' in component) return clientChart(component.chart, accessOf, model.queries[component.chart.query]?.spec.title);
   if ('stat' in component) return clientStat(component.stat, accessOf);
+  // A filter bar holds no data, only its inputs; the server still checks every parameter its values reach.
+  if ('filters' in component) return { type: 'filters', id: component.filters.id, fields: component.filters.fields };
   return undefined;
 }

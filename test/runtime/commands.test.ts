@@ -74,7 +74,7 @@ describe('runValidate', () => {
     }
     // loan-approvals reads its database URL from LOANS_DATABASE_URL, which the test environment does not set.
     expect(output.stdout).toMatch(/^examples\/loan-approvals\/app\.yaml:14:10: warning datasource-unchecked: .*LOANS_DATABASE_URL is not set$/m);
-    expect(output.stdout).toMatch(/^3 apps valid, 1 warning\n$/m);
+    expect(output.stdout).toMatch(/^5 apps valid, 1 warning\n$/m);
   });
 
   test('errors exit 1 with file:line:col', async () => {

@@ -51,8 +51,8 @@ describe('opsdeck test on the example', () => {
     const result = await run(['examples'], REPO_ROOT);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.lines.at(-1)).toBe('26 passed, 0 failed');
-    expect(result.lines.filter((line) => line.startsWith('✓ '))).toHaveLength(26);
+    expect(result.lines.at(-1)).toBe('67 passed, 0 failed');
+    expect(result.lines.filter((line) => line.startsWith('✓ '))).toHaveLength(67);
     expect(result.stdout).toMatch(/^✓ search finds Luís Gonçalves \(\d+ ms\)$/m);
     expect(result.stdout).toMatch(/^✓ flagging a flagged customer again changes nothing \(\d+ ms\)$/m);
   });

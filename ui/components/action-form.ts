@@ -2,10 +2,11 @@
 // an optional preview and confirmation step, the POST, and field errors from the server.
 import { LitElement, css, html, nothing } from 'lit';
 import { ApiError, apiPost, segment } from '../api.js';
-import type { ActionResult, ApprovalRequested, ClientAction, ParamSchema, PreviewResult, Row } from '../client-spec.js';
+import type { ActionResult, ApprovalRequested, ClientAction, ParamSchema, PreviewResult, QueryResult, Row } from '../client-spec.js';
 import { parsePreview } from '../preview-diff.js';
 import { fillTemplate } from '../template.js';
-import { fieldLabel, toParams, toRawValue, validateField, validateParams, type RawValue } from '../validate.js';
+import { fieldLabel, isVisible, toParams, toRawValue, validateField, validateParams, type RawValue } from '../validate.js';
+import { renderControl, staticChoices, type Choice } from './form-fields.js';
 import { showToast } from './toast-stack.js';
 import './action-preview.js';
 import { buttonStyles, inputStyles, utilityStyles } from './shared-styles.js';
@@ -38,6 +39,7 @@ export class ActionForm extends LitElement {
     previewing: { state: true },
     preview: { state: true },
     previewBlocked: { state: true },
+    choices: { state: true },
   };
 
   static override styles = [
@@ -75,6 +77,29 @@ export class ActionForm extends LitElement {
         flex-direction: row;
         align-items: center;
         gap: var(--od-space-2);
+      }
+      .choices {
+        display: flex;
+        flex-wrap: wrap;
+        gap: var(--od-space-1) var(--od-space-4);
+      }
+      .choice {
+        display: inline-flex;
+        align-items: center;
+        gap: var(--od-space-2);
+        font-weight: 400;
+      }
+      .money {
+        display: flex;
+        align-items: center;
+        gap: var(--od-space-2);
+      }
+      .currency {
+        color: var(--od-text-muted);
+        font-size: var(--od-font-size-sm);
+      }
+      .choice input {
+        accent-color: var(--od-accent);
       }
       .checkbox input {
         width: 16px;
@@ -146,10 +171,51 @@ export class ActionForm extends LitElement {
   /** The preview returned 409 `expectation_failed`, so the confirmation step shows its message and no Confirm button. */
   previewBlocked = false;
 
+  /** Choices of select and multi-select fields by parameter name; a field whose query is loading has none yet. */
+  choices: Record<string, Choice[]> = {};
+
   #previewAbort: AbortController | undefined;
+  #choicesAbort: AbortController | undefined;
 
   override willUpdate(changed: Map<string, unknown>): void {
-    if (changed.has('action') || changed.has('prefill') || changed.has('actionId')) this.reset();
+    // A page passes a new prefill object on every render, so only a change of its values resets what the user typed.
+    const prefillChanged = changed.has('prefill') && JSON.stringify(changed.get('prefill') ?? {}) !== JSON.stringify(this.prefill);
+    if (changed.has('action') || changed.has('actionId') || prefillChanged) this.reset();
+    if (changed.has('action') || changed.has('appId')) void this.#loadChoices();
+  }
+
+  /** Reads the choices of every field with `options` from its query, which the server runs with the user's row rules. */
+  async #loadChoices(): Promise<void> {
+    this.#choicesAbort?.abort();
+    const controller = new AbortController();
+    this.#choicesAbort = controller;
+    const choices: Record<string, Choice[]> = {};
+    const queried: Array<[string, NonNullable<ParamSchema['options']>]> = [];
+    for (const [name, schema] of Object.entries(this.#params)) {
+      const fixed = staticChoices(schema);
+      if (fixed) choices[name] = fixed;
+      else if (schema.options) queried.push([name, schema.options]);
+    }
+    this.choices = { ...choices };
+    if (!this.appId) return;
+    await Promise.all(
+      queried.map(async ([name, options]) => {
+        try {
+          // NOTE: only the first page (500 rows) of an options query is offered.
+          const result = await apiPost<QueryResult>(
+            `/api/apps/${segment(this.appId)}/queries/${segment(options.query)}`,
+            { params: {}, page: { size: 500, offset: 0 } },
+            { signal: controller.signal },
+          );
+          choices[name] = result.rows.map((row) => ({ value: String(row[options.value] ?? ''), label: String(row[options.label ?? options.value] ?? '') }));
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          choices[name] = [];
+          this.formError = `The choices of ${fieldLabel(name, this.#params[name])} could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
+        }
+      }),
+    );
+    if (!controller.signal.aborted) this.choices = { ...choices };
   }
 
   /** Puts every field back to its prefilled or default value and clears messages. */
@@ -157,7 +223,8 @@ export class ActionForm extends LitElement {
     const values: Record<string, RawValue> = {};
     for (const [name, schema] of Object.entries(this.#params)) {
       const initial = Object.hasOwn(this.prefill, name) ? this.prefill[name] : schema.default;
-      values[name] = toRawValue(schema, initial);
+      // A checkbox with no starting value is unticked (false); one whose row value is null stays null until touched.
+      values[name] = initial === undefined && schema.type === 'boolean' ? false : toRawValue(schema, initial);
     }
     this.values = values;
     this.errors = {};
@@ -171,6 +238,8 @@ export class ActionForm extends LitElement {
     super.disconnectedCallback();
     this.#previewAbort?.abort();
     this.#previewAbort = undefined;
+    this.#choicesAbort?.abort();
+    this.#choicesAbort = undefined;
   }
 
   #stopPreview(): void {
@@ -390,7 +459,7 @@ export class ActionForm extends LitElement {
           ? html`<div class="form-error" role="alert" tabindex="-1" data-testid="form-error">${this.formError}</div>`
           : nothing}
         ${Object.entries(this.#params)
-          .filter(([name]) => !this.hiddenParams.includes(name))
+          .filter(([name, schema]) => !this.hiddenParams.includes(name) && isVisible(schema, this.#params, this.values))
           .map(([name, schema]) => this.#renderField(name, schema))}
         <div class="buttons">
           ${this.inline
@@ -411,7 +480,7 @@ export class ActionForm extends LitElement {
   }
 
   #renderField(name: string, schema: ParamSchema) {
-    const label = fieldLabel(name, schema);
+    const label = schema.widget === 'money' && schema.currency ? `${fieldLabel(name, schema)} (${schema.currency})` : fieldLabel(name, schema);
     const required = this.#required.includes(name);
     const id = `field-${name}`;
     const error = this.errors[name];
@@ -440,82 +509,32 @@ export class ActionForm extends LitElement {
       `;
     }
 
+    const control = renderControl({
+      name,
+      schema,
+      id,
+      value: this.values[name],
+      invalid: Boolean(error),
+      describedBy,
+      required,
+      choices: this.choices[name],
+      onChange: (value) => this.#setValue(name, value),
+      onBlur: () => this.#checkField(name),
+    });
+    // A multi-select is a group of checkboxes, which its heading labels through aria-labelledby.
+    const heading = schema.type === 'array'
+      ? html`<span class="label" id="label-${name}">${label}${requiredMark}</span>`
+      : html`<label for=${id}>${label}${requiredMark}</label>`;
     return html`
       <div class="field" data-field=${name}>
-        <label for=${id}>${label}${requiredMark}</label>
-        ${this.#renderControl(name, schema, id, Boolean(error), describedBy, required)} ${help} ${this.#renderError(name, error)}
+        ${heading} ${control} ${help} ${this.#renderError(name, error)}
       </div>
-    `;
-  }
-
-  #renderControl(name: string, schema: ParamSchema, id: string, invalid: boolean, describedBy: string, required: boolean) {
-    const value = String(this.values[name] ?? '');
-    const onInput = (event: Event) => this.#setValue(name, (event.target as HTMLInputElement).value);
-    const onBlur = () => this.#checkField(name);
-
-    if (schema.enum) {
-      return html`
-        <select
-          class="input"
-          id=${id}
-          name=${name}
-          aria-invalid=${invalid ? 'true' : 'false'}
-          aria-required=${required ? 'true' : 'false'}
-          aria-describedby=${describedBy || nothing}
-          @change=${onInput}
-          @blur=${onBlur}
-        >
-          <option value="" ?selected=${value === ''}>${required ? 'Choose…' : '—'}</option>
-          ${schema.enum.map((option) => html`<option value=${String(option)} ?selected=${String(option) === value}>${String(option)}</option>`)}
-        </select>
-      `;
-    }
-    if (schema.multiline) {
-      return html`
-        <textarea
-          class="input"
-          id=${id}
-          name=${name}
-          rows="4"
-          .value=${value}
-          aria-invalid=${invalid ? 'true' : 'false'}
-          aria-required=${required ? 'true' : 'false'}
-          aria-describedby=${describedBy || nothing}
-          @input=${onInput}
-          @blur=${onBlur}
-        ></textarea>
-      `;
-    }
-    return html`
-      <input
-        class="input"
-        id=${id}
-        name=${name}
-        type=${inputType(schema)}
-        step=${schema.type === 'number' ? 'any' : nothing}
-        autocomplete="off"
-        .value=${value}
-        aria-invalid=${invalid ? 'true' : 'false'}
-        aria-required=${required ? 'true' : 'false'}
-        aria-describedby=${describedBy || nothing}
-        @input=${onInput}
-        @blur=${onBlur}
-      />
     `;
   }
 
   #renderError(name: string, error: string | undefined) {
     return error ? html`<span class="error" id="error-${name}" data-error-for=${name}>${error}</span>` : nothing;
   }
-}
-
-function inputType(schema: ParamSchema): string {
-  if (schema.type === 'integer' || schema.type === 'number') return 'number';
-  if (schema.format === 'email') return 'email';
-  if (schema.format === 'date') return 'date';
-  if (schema.format === 'uri') return 'url';
-  if (schema.secret) return 'password';
-  return 'text';
 }
 
 /** Prefixes a server message that does not start with the field's label, so it reads "Reason must …". */

@@ -23,6 +23,7 @@ import { ApiError, apiPost, segment } from '../api.js';
 import { buildChartData, formatValue, type ChartData } from '../chart-data.js';
 import type { ClientChart, QueryResult } from '../client-spec.js';
 import { humanize } from '../format.js';
+import { resolveParams, type BindingContext } from '../template.js';
 import { utilityStyles } from './shared-styles.js';
 
 // Only the parts of Chart.js the five chart types use, so esbuild leaves the rest out of the bundle.
@@ -49,6 +50,8 @@ export class ChartView extends LitElement {
   static override properties = {
     appId: { type: String },
     chart: { attribute: false },
+    selections: { attribute: false },
+    bindings: { attribute: false },
     refreshCount: { type: Number },
     result: { state: true },
     error: { state: true },
@@ -105,6 +108,9 @@ export class ChartView extends LitElement {
   appId = '';
   /** The client view of the chart. */
   chart: ClientChart | undefined;
+  /** Selected row of each table and the other values `{{ }}` bindings in the chart's params read. */
+  selections: Record<string, Record<string, unknown> | undefined> = {};
+  bindings: BindingContext = {};
   /** Incremented by the page after an action, so the chart queries again. */
   refreshCount = 0;
   result: QueryResult | undefined;
@@ -136,7 +142,7 @@ export class ChartView extends LitElement {
   override willUpdate(): void {
     const chart = this.chart;
     if (!chart || chart.unavailable) return;
-    const body = { params: chart.params, page: { size: CHART_ROW_LIMIT, offset: 0 } };
+    const body = { params: resolveParams(chart.params, this.selections, this.bindings).values, page: { size: CHART_ROW_LIMIT, offset: 0 } };
     const requestKey = JSON.stringify([this.appId, chart.query, body, this.refreshCount]);
     if (requestKey === this.#lastRequestKey) return;
     this.#lastRequestKey = requestKey;

@@ -12,7 +12,7 @@ import { showToast } from './toast-stack.js';
 import type { ClientAction, ClientColumn, ClientQuery, ClientRowAction, ClientTable, QueryResult, Row } from '../client-spec.js';
 import { formatCell, humanize, toText, type CellView } from '../format.js';
 import { matchesRowCondition } from '../row-conditions.js';
-import { resolveParams } from '../template.js';
+import { resolveParams, type BindingContext } from '../template.js';
 import { rowLabel } from './action-dialog.js';
 import type { RowMenuItem, RowMenuSelectDetail } from './row-menu.js';
 import './row-menu.js';
@@ -81,6 +81,7 @@ export class DataTable extends LitElement {
     query: { attribute: false },
     actions: { attribute: false },
     selections: { attribute: false },
+    bindings: { attribute: false },
     tableTitles: { attribute: false },
     refreshCount: { type: Number },
     result: { state: true },
@@ -380,6 +381,8 @@ export class DataTable extends LitElement {
   actions: Record<string, ClientAction> = {};
   /** Selected rows of the tables on the page, by table id. */
   selections: Record<string, Row | undefined> = {};
+  /** Values `{{ }}` bindings in params read besides selected rows: filter bars and the URL. */
+  bindings: BindingContext = {};
   /** Titles of the tables on the page, by table id, for the "Select a row in …" message. */
   tableTitles: Record<string, string> = {};
   /** Incremented by the page to make every table query again. */
@@ -456,7 +459,7 @@ export class DataTable extends LitElement {
       this.#layoutKey = layoutKey;
       this.layout = loadLayout(layoutKey);
     }
-    const resolved = resolveParams(this.table.params, this.selections);
+    const resolved = resolveParams(this.table.params, this.selections, this.bindings);
     this.#missing = resolved.missingSelections;
 
     const paramsKey = JSON.stringify([this.table.query, resolved.values]);
@@ -806,7 +809,7 @@ export class DataTable extends LitElement {
   /** Download links for every row under the current parameters, search and sort; the server applies the same row and column rules. */
   #renderExport() {
     const href = (format: 'csv' | 'jsonl'): string => {
-      const params: Record<string, unknown> = { ...resolveParams(this.table!.params, this.selections).values };
+      const params: Record<string, unknown> = { ...resolveParams(this.table!.params, this.selections, this.bindings).values };
       if (this.table!.search && this.search !== '') params[this.table!.search] = this.search;
       const query = new URLSearchParams({ format, params: JSON.stringify(params), ...(this.sort ? { sort: JSON.stringify([this.sort]) } : {}) });
       return `/api/apps/${segment(this.appId)}/queries/${segment(this.table!.query)}/export?${query}`;

@@ -4,7 +4,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { ApiError, apiPost, segment } from '../api.js';
 import type { ClientDetail, QueryResult, Row } from '../client-spec.js';
 import { formatCell, humanize, type CellView } from '../format.js';
-import { resolveParams } from '../template.js';
+import { resolveParams, type BindingContext } from '../template.js';
 import { utilityStyles } from './shared-styles.js';
 
 /**
@@ -16,6 +16,7 @@ export class DetailView extends LitElement {
     appId: { type: String },
     detail: { attribute: false },
     selections: { attribute: false },
+    bindings: { attribute: false },
     tableTitles: { attribute: false },
     refreshCount: { type: Number },
     row: { state: true },
@@ -90,6 +91,8 @@ export class DetailView extends LitElement {
   detail: ClientDetail | undefined;
   /** Selected rows of the page's tables, by table key. */
   selections: Record<string, Row | undefined> = {};
+  /** Values `{{ }}` bindings in params read besides selected rows: filter bars and the URL. */
+  bindings: BindingContext = {};
   /** Titles of the page's tables, for the "Select a row in …" message. */
   tableTitles: Record<string, string> = {};
   /** Incremented by the page after an action, so the record is read again. */
@@ -109,7 +112,7 @@ export class DetailView extends LitElement {
 
   override willUpdate(): void {
     if (!this.detail) return;
-    const resolved = resolveParams(this.detail.params, this.selections);
+    const resolved = resolveParams(this.detail.params, this.selections, this.bindings);
     this.#missing = resolved.missingSelections;
     if (this.#missing.length > 0) {
       this.#controller?.abort();

@@ -3,8 +3,9 @@
 // the action dialog and keeps the open tabs and selected rows in the URL.
 import { LitElement, css, html, nothing } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
-import type { ClientAction, ClientComponent, ClientOpenRowAction, ClientPage, ClientRowAction, ClientSpec, ClientTable, ClientTabs, Row } from '../client-spec.js';
+import type { ClientAction, ClientComponent, ClientFilters, ClientOpenRowAction, ClientPage, ClientRowAction, ClientSpec, ClientTable, ClientTabs, Row } from '../client-spec.js';
 import { humanize, toText } from '../format.js';
+import { resolveParams } from '../template.js';
 import { appPath, buildPageSearch, parsePageState, rowKeyFromUrl, writePageState, type PageState } from '../router.js';
 import type { ActionDialog } from './action-dialog.js';
 import { DataTable, type RowActionDetail, type RowSelectDetail } from './data-table.js';
@@ -12,6 +13,8 @@ import type { TabChangeDetail } from './layout-tabs.js';
 import './action-dialog.js';
 import './action-form.js';
 import './detail-view.js';
+import { filterScope, filterUrlKeys, type FilterChangeDetail } from './filter-bar.js';
+import type { BindingContext } from '../template.js';
 import './layout-modal.js';
 import './layout-tabs.js';
 import './markdown-text.js';
@@ -91,6 +94,7 @@ export class PageView extends LitElement {
     page: { attribute: false },
     selections: { state: true },
     openTabs: { state: true },
+    filterValues: { state: true },
     openOverlay: { state: true },
     refreshCount: { state: true },
   };
@@ -153,6 +157,8 @@ export class PageView extends LitElement {
   selections: Record<string, Row | undefined> = {};
   /** Open tab of each `tabs`, by its URL key. */
   openTabs: Record<string, string> = {};
+  /** Text values of each filter bar, by its id and then by field name. */
+  filterValues: Record<string, Record<string, string>> = {};
   /** Id of the open modal or drawer. */
   openOverlay: string | undefined;
   /** Incremented after an action succeeded, so every component queries again. */
@@ -182,6 +188,7 @@ export class PageView extends LitElement {
     if (changed.has('page') && previous?.id !== this.page?.id) {
       this.selections = {};
       this.openTabs = {};
+      this.filterValues = {};
       this.openOverlay = undefined;
       this.#restoreFromUrl();
     }
@@ -203,13 +210,31 @@ export class PageView extends LitElement {
     return this.#placed().flatMap(({ component }) => (component.type === 'tabs' ? [component] : []));
   }
 
+  #allFilters(): ClientFilters[] {
+    return this.#placed().flatMap(({ component }) => (component.type === 'filters' ? [component] : []));
+  }
+
   #stateKeys(): string[] {
-    return [...this.#linkedTables().map((table) => table.id!), ...this.#allTabs().map(tabsKey)];
+    return [...this.#allFilters().flatMap(filterUrlKeys), ...this.#linkedTables().map((table) => table.id!), ...this.#allTabs().map(tabsKey)];
+  }
+
+  /** What bindings read besides selected rows: the filter bars' values and the query string. */
+  #bindings(): BindingContext {
+    const filters: Record<string, Record<string, unknown>> = {};
+    for (const bar of this.#allFilters()) filters[bar.id] = filterScope(bar, this.filterValues[bar.id] ?? {});
+    const url: Record<string, string> = {};
+    for (const [key, value] of new URLSearchParams(location.search)) if (!Object.hasOwn(url, key)) url[key] = value;
+    const user = this.spec?.user;
+    // NOTE: the client view of the user has no email, so `{{ user.email }}` reads as missing in the browser.
+    return { filters, url, user: user ? { id: user.id, name: user.name } : undefined };
   }
 
   /** The page state as the URL should show it. */
   #currentState(): PageState {
     const state: PageState = {};
+    for (const bar of this.#allFilters()) {
+      for (const [name, value] of Object.entries(this.filterValues[bar.id] ?? {})) state[`${bar.id}.${name}`] = value;
+    }
     for (const table of this.#linkedTables()) {
       const row = this.selections[table.id!];
       if (row && Object.hasOwn(row, table.rowKey!)) state[table.id!] = toText(row[table.rowKey!]);
@@ -248,8 +273,15 @@ export class PageView extends LitElement {
       const requested = state[tabsKey(tabs)];
       openTabs[tabsKey(tabs)] = tabs.tabs.some((tab) => tab.id === requested) ? requested! : tabs.tabs[0].id;
     }
+    const filterValues: Record<string, Record<string, string>> = {};
+    for (const bar of this.#allFilters()) {
+      const values: Record<string, string> = {};
+      for (const key of filterUrlKeys(bar)) if (state[key] !== undefined) values[key.slice(bar.id.length + 1)] = state[key];
+      filterValues[bar.id] = values;
+    }
     this.selections = selections;
     this.openTabs = openTabs;
+    this.filterValues = filterValues;
     writePageState(buildPageSearch(this.#currentState(), this.#stateKeys()), { replace: true });
   }
 
@@ -303,6 +335,12 @@ export class PageView extends LitElement {
     void dialog?.open({ ...event.detail, action });
   }
 
+  #onFilterChange(event: CustomEvent<FilterChangeDetail>): void {
+    event.stopPropagation();
+    this.filterValues = { ...this.filterValues, [event.detail.id]: event.detail.values };
+    this.#recordState(false);
+  }
+
   #onTabChange(tabs: ClientTabs, event: CustomEvent<TabChangeDetail>): void {
     event.stopPropagation();
     this.openTabs = { ...this.openTabs, [tabsKey(tabs)]: event.detail.id };
@@ -346,6 +384,7 @@ export class PageView extends LitElement {
           .query=${spec.queries[component.query]}
           .actions=${actions}
           .selections=${this.selections}
+          .bindings=${this.#bindings()}
           .selectedKey=${this.#selectedKey(component, path)}
           .tableTitles=${titles}
           .refreshCount=${this.refreshCount}
@@ -358,7 +397,13 @@ export class PageView extends LitElement {
           <section class="card form-card" data-form=${component.action}>
             <h2>${component.title ?? action.title}</h2>
             ${action.description ? html`<p class="muted">${action.description}</p>` : nothing}
-            <od-action-form inline .appId=${this.appId} .actionId=${component.action} .action=${action}></od-action-form>
+            <od-action-form
+              inline
+              .appId=${this.appId}
+              .actionId=${component.action}
+              .action=${action}
+              .prefill=${resolveParams(component.defaults, this.selections).values}
+            ></od-action-form>
           </section>
         `);
       }
@@ -418,17 +463,20 @@ export class PageView extends LitElement {
         </div>`;
       case 'markdown':
         return html`<od-markdown .text=${component.text}></od-markdown>`;
+      case 'filters':
+        return keyed(key, html`<od-filter-bar .filters=${component} .values=${this.filterValues[component.id] ?? {}} @od-filter-change=${this.#onFilterChange}></od-filter-bar>`);
       case 'detail':
         return keyed(key, html`<od-detail
           data-detail=${component.query}
           .appId=${this.appId}
           .detail=${component}
           .selections=${this.selections}
+          .bindings=${this.#bindings()}
           .tableTitles=${titles}
           .refreshCount=${this.refreshCount}
         ></od-detail>`);
       default: {
-        const chart = renderChartComponent(component, this.appId, this.refreshCount);
+        const chart = renderChartComponent(component, this.appId, this.refreshCount, this.selections, this.#bindings());
         return chart ? keyed(key, chart) : nothing;
       }
     }

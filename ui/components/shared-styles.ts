@@ -58,7 +58,7 @@ export const buttonStyles = css`
   }
   .btn.danger.solid {
     background: var(--od-danger);
-    color: #fff;
+    color: var(--od-danger-text);
   }
   .btn.danger.solid:hover:not(:disabled) {
     background: var(--od-danger-hover);
