@@ -31,6 +31,10 @@ function getAsObjectWithBigInts(this: Statement, params: null, config: { useBigI
 
 /** SQLite VDBE opcodes that change a database file. */
 const WRITE_OPCODES = new Set(['OpenWrite', 'Insert', 'Delete', 'IdxInsert', 'IdxDelete', 'Clear', 'Destroy', 'CreateBtree', 'DropTable', 'DropIndex', 'DropTrigger']);
+/** Opcodes that write through a cursor named in their first operand. */
+const CURSOR_WRITE_OPCODES = new Set(['Insert', 'Delete', 'IdxInsert', 'IdxDelete']);
+/** Opcodes that open a cursor on a temporary table, which lives only while the statement runs. */
+const TEMPORARY_CURSOR_OPCODES = new Set(['OpenEphemeral', 'OpenAutoindex', 'SorterOpen', 'OpenPseudo', 'OpenDup']);
 
 export interface SqliteOptions {
   /** Absolute path of the database file. */
@@ -185,11 +189,15 @@ export class SqliteDatasource implements Datasource {
   async writes(sql: string): Promise<boolean> {
     // A statement that starts with SELECT or VALUES is a SQLite select, which cannot change data, so the bytecode check (most of `opsdeck validate` on large apps) is skipped. WITH may lead to INSERT, UPDATE or DELETE, so it is checked.
     if (/^(?:select|values)\b/i.test(stripLeadingComments(sql))) return false;
-    // Reads only the opcode column (the second of EXPLAIN's output): converting whole rows took most of `opsdeck validate` on large apps.
+    // Writes to temporary cursors (a materialized WITH, a sorter, an automatic index) change no table, so they do not count.
+    const temporary = new Set<number>();
     const program = this.#db.prepare(`EXPLAIN ${sql}`);
     try {
       while (program.step()) {
-        if (WRITE_OPCODES.has(String(program.get()[1]))) return true;
+        const [, opcode, p1] = program.get();
+        const name = String(opcode);
+        if (TEMPORARY_CURSOR_OPCODES.has(name)) temporary.add(Number(p1));
+        else if (WRITE_OPCODES.has(name) && !(CURSOR_WRITE_OPCODES.has(name) && temporary.has(Number(p1)))) return true;
       }
       return false;
     } finally {

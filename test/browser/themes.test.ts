@@ -179,9 +179,7 @@ describe('themes', () => {
           }),
         );
       }
-      // NOTE: ui/components/layout-tabs.ts sets `outline: none` on its focused tab panel without another
-      // indicator, so the panel is left out here until that component shows a ring.
-      const focused = stops.filter((stop) => stop.element !== 'body' && stop.role !== 'tabpanel');
+      const focused = stops.filter((stop) => stop.element !== 'body');
       expect(focused.length).toBeGreaterThan(3);
       for (const stop of focused) {
         expect(stop.focusVisible, `${stop.element} matches :focus-visible in ${scheme}`).toBe(true);

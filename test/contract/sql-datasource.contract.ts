@@ -207,6 +207,7 @@ export function sqlDatasourceContract(target: ContractTarget): void {
       expect(await source.writes('-- leading comment\n/* block */ select id from kinds', 0)).toBe(false);
       expect(await source.writes('with gone as (select id from kinds) delete from kinds where id in (select id from gone)', 0)).toBe(true);
       expect(await source.writes('/* select */ delete from kinds', 0)).toBe(true);
+      expect(await source.writes('with picked as materialized (select id from kinds order by id limit 2) select a.id from picked a join picked b on a.id = b.id', 0)).toBe(false);
       expect(await source.writes('-- select\ninsert into kinds (id) values (99)', 0)).toBe(true);
       expect(await source.statementCount("select ';' as a; delete from kinds")).toBe(2);
       expect(await source.statementCount("select 'a;b' as a -- ; not a statement\n")).toBe(1);

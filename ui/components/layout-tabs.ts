@@ -56,6 +56,8 @@ export class LayoutTabs extends LitElement {
     }
     [role='tabpanel']:focus-visible {
       outline: none;
+      border-radius: var(--od-radius-sm);
+      box-shadow: var(--od-focus-ring);
     }
   `;
 
