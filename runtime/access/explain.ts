@@ -23,6 +23,8 @@ export interface ExplainEntry {
   masked?: string[];
   /** Scoped actions: the query whose rows the action may change. */
   scope?: string;
+  /** Queries the user may run: whether they may also export it, and the rule that allows that. */
+  export?: string;
 }
 
 export const NO_RULE = 'no rule allows it';
@@ -45,6 +47,8 @@ export function explainApp(model: AppModel, enforcer: AppEnforcer, identity: Ide
     if (access.rows !== undefined) entry.rows = access.rows.map((rule) => formatRowRule(rule)).join(' or ');
     if (access.hidden.size > 0) entry.hidden = [...access.hidden];
     if (access.masked.size > 0) entry.masked = [...access.masked];
+    const exporting = enforcer.decide(identity, `query:${id}`, 'export');
+    if (exporting.allowed) entry.export = exporting.rule;
   }
   for (const [id, action] of Object.entries(model.actions)) {
     const entry = decide('action', id, action.spec.title, `action:${id}`, 'run');
@@ -68,6 +72,7 @@ export function formatExplain(model: AppModel, identity: Identity, entries: Expl
     if (entry.hidden !== undefined) lines.push(`${indent}hidden: ${entry.hidden.join(', ')}`);
     if (entry.masked !== undefined) lines.push(`${indent}masked: ${entry.masked.join(', ')}`);
     if (entry.scope !== undefined) lines.push(`${indent}changes only rows the user sees through query ${entry.scope}`);
+    if (entry.export !== undefined) lines.push(`${indent}may export it: ${entry.export}`);
   }
   return `${lines.join('\n')}\n`;
 }

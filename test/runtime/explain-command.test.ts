@@ -48,6 +48,16 @@ describe('opsdeck explain', () => {
     expect(entries.every((entry) => !entry.allowed)).toBe(true);
   });
 
+  it('names the rule that lets a user export a query', async () => {
+    const exports = join(REPO_ROOT, 'test', 'fixtures', 'b1');
+    const clerk = await explain(exports, '--user', 'ana@example.com', '--format', 'json');
+    const entries = JSON.parse(clerk.stdout).apps[0].entries as Array<{ kind: string; id: string; export?: string }>;
+    expect(entries.find((entry) => entry.kind === 'query' && entry.id === 'entries')?.export).toBe('role:clerk export query:entries');
+    const viewer = await explain(exports, '--user', 'victor@example.com');
+    expect(viewer.stdout).not.toContain('may export it');
+    expect((await explain(exports, '--user', 'ana@example.com')).stdout).toContain('may export it: role:clerk export query:entries');
+  });
+
   it('refuses missing or malformed options with the usage', async () => {
     expect((await explain(FIXTURE)).stderr).toContain('--user');
     expect((await explain(FIXTURE, '--user', 'a', '--attribute', 'region')).stderr).toContain('is not name=value');
