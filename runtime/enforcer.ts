@@ -22,13 +22,13 @@ const permissionKey = (object: string, act: string): string => JSON.stringify([o
  * equal what the model's matcher would decide, because it compares the
  * domain, object and act exactly.
  */
-/** What decided a check: the rule that allowed it, or that no rule did. */
+/** Outcome of a policy check, with the rule that allowed it; a denial has no rule. */
 export interface Decision {
   allowed: boolean;
-  /** The allowing rule, as `role:<name> <act> <object>`, with the member that holds the role (`user:<id>` or `group:<name>`); absent on a denial. */
+  /** The allowing rule, as `role:<name> <act> <object>`, with the member that has the role (`user:<id>` or `group:<name>`); absent on a denial. */
   rule?: string;
   via?: string;
-  /** The role that holds the allowing rule; absent on a denial. */
+  /** Role that contains the allowing rule; absent on a denial. */
   role?: string;
 }
 
@@ -98,7 +98,7 @@ export class AppEnforcer {
     }
   }
 
-  /** Every role through which the identity may do `act` on `object` (row and column rules are per granting role); empty when denied. */
+  /** Returns every role through which the identity may do `act` on `object` (row and column rules apply per granting role); empty when denied. */
   grantingRoles(identity: Identity | undefined, object: PolicyObject, act: PolicyAct): string[] {
     if (!identity || identity.id.trim() === '') return [];
     const key = permissionKey(object, act);

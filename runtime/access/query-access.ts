@@ -35,3 +35,8 @@ export function blockedSearchParams(query: QueryModel, access: QueryAccess): Map
   }
   return blocked;
 }
+
+/** Returns the parameters the caller sent a value for although they search a hidden or masked column: parameter name to that column. */
+export function sentBlockedSearches(query: QueryModel, access: QueryAccess, params: Record<string, unknown>): Array<[string, string]> {
+  return [...blockedSearchParams(query, access)].filter(([name]) => params[name] !== undefined && params[name] !== null && params[name] !== '');
+}

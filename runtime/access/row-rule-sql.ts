@@ -136,8 +136,11 @@ function compare(cell: unknown, value: Scalar | null): number | null {
   if (cell === null || cell === undefined || value === null) return null;
   const a = typeof cell === 'boolean' ? Number(cell) : cell;
   const b = typeof value === 'boolean' ? Number(value) : value;
-  if (typeof a === 'number' && typeof b === 'number') return a === b ? 0 : a < b ? -1 : 1;
-  const left = String(a);
-  const right = String(b);
-  return left === right ? 0 : left < right ? -1 : 1;
+  if (typeof a === 'number' && typeof b === 'number') return order(a, b);
+  return order(String(a), String(b));
+}
+
+function order<T extends number | string>(left: T, right: T): number {
+  if (left === right) return 0;
+  return left < right ? -1 : 1;
 }

@@ -10,7 +10,7 @@ import type { AppEnforcer } from '../enforcer.js';
 import { HttpError } from '../http/errors.js';
 import { makeIdentity, type Identity } from '../identity.js';
 import { checkParams } from '../params.js';
-import { applyColumnRules, blockedSearchParams, queryAccess } from '../access/query-access.js';
+import { applyColumnRules, queryAccess, sentBlockedSearches } from '../access/query-access.js';
 import { buildScopeCheck, RowOutOfScope, runScoped } from '../access/row-scope.js';
 import { buildPagedSql, MAX_PAGE_SIZE } from '../http/query-request.js';
 import { compareRows, type Mismatch } from './rows.js';
@@ -165,7 +165,7 @@ async function runQuery(id: string, params: unknown, identity: Identity, context
   // Tests never call HTTP APIs, so a query that reads one cannot run here.
   if (query.kind === 'http') return { ok: false, code: 'query_failed', message: `query \`${id}\` reads data source \`${query.datasource}\`, an HTTP API, which \`opsdeck test\` does not call`, fields: [] };
   const access = queryAccess(query, context.enforcer.grantingRoles(identity, `query:${id}`, 'run'));
-  const blocked = [...blockedSearchParams(query, access)].filter(([name]) => checked.params[name] !== undefined && checked.params[name] !== null && checked.params[name] !== '');
+  const blocked = sentBlockedSearches(query, access, checked.params);
   if (blocked.length > 0) return { ok: false, code: 'invalid_params', message: `parameter ${blocked[0][0]} searches a column hidden or masked for the user`, fields: blocked.map(([name]) => `params.${name}`) };
   const source = sources.get(query.datasource)!;
   const sql = statementFor(source, query);

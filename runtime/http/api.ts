@@ -22,10 +22,9 @@ import { HttpError, forbidden, invalid, notFound } from './errors.js';
 import { requireIdentity } from './identify.js';
 import { runHttpQuery } from './http-query.js';
 import { buildPagedSql, usableColumns } from './query-request.js';
-import { applyColumnRules, blockedSearchParams, queryAccess, type QueryAccess } from '../access/query-access.js';
-import type { QueryModel } from '../../core/model.js';
+import { applyColumnRules, queryAccess } from '../access/query-access.js';
 import { clearSession, writeSession } from './sessions.js';
-import { bindOrReject, executionError, failureSummary, requireAvailable, tryAudit } from './execution-errors.js';
+import { bindOrReject, executionError, failureSummary, rejectBlockedSearches, requireAvailable, tryAudit } from './execution-errors.js';
 import { runAction, scopeError } from './run-action.js';
 import { explainApp } from '../access/explain.js';
 import { buildScopeCheck, RowOutOfScope } from '../access/row-scope.js';
@@ -294,14 +293,6 @@ async function requireRowInScope(app: LiveApp, action: ActionModel, identity: Id
     if (!(err instanceof RowOutOfScope)) throw err;
   }
   if (!found) throw scopeError(new RowOutOfScope(false), action);
-}
-
-/** A parameter that searches a column hidden or masked for the caller may not carry a value: its matches would reveal the column. */
-function rejectBlockedSearches(query: QueryModel, access: QueryAccess, params: Record<string, unknown>): void {
-  const errors = [...blockedSearchParams(query, access)]
-    .filter(([name]) => params[name] !== undefined && params[name] !== null && params[name] !== '')
-    .map(([name, column]) => ({ field: `params.${name}`, message: `searches column "${column}", which is hidden or masked for you, so it cannot be used; leave it empty.` }));
-  if (errors.length > 0) throw invalid('invalid_params', errors);
 }
 
 function rejectUnknownKeys(body: Record<string, unknown>, allowed: string[]): void {

@@ -8,6 +8,8 @@ import { bindValues, statementFor, type StatementModel } from '../bind.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../log.js';
 import { HttpError, invalid } from './errors.js';
+import type { QueryModel } from '../../core/model.js';
+import { sentBlockedSearches, type QueryAccess } from '../access/query-access.js';
 
 export function unavailable(app: LiveApp, reason: string | undefined): HttpError {
   const next = app.health.retrying ? 'It becomes available again by itself once the database responds, so try again later.' : 'An administrator has to fix its settings first.';
@@ -59,4 +61,10 @@ export async function tryAudit(audit: AuditLog, log: Logger, entry: Parameters<A
     if (err instanceof AuditUnavailable) log.error({ err, app: entry.app, object: entry.object, outcome: entry.outcome }, 'audit record lost');
     else throw err;
   }
+}
+
+/** Raises 400 for parameters that search a column hidden or masked for the caller: their matches would reveal the column. */
+export function rejectBlockedSearches(query: QueryModel, access: QueryAccess, params: Record<string, unknown>): void {
+  const errors = sentBlockedSearches(query, access, params).map(([name, column]) => ({ field: `params.${name}`, message: `searches column "${column}", which is hidden or masked for you, so it cannot be used; leave it empty.` }));
+  if (errors.length > 0) throw invalid('invalid_params', errors);
 }

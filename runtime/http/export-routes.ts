@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { SqlQueryModel } from '../../core/model.js';
 import type { AuditEntry, AuditLog } from '../audit.js';
 import { appEntryBase, denialEntry, queryRunEntry } from '../audit-events.js';
-import { applyColumnRules, blockedSearchParams, queryAccess, type QueryAccess } from '../access/query-access.js';
+import { applyColumnRules, queryAccess } from '../access/query-access.js';
 import { statementFor } from '../bind.js';
 import { contentDisposition, encodeRows, EXPORT_FORMATS, exportHeader } from '../export/encode.js';
 import { parseExportRequest } from '../export/export-request.js';
@@ -17,8 +17,8 @@ import type { Identity } from '../identity.js';
 import type { Logger } from '../log.js';
 import { checkParams } from '../params.js';
 import type { LiveApp, Registry } from '../registry.js';
-import { HttpError, forbidden, invalid, notFound } from './errors.js';
-import { bindOrReject, executionError, requireAvailable, tryAudit } from './execution-errors.js';
+import { HttpError, forbidden, notFound } from './errors.js';
+import { bindOrReject, executionError, rejectBlockedSearches, requireAvailable, tryAudit } from './execution-errors.js';
 import { requireIdentity } from './identify.js';
 import { buildPagedSql, usableColumns } from './query-request.js';
 
@@ -162,10 +162,3 @@ async function writeExportRecord(audit: AuditLog, log: Logger, entry: AuditEntry
   }
 }
 
-/** Same rule as the query endpoint: a parameter that searches a hidden or masked column may not carry a value. */
-function rejectBlockedSearches(query: SqlQueryModel, access: QueryAccess, params: Record<string, unknown>): void {
-  const errors = [...blockedSearchParams(query, access)]
-    .filter(([name]) => params[name] !== undefined && params[name] !== null && params[name] !== '')
-    .map(([name, column]) => ({ field: `params.${name}`, message: `searches column "${column}", which is hidden or masked for you, so it cannot be used; leave it empty.` }));
-  if (errors.length > 0) throw invalid('invalid_params', errors);
-}
