@@ -3,10 +3,12 @@
 // run (`sqlite3 -csv` on the same data file; `psql \copy ... to stdout csv`
 // on a throwaway schema of the test PostgreSQL server). Reports rows per
 // second, their ratio, and the server's resident memory above idle while it
-// exports. Targets: at least half the database's rows per second, and less
-// than 100 MB above idle.
+// exports, and the CPU time the server used, which a loaded machine changes
+// less than the time. Targets: at least half the database's rows per second,
+// and less than 100 MB above idle.
 // Run with `npm run bench` (it builds first). BENCH_ROWS changes the row
-// count; BENCH_POSTGRES=0 skips PostgreSQL.
+// count; BENCH_POSTGRES=0 skips PostgreSQL; BENCH_SQLITE=0 skips SQLite;
+// BENCH_CPU_PROF=<folder> writes a `node --cpu-prof` profile of each server there.
 import { spawn, spawnSync } from 'node:child_process';
 import { get as httpGet } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -52,7 +54,8 @@ INSERT INTO ${schema}.item SELECT i, CASE WHEN i % 11 = 0 THEN '=Item ' || i ELS
   timestamptz '2024-01-01 10:00:00+00' + (i % 28) * interval '1 day', CASE WHEN i % 7 = 0 THEN E'note, with "quotes"\\nand a line break' END FROM generate_series(1, ${ROWS}) AS i;`;
 
 function start(root, env = {}) {
-  const child = spawn(process.execPath, [CLI, 'serve', root, '--port', '0', '--no-watch'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPSDECK_LOG_LEVEL: 'warn', ...env } });
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, CLI, 'serve', root, '--port', '0', '--no-watch'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPSDECK_LOG_LEVEL: 'warn', ...env } });
   let output = '';
   return new Promise((resolveStart, reject) => {
     const onData = (chunk) => {
@@ -89,6 +92,12 @@ function procStatusKb(pid, field) {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(match[1]);
+}
+
+/** CPU seconds (user and system) the process has used, from /proc/<pid>/stat, which counts in clock ticks of 1/100 s. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Counts CSV records arriving in pieces: LF bytes outside quotes. Works on bytes, because UTF-8 never uses 0x22 or 0x0A inside a multi-byte character. */
@@ -142,6 +151,7 @@ async function exportThroughOpsdeck(server, headers) {
   }, 10);
 
   const started = performance.now();
+  const cpuBefore = cpuSeconds(pid);
   const counter = csvRecordCounter();
   let bytes = 0;
   await download(`${server.url}/api/apps/bench/queries/items/export?format=csv`, headers, (chunk) => {
@@ -149,11 +159,12 @@ async function exportThroughOpsdeck(server, headers) {
     counter.add(chunk);
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(pid) - cpuBefore;
   clearInterval(sampler);
   const hwmKb = procStatusKb(pid, 'VmHWM');
   const rows = counter.records - 1;
   if (rows !== ROWS) throw new Error(`the export sent ${rows} rows instead of ${ROWS}`);
-  return { rows, bytes, seconds, idleMb: idleKb / 1024, aboveIdleMb: (Math.max(hwmKb, peakSampleKb) - idleKb) / 1024 };
+  return { rows, bytes, seconds, cpu, idleMb: idleKb / 1024, aboveIdleMb: (Math.max(hwmKb, peakSampleKb) - idleKb) / 1024 };
 }
 
 /** Runs a command that writes CSV to stdout and measures time and records. */
@@ -172,7 +183,7 @@ function report(label, opsdeck, baseline, baselineName) {
   const baselineRate = baseline.rows / baseline.seconds;
   console.log(`${label}: ${ROWS.toLocaleString('en')} rows`);
   console.log(`  ${baselineName}: ${baseline.seconds.toFixed(2)} s, ${Math.round(baselineRate).toLocaleString('en')} rows/s, ${(baseline.bytes / 2 ** 20).toFixed(1)} MiB`);
-  console.log(`  opsdeck export: ${opsdeck.seconds.toFixed(2)} s, ${Math.round(opsdeckRate).toLocaleString('en')} rows/s, ${(opsdeck.bytes / 2 ** 20).toFixed(1)} MiB`);
+  console.log(`  opsdeck export: ${opsdeck.seconds.toFixed(2)} s, ${Math.round(opsdeckRate).toLocaleString('en')} rows/s, ${(opsdeck.bytes / 2 ** 20).toFixed(1)} MiB, server CPU ${opsdeck.cpu.toFixed(2)} s`);
   console.log(`  ratio opsdeck/${baselineName}: ${(opsdeckRate / baselineRate).toFixed(2)} (target >= 0.50)`);
   console.log(`  server memory: idle ${opsdeck.idleMb.toFixed(0)} MB, peak above idle ${opsdeck.aboveIdleMb.toFixed(1)} MB (target < 100 MB)`);
   return { ratio: opsdeckRate / baselineRate, aboveIdleMb: opsdeck.aboveIdleMb };
@@ -226,7 +237,8 @@ async function benchPostgres(root) {
 
 const root = mkdtempSync(join(tmpdir(), 'opsdeck-bench-export-'));
 try {
-  const results = [await benchSqlite(root)];
+  const results = [];
+  if (process.env.BENCH_SQLITE !== '0') results.push(await benchSqlite(root));
   if (process.env.BENCH_POSTGRES !== '0') results.push(await benchPostgres(root));
   const missed = results.filter((result) => result.ratio < 0.5 || result.aboveIdleMb >= 100).length;
   console.log(missed === 0 ? 'all export targets met' : `${missed} of ${results.length} export runs missed a target`);

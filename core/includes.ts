@@ -8,10 +8,10 @@ import { MergedPositions, TextPositions } from './merged-positions.js';
 import { suggest } from './suggest.js';
 
 /** Top-level keys an included file may hold; each is a map of entries by id. */
-export const INCLUDABLE_KEYS = ['pages', 'queries', 'actions', 'roles'] as const;
+export const INCLUDABLE_KEYS = ['pages', 'queries', 'actions', 'jobs', 'roles'] as const;
 
 /** Singular names of the includable kinds, for messages. */
-const ENTRY_NAME: Record<string, string> = { pages: 'page', queries: 'query', actions: 'action', roles: 'role' };
+const ENTRY_NAME: Record<string, string> = { pages: 'page', queries: 'query', actions: 'action', jobs: 'job', roles: 'role' };
 
 /** Extensions an `include:` entry may name. */
 const YAML_EXTENSION = /\.ya?ml$/;

@@ -1,7 +1,7 @@
 // The compiled app: what the runtime serves. Built by compile() from a spec
 // that passed validation; never mutated afterwards (a reload builds a new one).
 import type { RowRule } from './row-rules.js';
-import type { ActionScopeSpec, AppSpec, ActionSpec, DatasourceSpec, DevUserSpec, HttpRequestSpec, PageSpec, ParamSpec, PreviewSpec, QuerySpec, RoleSpec } from './spec.js';
+import type { ActionScopeSpec, AppSpec, ActionSpec, JobSpec, DatasourceSpec, DevUserSpec, HttpRequestSpec, PageSpec, ParamSpec, PreviewSpec, QuerySpec, RoleSpec } from './spec.js';
 
 /** SQL with named parameters replaced by positional `?` placeholders. */
 export interface CompiledSql {
@@ -94,13 +94,39 @@ export interface ActionModel {
   scope?: ActionScopeSpec;
 }
 
+/** The query a batch step walks, shaped like a statement so it binds the same way. */
+export interface BatchModel {
+  sql: CompiledSql;
+  spec: { sql: string };
+  paramsSchema: ParamsSchema;
+  key: string;
+  size: number;
+}
+
+/** A step of a job: SQL (optionally walking a batch query in chunks), HTTP, or starting another job. */
+export type JobStepModel =
+  | (SqlStepModel & { title?: string; batch?: BatchModel })
+  | (HttpStepModel & { title?: string })
+  | { kind: 'job'; id: string; title?: string; job: string; params: Record<string, string | number | boolean | null> };
+
+export interface JobModel {
+  id: string;
+  spec: JobSpec;
+  paramsSchema: ParamsSchema;
+  /** Parameters whose values are masked in runs, audit records and logs. */
+  secretParams: string[];
+  steps: JobStepModel[];
+  /** sha256 of the steps as written; a run resumes only while it is unchanged. */
+  stepsHash: string;
+}
+
 /** One Casbin rule as an array of fields, never as CSV text. */
 export type PolicyRule = string[];
 
 /**
  * The app's access rules for a Casbin RBAC-with-domains model.
  * Subjects are prefixed: `user:<id>`, `group:<name>`, `role:<name>`.
- * Objects: `page:<id>`, `query:<id>`, `action:<id>`. Acts: `view` (pages), `run` (queries, actions).
+ * Objects: `page:<id>`, `query:<id>`, `action:<id>`, `job:<id>`. Acts: `view` (pages), `run` (queries, actions, jobs).
  */
 export interface AppPolicy {
   domain: string;
@@ -120,6 +146,7 @@ export interface AppModel {
   roles: Record<string, RoleSpec>;
   queries: Record<string, QueryModel>;
   actions: Record<string, ActionModel>;
+  jobs: Record<string, JobModel>;
   pages: Record<string, PageSpec>;
   devUsers: DevUserSpec[];
   policy: AppPolicy;

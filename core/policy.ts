@@ -48,6 +48,7 @@ export function buildPolicy(spec: AppSpec): AppPolicy {
   for (const [id, query] of Object.entries(spec.queries ?? {})) grant(query.allow, `query:${id}`, 'run');
   for (const [id, query] of Object.entries(spec.queries ?? {})) grant(query.export?.allow ?? [], `query:${id}`, 'export');
   for (const [id, action] of Object.entries(spec.actions ?? {})) grant(action.allow, `action:${id}`, 'run');
+  for (const [id, job] of Object.entries(spec.jobs ?? {})) grant(job.allow, `job:${id}`, 'run');
   grant(spec.audit?.viewers ?? [], 'audit', 'view');
   for (const [id, action] of Object.entries(spec.actions ?? {})) if (action.approval) grant(action.approval.by, `action:${id}`, 'approve');
   // A superuser's grants are written out one by one, so no wildcard ever reaches Casbin and the review listing shows each.
@@ -62,6 +63,7 @@ export function buildPolicy(spec: AppSpec): AppPolicy {
       // Approving stays four-eyes: the approval routes still refuse a superuser's own request.
       if (action.approval) grant(superusers, `action:${id}`, 'approve');
     }
+    for (const id of Object.keys(spec.jobs ?? {})) grant(superusers, `job:${id}`, 'run');
     grant(superusers, 'audit', 'view');
   }
 

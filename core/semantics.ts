@@ -9,6 +9,7 @@ import { checkChart, checkStat } from './chart-checks.js';
 import { pageComponents } from './components.js';
 import { checkPageLayout } from './layout-checks.js';
 import { parseDuration } from './duration.js';
+import { checkJobs } from './job-checks.js';
 import { checkActionSteps, checkQueryRequest, type StepCheckContext } from './step-checks.js';
 import { suggest, suggestionHint } from './suggest.js';
 import { checkFormDefaults, checkParamFormHints } from './form-param-checks.js';
@@ -29,6 +30,7 @@ export function checkSemantics(spec: AppSpec, loaded: LoadedDocument): Diagnosti
   checker.checkStatements('queries', spec.queries ?? {});
   checker.checkStatements('actions', spec.actions ?? {});
   checker.checkApprovals(spec.actions ?? {});
+  checker.checkJobs();
   checker.checkPages();
   checker.checkDevUsers();
   checker.checkAccessRules();
@@ -245,6 +247,10 @@ class SemanticChecker {
     return true;
   }
 
+  checkJobs(): void {
+    checkJobs({ ...this.#stepContext(), checkAllow: (allow, path) => this.#checkAllow(allow, path) }, this.#spec);
+  }
+
   #stepContext(): StepCheckContext {
     return { spec: this.#spec, report: (input) => this.#report(input), inValue: (path, offset, value) => this.#inValue(path, offset, value), checkRef: (...args) => this.#checkRef(...args) };
   }
@@ -396,6 +402,8 @@ class SemanticChecker {
           if (this.#checkRef('action', 'actions', component.form.action, this.#spec.actions ?? {}, [...path, 'form', 'action'])) {
             checkFormDefaults(component.form, [...path, 'form'], this.#spec.actions?.[component.form.action], (input) => this.#report(input));
           }
+        } else if ('job' in component) {
+          this.#checkRef('job', 'jobs', component.job.job, this.#spec.jobs ?? {}, [...path, 'job', 'job']);
         }
       });
     }

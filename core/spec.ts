@@ -14,6 +14,8 @@ export interface AppSpec {
   roles: Record<string, RoleSpec>;
   queries?: Record<string, QuerySpec>;
   actions?: Record<string, ActionSpec>;
+  /** Background work: steps run off the request path, started by an operator, a schedule or another job. */
+  jobs?: Record<string, JobSpec>;
   pages: Record<string, PageSpec>;
   /** Users offered by the development sign-in page. Ignored in proxy mode. */
   devUsers?: DevUserSpec[];
@@ -92,6 +94,63 @@ export interface StepSpec {
   expect?: { rows: number; message?: string };
   /** HTTP steps only: output name to a JSON pointer into the response body. */
   outputs?: Record<string, string>;
+}
+
+/** How a batch step walks a large query: keys in order, `size` at a time, one transaction per chunk. */
+export interface BatchSpec {
+  /** A read-only SELECT listing the rows to walk; it may read the job's `:name` parameters. */
+  query: string;
+  /** Column of `query` that orders the walk and is unique. */
+  key: string;
+  /** Keys per chunk. */
+  size?: number;
+}
+
+/**
+ * One step of a job: SQL or HTTP as in an action, a batch step (`sql` with
+ * `batch`, run once per chunk with `:batch.first`, `:batch.last` and
+ * `:batch.rows`), or `job`, which starts another job.
+ */
+export interface JobStepSpec {
+  id: string;
+  title?: string;
+  datasource?: string;
+  sql?: string;
+  request?: HttpRequestSpec;
+  batch?: BatchSpec;
+  /** Id of a job to start; it runs on its own, this job does not wait for it. */
+  job?: string;
+  /** Parameters of the started job, as `{{ params.<name> }}` templates or plain values. */
+  params?: Record<string, string | number | boolean | null>;
+  expect?: { rows: number; message?: string };
+  outputs?: Record<string, string>;
+}
+
+/** When a job runs by itself. */
+export interface JobScheduleSpec {
+  /** Five-field cron expression (minute hour day-of-month month day-of-week) or a macro such as `@daily`. */
+  cron: string;
+  /** IANA time zone the expression is read in, such as `Europe/Berlin`. */
+  timeZone: string;
+  /** What to do with a slot missed while the server was down: run it once at start, or skip it. */
+  missed?: 'run' | 'skip';
+  /** Parameter values of scheduled runs. */
+  params?: Record<string, string | number | boolean>;
+}
+
+export interface JobSpec {
+  title: string;
+  description?: string;
+  params?: Record<string, ParamSpec>;
+  required?: string[];
+  /** Roles whose members may start the job, cancel and resume its runs and see them. */
+  allow: string[];
+  /** Runs of this job at once; more wait as queued. */
+  concurrency?: number;
+  /** Runs again after a failure, up to `attempts` runs in all, waiting `backoff` and then twice as long each time. */
+  retry?: { attempts: number; backoff?: string };
+  schedule?: JobScheduleSpec;
+  steps: JobStepSpec[];
 }
 
 /** A step run when a step of the action fails, to compensate; it has no `id` and sees `steps.*` and `failedStep`. */
@@ -389,7 +448,13 @@ export function filterFieldNames(field: FilterFieldSpec): string[] {
 
 export type ComponentSpec = { table: TableSpec } | { form: FormSpec } | { chart: ChartSpec } | { stat: StatSpec }
   | { tabs: TabsSpec } | { section: SectionSpec } | { grid: GridSpec } | { modal: OverlaySpec } | { drawer: OverlaySpec }
-  | { button: ButtonSpec } | { markdown: string } | { detail: DetailSpec } | { filters: FiltersSpec };
+  | { button: ButtonSpec } | { markdown: string } | { detail: DetailSpec } | { filters: FiltersSpec } | { job: JobComponentSpec };
+
+/** Starts a job from a page, with its parameter form, and shows the progress of its latest run. */
+export interface JobComponentSpec {
+  job: string;
+  title?: string;
+}
 
 export interface PageSpec {
   title: string;

@@ -21,14 +21,22 @@ export interface StepCheckContext {
 const IDENTITY = ['id', 'email', 'name'];
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-interface EarlierStep {
+export interface EarlierStep {
   kind: 'sql' | 'http';
   outputs: string[];
+}
+
+/** What owns the steps being checked: an action or a job, with its parameters and any extra names its SQL may read (such as `batch.first`). */
+export interface StepOwner {
+  noun: 'action' | 'job';
+  params?: Record<string, unknown>;
+  extraNames?: readonly string[];
 }
 
 /** Checks `steps:` and `onFailure:` of one action; `used` receives each parameter the steps read. */
 export function checkActionSteps(context: StepCheckContext, base: DocPath, action: ActionSpec, used: Set<string>): void {
   const steps = action.steps ?? [];
+  const owner: StepOwner = { noun: 'action', params: action.params };
   const earlier = new Map<string, EarlierStep>();
   const allIds = new Set(steps.map((step) => step.id));
   steps.forEach((step, index) => {
@@ -36,14 +44,15 @@ export function checkActionSteps(context: StepCheckContext, base: DocPath, actio
     if (earlier.has(step.id)) {
       context.report({ code: 'duplicate-id', path: [...path, 'id'], message: `step id \`${step.id}\` is used twice in action \`${String(base[1])}\``, hint: 'Give each step of an action its own id.' });
     }
-    checkStep(context, path, step, action, earlier, allIds, used, false);
+    checkStep(context, path, step, owner, earlier, allIds, used, false);
     earlier.set(step.id, { kind: step.request === undefined ? 'sql' : 'http', outputs: Object.keys(step.outputs ?? {}) });
   });
-  if (action.onFailure !== undefined) checkStep(context, [...base, 'onFailure'], action.onFailure, action, earlier, allIds, used, true);
+  if (action.onFailure !== undefined) checkStep(context, [...base, 'onFailure'], action.onFailure, owner, earlier, allIds, used, true);
   checkPreview(context, base, action);
 }
 
-function checkStep(context: StepCheckContext, path: DocPath, step: StepSpec | FailureStepSpec, action: ActionSpec, earlier: Map<string, EarlierStep>, allIds: Set<string>, used: Set<string>, onFailure: boolean): void {
+/** Checks one SQL or HTTP step: its kind against its data source, and every name its SQL or request templates read. */
+export function checkStep(context: StepCheckContext, path: DocPath, step: StepSpec | FailureStepSpec, owner: StepOwner, earlier: Map<string, EarlierStep>, allIds: Set<string>, used: Set<string>, onFailure: boolean): void {
   const hasSql = step.sql !== undefined;
   const hasRequest = step.request !== undefined;
   if (hasSql === hasRequest) {
@@ -67,7 +76,7 @@ function checkStep(context: StepCheckContext, path: DocPath, step: StepSpec | Fa
     context.report({ code: 'step-option-mismatch', path: [...path, 'outputs'], part: 'key', message: '`outputs:` maps an HTTP response and applies to HTTP steps only', hint: 'Remove `outputs:`; later steps read a SQL step\'s RETURNING columns, `changes` and `lastInsertId` directly.' });
   }
 
-  const resolve = (name: string, at: Position, where: DocPath, shown: string): void => checkName(context, name, at, where, shown, action, earlier, allIds, used, onFailure);
+  const resolve = (name: string, at: Position, where: DocPath, shown: string): void => checkName(context, name, at, where, shown, owner, earlier, allIds, used, onFailure);
   if (step.sql !== undefined) {
     const sqlPath = [...path, 'sql'];
     for (const occurrence of findSqlParams(step.sql)) {
@@ -157,9 +166,10 @@ export function checkQueryRequest(context: StepCheckContext, base: DocPath, quer
 }
 
 /** Checks one name a step reads: `params.<declared>`, `user.<field>`, `steps.<earlier id>.<field>` or, in onFailure, `failedStep`. */
-function checkName(context: StepCheckContext, name: string, at: Position, path: DocPath, shown: string, action: ActionSpec, earlier: Map<string, EarlierStep>, allIds: Set<string>, used: Set<string>, onFailure: boolean): void {
+function checkName(context: StepCheckContext, name: string, at: Position, path: DocPath, shown: string, owner: StepOwner, earlier: Map<string, EarlierStep>, allIds: Set<string>, used: Set<string>, onFailure: boolean): void {
+  if (owner.extraNames?.includes(name)) return;
   const parts = name.split('.');
-  const declared = Object.keys(action.params ?? {});
+  const declared = Object.keys(owner.params ?? {});
   const report = (code: string, message: string, hint: string): void => context.report({ code, path, at, message, hint });
   if (parts.length === 1 && parts[0] === 'failedStep') {
     if (!onFailure) report('template-unknown-scope', `\`${shown}\` is only known in \`onFailure:\``, 'Use `failedStep` in the `onFailure:` step, where it holds the id of the step that failed.');
@@ -172,7 +182,7 @@ function checkName(context: StepCheckContext, name: string, at: Position, path: 
       return;
     }
     const near = suggest(id, declared);
-    report('sql-undeclared-param', `\`${shown}\` names parameter \`${id}\`, which the action does not declare under \`params:\``, near !== undefined ? `Did you mean \`${near}\`?` : `Declare it, for example \`params: { ${id}: { type: string } }\`.`);
+    report('sql-undeclared-param', `\`${shown}\` names parameter \`${id}\`, which the ${owner.noun} does not declare under \`params:\``, near !== undefined ? `Did you mean \`${near}\`?` : `Declare it, for example \`params: { ${id}: { type: string } }\`.`);
     return;
   }
   if (scope === 'user' && parts.length === 2) {
@@ -184,7 +194,7 @@ function checkName(context: StepCheckContext, name: string, at: Position, path: 
     if (step === undefined) {
       report(
         'step-unknown-ref',
-        allIds.has(id) ? `\`${shown}\` reads step \`${id}\`, which runs later` : `\`${shown}\` names step \`${id}\`, which the action does not have`,
+        allIds.has(id) ? `\`${shown}\` reads step \`${id}\`, which runs later` : `\`${shown}\` names step \`${id}\`, which the ${owner.noun} does not have`,
         allIds.has(id) ? 'A step can read only the outputs of steps listed before it; move the step or the reference.' : suggestionHint(id, earlier.keys(), 'Earlier steps'),
       );
       return;

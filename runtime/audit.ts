@@ -10,7 +10,7 @@ import { recordHash, type ChainFields } from './audit-chain.js';
 import { AuditTailCorrupt, readChainTail, type ChainTail } from './audit-tail.js';
 
 /** Outcome of the request a record describes; a union, so further flows (such as approvals) can add their outcomes. */
-export type AuditOutcome = 'denied' | 'invalid' | 'started' | 'succeeded' | 'failed' | 'previewed' | 'signed-in' | 'signed-out' | 'pending' | 'approved' | 'rejected' | 'expired';
+export type AuditOutcome = 'denied' | 'invalid' | 'started' | 'succeeded' | 'failed' | 'previewed' | 'signed-in' | 'signed-out' | 'pending' | 'approved' | 'rejected' | 'expired' | 'queued' | 'cancelling' | 'cancelled' | 'interrupted';
 
 export interface AuditRecord extends ChainFields {
   id: string;
@@ -19,7 +19,7 @@ export interface AuditRecord extends ChainFields {
   groups: string[];
   /** App id; empty for sign-in and sign-out, which belong to no app. */
   app: string;
-  /** Subject of the record: `query:<id>`, `action:<id>`, `page:<id>`, `audit` or `session`. */
+  /** Subject of the record: `query:<id>`, `action:<id>`, `job:<id>`, `page:<id>`, `audit` or `session`. */
   object: string;
   /** Action id, on records of actions (kept next to `object` for readers of older records). */
   action?: string;
@@ -52,6 +52,10 @@ export interface AuditRecord extends ChainFields {
   approver?: string;
   /** The approver's comment on an `approved` or `rejected` record. */
   comment?: string;
+  /** Id of the job run, on records of jobs and background exports. */
+  run?: string;
+  /** What queued a job run: `operator`, `schedule`, `job`, `retry` or `resume`. */
+  trigger?: string;
 }
 
 /** Input of `append`. The log adds the id, time and chain fields, and `object` from `action` when it is missing. */

@@ -7,7 +7,7 @@ import type { AppPolicy } from '../core/model.js';
 import type { Identity } from './identity.js';
 import type { Logger } from './log.js';
 
-export type PolicyObject = `page:${string}` | `query:${string}` | `action:${string}` | 'audit';
+export type PolicyObject = `page:${string}` | `query:${string}` | `action:${string}` | `job:${string}` | 'audit';
 export type PolicyAct = 'view' | 'run' | 'approve' | 'export';
 
 const permissionKey = (object: string, act: string): string => JSON.stringify([object, act]);

@@ -11,6 +11,9 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import { AuditLog } from './audit.js';
 import { AppEvents } from './events.js';
 import { createKoaApp } from './http/app.js';
+import { FileRunStore } from './jobs/file-store.js';
+import { JobRunner } from './jobs/runner.js';
+import { Scheduler } from './jobs/scheduler.js';
 import type { IdentityMode } from './http/identify.js';
 import type { Identity } from './identity.js';
 import type { Logger } from './log.js';
@@ -38,6 +41,8 @@ export interface ServeOptions {
   onSignIn?: (identity: Identity) => void;
   /** Receives the diagnostics of each rejected spec change. */
   onSpecRejected?: (diagnostics: Diagnostic[]) => void;
+  /** False: never start scheduled runs (for tests that drive the scheduler themselves). */
+  schedules?: boolean;
 }
 
 export interface Opsdeck {
@@ -45,6 +50,7 @@ export interface Opsdeck {
   registry: Registry;
   events: AppEvents;
   settings: RuntimeSettings;
+  jobs: JobRunner;
   /** Resolves once the watcher reports changes (immediately when not watching). */
   watching: Promise<void>;
   close(): Promise<void>;
@@ -77,11 +83,15 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
     // An unreachable provider does not stop the start: /auth/login returns 503 and tries discovery again.
     await oidc.start();
   }
+  // Jobs: runs that were going on when the server stopped become interrupted; schedules pick up missed slots.
+  const runner = new JobRunner({ registry, store: new FileRunStore(join(root, '.opsdeck', 'jobs.jsonl'), log), audit, log });
+  const scheduler = options.schedules === false ? undefined : new Scheduler(join(root, '.opsdeck', 'schedules.json'), registry, runner, log);
   const app = createKoaApp({
     registry,
     events,
     audit,
     log,
+    jobs: { runner, scheduler },
     mode: settings.identity.mode,
     sessionMaxAgeMs: settings.sessionMaxAgeHours * 3_600_000,
     identity,
@@ -94,6 +104,8 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
 
   let watcher: SpecWatcher | undefined;
   if (options.watch !== false) watcher = watchSpecs(registry, log);
+  await runner.recover();
+  await scheduler?.start();
 
   return {
     app,
@@ -101,8 +113,11 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
     events,
     settings,
     watching: watcher?.ready ?? Promise.resolve(),
+    jobs: runner,
     async close() {
+      scheduler?.stop();
       await watcher?.close();
+      await runner.close();
       await registry.close();
     },
   };

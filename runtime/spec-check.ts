@@ -5,7 +5,7 @@
 import { ruleColumns } from '../core/row-rules.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { diagnosticAt, type DocPath, type LoadedDocument } from '../core/load.js';
-import type { ActionModel, AppModel } from '../core/model.js';
+import type { ActionModel, AppModel, JobModel } from '../core/model.js';
 import type { ColumnSpec, RowActionSpec, TableSpec } from '../core/spec.js';
 import { pageComponents } from '../core/components.js';
 import { suggestionHint } from '../core/suggest.js';
@@ -36,6 +36,7 @@ export async function checkAgainstDatabases(model: AppModel, spec: Pick<LoadedDo
     // An HTTP query runs no SQL, and only a call to its API would show its columns, so load and validate skip its tables' column checks.
     ...Object.values(model.queries).flatMap((query) => (query.kind === 'sql' ? [{ kind: 'query' as const, model: query, path: ['queries', query.id, 'sql'] as DocPath }] : [])),
     ...Object.values(model.actions).flatMap((action) => actionStatements(action)),
+    ...Object.values(model.jobs).flatMap((job) => jobStatements(job)),
   ];
   for (const { kind, model: statement, path } of statements) {
     const source = sources.get(statement.datasource);
@@ -62,6 +63,22 @@ export async function checkAgainstDatabases(model: AppModel, spec: Pick<LoadedDo
       await source.check(sql.text, paramCount);
     } catch (err) {
       invalidSql(err);
+      continue;
+    }
+    if (kind === 'batch query') {
+      const batch = statement as StatementModel & { key: string };
+      if (await source.writes(sql.text, paramCount)) {
+        report(path, 'sql-query-writes', `the batch query of job \`${statement.id}\` writes to the database, but it only lists the rows to walk`, 'Write a SELECT here; the step\'s `sql:` makes the changes, once per chunk.');
+        continue;
+      }
+      try {
+        const columns = await source.columnsOf(sql.text, paramCount);
+        if (!columns.includes(batch.key)) {
+          report([...path.slice(0, -1), 'key'], 'unknown-column', `batch key \`${batch.key}\` is not a column of the batch query of job \`${statement.id}\``, suggestionHint(batch.key, columns, 'Columns of the query'));
+        }
+      } catch (err) {
+        invalidSql(err);
+      }
       continue;
     }
     if (kind === 'query') {
@@ -132,6 +149,17 @@ function checkAccessColumns(model: AppModel, columnsByQuery: Map<string, string[
   for (const action of Object.values(model.actions)) {
     if (action.scope !== undefined) check(action.scope.query, action.scope.key, ['actions', action.id, 'scope', 'key'], 'the scope key is');
   }
+}
+
+/** The SQL statements of a job: each SQL step's, and each batch step's walk query, with their places in the spec. */
+function jobStatements(job: JobModel): Array<{ kind: 'job' | 'batch query'; model: StatementModel & { id: string; datasource: string; key?: string }; path: DocPath }> {
+  const found: Array<{ kind: 'job' | 'batch query'; model: StatementModel & { id: string; datasource: string; key?: string }; path: DocPath }> = [];
+  job.steps.forEach((step, index) => {
+    if (step.kind !== 'sql') return;
+    found.push({ kind: 'job', model: { ...step, id: `${job.id}\` step \`${step.id}` }, path: ['jobs', job.id, 'steps', index, 'sql'] });
+    if (step.batch !== undefined) found.push({ kind: 'batch query', model: { ...step.batch, id: `${job.id}\` step \`${step.id}`, datasource: step.datasource }, path: ['jobs', job.id, 'steps', index, 'batch', 'query'] });
+  });
+  return found;
 }
 
 /** The SQL statements of an action: its own, or those of its SQL steps and SQL `onFailure:` step, each with its place in the spec. */

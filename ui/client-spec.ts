@@ -234,7 +234,14 @@ export interface ClientFilters {
   fields: ClientFilterField[];
 }
 
-export type ClientComponent = ClientTable | ClientForm | ClientChart | ClientStat | ClientLayout | ClientFilters;
+/** Starts a job and shows its latest run. */
+export interface ClientJobComponent {
+  type: 'job';
+  job: string;
+  title?: string;
+}
+
+export type ClientComponent = ClientTable | ClientForm | ClientChart | ClientStat | ClientLayout | ClientFilters | ClientJobComponent;
 
 export interface ClientPage {
   id: string;
@@ -277,6 +284,66 @@ export interface ClientSpec {
   actions: Record<string, ClientAction>;
   /** The user may approve an action or send requests for approval, so the app shows its Approvals page. */
   approvals?: boolean;
+  /** Jobs the user may start, cancel and resume; absent or empty: the app shows no Jobs page. */
+  jobs?: Record<string, ClientJob>;
+}
+
+/** A background job as the client view describes it. */
+export interface ClientJob {
+  title: string;
+  description?: string;
+  params: Record<string, ParamSchema>;
+  required: string[];
+  /** The job's timetable; `next` is the ISO time of its next scheduled run. */
+  schedule?: { cron: string; timeZone?: string; next?: string };
+}
+
+/** One entry of `jobs` in `GET /api/apps/:app/jobs`. */
+export interface JobInfo extends ClientJob {
+  id: string;
+}
+
+export type JobRunStatus = 'queued' | 'running' | 'cancelling' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+export type JobTrigger = 'operator' | 'schedule' | 'job' | 'retry' | 'resume';
+
+/** Progress of a run: steps done, rows processed, and, when the total is known, a fraction and an estimate. */
+export interface JobProgress {
+  stepsDone: number;
+  stepsTotal: number;
+  rows: number;
+  rowsTotal?: number;
+  /** 0 to 1; absent when no total is known. */
+  fraction?: number;
+  etaSeconds?: number;
+}
+
+/** One run of a job or of a background export, as the jobs API sends it. */
+export interface JobRun {
+  id: string;
+  app: string;
+  job: string;
+  title: string;
+  kind: 'job' | 'export';
+  status: JobRunStatus;
+  trigger: JobTrigger;
+  /** `{ id: 'schedule', name: 'Schedule' }` for scheduled runs. */
+  startedBy: { id: string; name: string };
+  /** Parameter values, secret ones masked as "***". */
+  params: Record<string, unknown>;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  attempt: number;
+  maxAttempts: number;
+  retryAt?: string;
+  steps: Array<{ id: string; status: 'pending' | 'running' | 'done' | 'failed' | 'skipped'; rows?: number; rowsTotal?: number; changes?: number }>;
+  progress: JobProgress;
+  error?: { step?: string; message: string };
+  /** The file of an export run, once it succeeded. */
+  result?: { filename: string; bytes: number; rows: number; url: string };
+  canCancel: boolean;
+  canResume: boolean;
 }
 
 /** One row of a query result, keyed by column name. */

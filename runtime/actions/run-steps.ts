@@ -159,16 +159,8 @@ export async function withTransactions<T>(steps: Array<{ datasource: string }>, 
 
 /** Sends one HTTP step and stores its outputs, read from the response with JSON pointers. */
 async function runHttpStep(step: HttpStepModel, context: StepContext, scope: StepScope, outcomes: Map<string, StepOutcome>): Promise<GroupFailure | undefined> {
-  const source = context.http.get(step.datasource)!;
   try {
-    const url = buildStepUrl(source.base, step.request.path, step.request.query, scope);
-    const headers: Record<string, string> = {};
-    for (const [name, template] of Object.entries(step.request.headers ?? {})) headers[name] = headerValue(name, template, scope);
-    const body = step.request.body === undefined ? undefined : renderJson(step.request.body, scope);
-    const response = await source.send({ method: step.request.method, url, headers, body });
-    const outputs: Record<string, unknown> = { status: response.status };
-    for (const [name, pointer] of Object.entries(step.outputs)) outputs[name] = readPointer(response.body, pointer) ?? null;
-    scope.steps[step.id] = outputs;
+    await sendHttpStep(step, context.http.get(step.datasource)!, scope);
     outcomes.set(step.id, { id: step.id, status: 'done' });
     return undefined;
   } catch (err) {
@@ -179,6 +171,19 @@ async function runHttpStep(step: HttpStepModel, context: StepContext, scope: Ste
     outcomes.set(step.id, { id: step.id, status: 'failed', error });
     return { step: step.id, timedOut: err instanceof HttpRequestFailed && err.kind === 'timeout', cause: err };
   }
+}
+
+/** Fills in the step's request from `scope`, sends it, and stores its outputs (the status and each `outputs:` pointer) in `scope`; returns them. */
+export async function sendHttpStep(step: HttpStepModel, source: HttpDatasource, scope: StepScope): Promise<Record<string, unknown>> {
+  const url = buildStepUrl(source.base, step.request.path, step.request.query, scope);
+  const headers: Record<string, string> = {};
+  for (const [name, template] of Object.entries(step.request.headers ?? {})) headers[name] = headerValue(name, template, scope);
+  const body = step.request.body === undefined ? undefined : renderJson(step.request.body, scope);
+  const response = await source.send({ method: step.request.method, url, headers, body });
+  const outputs: Record<string, unknown> = { status: response.status };
+  for (const [name, pointer] of Object.entries(step.outputs)) outputs[name] = readPointer(response.body, pointer) ?? null;
+  scope.steps[step.id] = outputs;
+  return outputs;
 }
 
 /** Reads a JSON pointer (RFC 6901) such as `/data/id` from a value; undefined when the path does not exist. */

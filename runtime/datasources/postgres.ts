@@ -52,6 +52,9 @@ const UNREACHABLE: Record<string, string> = {
 
 type Client = pg.PoolClient;
 
+/** A function that runs one statement of a snapshot (see readSnapshot). `parserOf` may return a text parser for a type id, in place of the pool's. */
+export type SnapshotRead = (sql: string, values: BindValue[], parserOf?: (oid: number) => ((text: string) => CellValue) | undefined) => Promise<{ columns: string[]; rows: CellValue[][] }>;
+
 /**
  * Runs one statement with the extended query protocol even without
  * parameters: without it pg uses the simple protocol, which runs every
@@ -164,6 +167,23 @@ export class PostgresDatasource implements Datasource {
         },
       }),
     );
+  }
+
+  /**
+   * Runs `work` in one read-only, repeatable-read transaction, so all its
+   * statements read one snapshot, then rolls it back. Exports use it
+   * (runtime/export/read-chunks.ts): `read` returns rows as arrays, one value
+   * per column, without an object per row.
+   */
+  async readSnapshot<T>(work: (read: SnapshotRead) => Promise<T>): Promise<T> {
+    return this.#transaction('READ ONLY', 'rollback', async (client) => {
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      return work(async (sql, values, parserOf) => {
+        const types = parserOf && { getTypeParser: ((oid: number, format?: string) => (format === 'binary' ? undefined : (parserOf(oid) ?? postgresTextParser(oid))) ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser };
+        const result = await client.query({ text: sql, values, rowMode: 'array', queryMode: 'extended', ...(types && { types }) } as pg.QueryArrayConfig);
+        return { columns: result.fields.map((field) => field.name), rows: result.rows as CellValue[][] };
+      });
+    });
   }
 
   async ping(): Promise<void> {

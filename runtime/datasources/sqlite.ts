@@ -4,6 +4,7 @@
 // crash and a crash mid-write never leaves a torn file.
 import initSqlJs, { type Database, type SqlJsStatic, type SqlValue, type Statement } from 'sql.js';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { CompiledSql } from '../../core/model.js';
 import { compileSql } from '../../core/sql-params.js';
@@ -59,6 +60,8 @@ export class SqliteDatasource implements Datasource {
   #tail: Promise<void> = Promise.resolve();
   /** True while a transaction started by transaction() is open. */
   #open = false;
+  /** Listeners called once before the next write, transaction or migration (see beforeNextWrite). */
+  #writeListeners = new Set<() => void>();
 
   private constructor(file: string, db: Database, log: Logger, memoryOnly = false) {
     this.file = file;
@@ -104,6 +107,7 @@ export class SqliteDatasource implements Datasource {
   }
 
   #migrate(folder: string): number {
+    this.#warnWriters();
     const db = this.#db;
     db.exec('CREATE TABLE IF NOT EXISTS opsdeck_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
     const done = new Set(this.#select('SELECT name FROM opsdeck_migrations', []).rows.map((row) => String(row.name)));
@@ -234,10 +238,15 @@ export class SqliteDatasource implements Datasource {
    * and makes the file durable before returning.
    */
   async write(sql: string, values: BindValue[], expectRows?: number): Promise<WriteResult> {
-    return this.#exclusive(() => this.#writeNow(sql, values, expectRows));
+    return this.#exclusive(async () => {
+      const result = this.#writeNow(sql, values, expectRows);
+      await this.#persistAsync();
+      return result;
+    });
   }
 
   #writeNow(sql: string, values: BindValue[], expectRows?: number): WriteResult {
+    this.#warnWriters();
     const db = this.#db;
     db.exec('BEGIN IMMEDIATE');
     let changes: number;
@@ -260,7 +269,6 @@ export class SqliteDatasource implements Datasource {
       }
       throw err;
     }
-    this.#persist();
     return { changes, lastInsertId };
   }
 
@@ -271,6 +279,7 @@ export class SqliteDatasource implements Datasource {
    */
   async transaction<T>(end: 'commit' | 'rollback', work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
     return this.#exclusive(async () => {
+      this.#warnWriters();
       const db = this.#db;
       db.exec('BEGIN IMMEDIATE');
       this.#open = true;
@@ -288,7 +297,7 @@ export class SqliteDatasource implements Datasource {
       } finally {
         this.#open = false;
       }
-      if (end === 'commit') this.#persist();
+      if (end === 'commit') await this.#persistAsync();
       return result;
     });
   }
@@ -312,6 +321,33 @@ export class SqliteDatasource implements Datasource {
     const after = this.#lastInsertRowid();
     if (expectRows !== undefined && changes !== expectRows) throw new ExpectationFailed(expectRows, changes);
     return { changes, lastInsertId: changes > 0 && after !== before ? after : null, rows };
+  }
+
+  /**
+   * Runs `read` on the sql.js database once no transaction is open, so it
+   * reads no uncommitted row. Exports use it to step one statement across
+   * awaits (runtime/export/sqlite-rows.ts).
+   */
+  async readDatabase<T>(read: (db: Database) => T): Promise<T> {
+    if (this.#open) return this.#exclusive(() => read(this.#db));
+    return read(this.#db);
+  }
+
+  /**
+   * Calls `listener` once, just before the next write, transaction or
+   * migration starts, so a statement held open across awaits is freed first
+   * instead of reading rows that change under it. Returns a function that
+   * removes the listener.
+   */
+  beforeNextWrite(listener: () => void): () => void {
+    this.#writeListeners.add(listener);
+    return () => this.#writeListeners.delete(listener);
+  }
+
+  #warnWriters(): void {
+    const listeners = [...this.#writeListeners];
+    this.#writeListeners.clear();
+    for (const listener of listeners) listener();
   }
 
   /** Runs `work` once every earlier exclusive section has ended. */
@@ -354,6 +390,33 @@ export class SqliteDatasource implements Datasource {
       return { columns, rows };
     } finally {
       statement.free();
+    }
+  }
+
+  /**
+   * Writes the database to its file like #persist, with the file work on
+   * libuv's thread pool, so requests are served while it is written (a job
+   * commits once per chunk). Callers hold the exclusive section, so two
+   * writes never overlap; only the export itself blocks the event loop.
+   */
+  async #persistAsync(): Promise<void> {
+    if (this.#memoryOnly) return;
+    const data = this.#db.export();
+    this.#db.exec(CONNECTION_PRAGMAS);
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    const handle = await open(temporary, 'w', 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, this.file);
+    const folder = await open(dirname(this.file), 'r');
+    try {
+      await folder.sync();
+    } finally {
+      await folder.close();
     }
   }
 

@@ -1,10 +1,15 @@
-// Reads every row of an export in chunks, so an export keeps at most one
-// chunk of rows in memory and waits for the client between chunks.
+// Reads every row of an export in chunks, so an export keeps at most one or
+// two chunks of rows in memory and waits for the client between chunks. Rows
+// are read as arrays and each chunk is encoded into one buffer.
+import { createHash, type Hash } from 'node:crypto';
 import type { Datasource } from '../datasources/datasource.js';
+import { PostgresDatasource } from '../datasources/postgres.js';
+import { SqliteDatasource } from '../datasources/sqlite.js';
 import type { BindValue, CellValue } from '../datasources/values.js';
 import type { PagedSql } from '../http/query-request.js';
-
-export type Row = Record<string, CellValue>;
+import type { ChunkEncoder } from './encode.js';
+import { exportParserOf } from './pg-timestamps.js';
+import { SqliteRows } from './sqlite-rows.js';
 
 /** The wrapped statement of an export without paging, and its count. */
 export interface ExportSql {
@@ -14,10 +19,17 @@ export interface ExportSql {
   countValues: BindValue[];
 }
 
-/** Rows per chunk on SQLite, where each chunk is one LIMIT/OFFSET query (see bench/export.bench.mjs). */
-export const SQLITE_CHUNK_ROWS = 5_000;
-/** Rows per FETCH from a PostgreSQL cursor. */
+/** Rows per chunk on SQLite, each stepped from one statement without awaiting (see bench/export.bench.mjs). */
+export const SQLITE_CHUNK_ROWS = 2_000;
+/** Rows per FETCH from a PostgreSQL cursor. The next FETCH runs while a chunk is sent. */
 export const POSTGRES_CHUNK_ROWS = 2_000;
+
+/** Raised when a write changed rows an export had already sent; the download is stopped rather than sent with rows missing or twice. */
+export class ExportRowsChanged extends Error {
+  constructor(sent: number) {
+    super(`a write changed the first ${sent} rows of the export while it was being sent, so the rest could not follow them without rows missing or sent twice; start the export again`);
+  }
+}
 
 /**
  * Removes the LIMIT and OFFSET that buildPagedSql puts at the end of the
@@ -32,60 +44,113 @@ export function withoutPaging(flavour: Pick<Datasource, 'placeholder'>, paged: P
   return { select: paged.select.slice(0, -suffix.length), values: paged.selectValues.slice(0, -2), count: paged.count, countValues: paged.countValues };
 }
 
-/** Callbacks of one export for the count and for each chunk; either may throw to stop reading. */
+/** Callbacks of one export for the count and for each chunk; any may throw to stop reading. */
 export interface ChunkHandlers {
   /** Called with the number of rows before any row is read. */
   start(total: number): Promise<void>;
-  /** Called with each non-empty chunk, in order; the next chunk is read after it resolves. */
-  chunk(rows: Row[]): Promise<void>;
+  /** Returns the encoder of rows read as arrays with these result columns; called once, before the first chunk. */
+  encoder(columns: string[]): ChunkEncoder;
+  /** Called with each non-empty encoded chunk, in order; the chunk after it is sent only once it resolves. */
+  send(chunk: Buffer | string): Promise<void>;
 }
 
-/** Counts and reads every row of `sql`; returns the number of rows handed to `handlers.chunk`. */
+/** Counts and reads every row of `sql`; returns the number of rows sent. */
 export async function readInChunks(source: Datasource, sql: ExportSql, handlers: ChunkHandlers): Promise<number> {
-  return source.dialect === 'postgres' ? readFromCursor(source, sql, handlers) : readByOffset(source, sql, handlers);
+  if (source instanceof PostgresDatasource) return readFromCursor(source, sql, handlers);
+  if (source instanceof SqliteDatasource) return readFromStatement(source, sql, handlers);
+  throw new Error(`exports read SQLite and PostgreSQL data sources only, not ${source.dialect}`);
 }
 
 /**
- * SQLite: sql.js has one connection, and a statement left open across awaits
- * would see the writes made meanwhile, so each chunk is its own read-only
- * query with LIMIT and OFFSET. Nothing is locked between chunks, so neither
- * other requests nor a slow client wait on the export.
- * NOTE: a write between two chunks can shift the rows after it, so a row may be sent twice or missed.
- * A consistent snapshot needs a statement that the data source keeps open, which the Datasource interface does not offer.
+ * SQLite: one statement stepped chunk by chunk (sqlite-rows.ts). Nothing is
+ * locked between chunks, so neither other requests nor a slow client wait
+ * on the export. A write frees the statement; the export then reads the rows
+ * it already sent again and goes on only if they are byte for byte the same,
+ * compared by a SHA-1 digest of what was sent, so the download is the
+ * result after the write; otherwise it stops with ExportRowsChanged.
+ * NOTE: the count in the audit record is taken before the rows, so a write during the export can make it differ from the rows sent.
  */
-async function readByOffset(source: Datasource, sql: ExportSql, handlers: ChunkHandlers): Promise<number> {
+async function readFromStatement(source: SqliteDatasource, sql: ExportSql, handlers: ChunkHandlers): Promise<number> {
   const [count] = await source.queryAll([{ sql: sql.count, values: sql.countValues }]);
   await handlers.start(Number(count.rows[0]?.total ?? 0));
-  const limit = source.placeholder(sql.values.length + 1);
-  const offset = source.placeholder(sql.values.length + 2);
-  const text = `${sql.select} LIMIT ${limit} OFFSET ${offset}`;
+  const reader = new SqliteRows(source, sql.select, sql.values);
+  const digest = createHash('sha1');
+  let encode: ChunkEncoder | undefined;
   let sent = 0;
-  for (;;) {
-    const [result] = await source.queryAll([{ sql: text, values: [...sql.values, SQLITE_CHUNK_ROWS, sent] }]);
-    if (result.rows.length > 0) await handlers.chunk(result.rows);
-    sent += result.rows.length;
-    if (result.rows.length < SQLITE_CHUNK_ROWS) return sent;
+  try {
+    for (;;) {
+      const restarts = reader.restarts;
+      let rows = await reader.read(SQLITE_CHUNK_ROWS);
+      if (reader.restarts !== restarts && sent > 0) rows = await resume(reader, rows, sent, digest, encode!);
+      if (rows.length > 0) {
+        encode ??= handlers.encoder(reader.columns);
+        const bytes = Buffer.from(encode(rows));
+        digest.update(bytes);
+        await handlers.send(bytes);
+        sent += rows.length;
+      }
+      if (reader.done) return sent;
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * After a restart, reads the first `sent` rows again (the statement's first
+ * rows are `first`) and checks their encoding matches `digest`; returns the
+ * rows read beyond them. Starts over when another write interrupts the check.
+ */
+async function resume(reader: SqliteRows, first: CellValue[][], sent: number, digest: Hash, encode: ChunkEncoder): Promise<CellValue[][]> {
+  const expected = digest.copy().digest();
+  for (let pending = first; ; ) {
+    const check = createHash('sha1');
+    let seen = 0;
+    const restarts = reader.restarts;
+    for (;;) {
+      const mine = pending.slice(0, sent - seen);
+      check.update(Buffer.from(encode(mine)));
+      seen += mine.length;
+      if (seen === sent) {
+        if (!check.digest().equals(expected)) throw new ExportRowsChanged(sent);
+        return pending.slice(mine.length);
+      }
+      if (reader.done) throw new ExportRowsChanged(sent);
+      pending = await reader.read(SQLITE_CHUNK_ROWS);
+      if (reader.restarts !== restarts) break;
+    }
   }
 }
 
 /**
  * PostgreSQL: one read-only, repeatable-read transaction, so the count and
- * the rows see the same snapshot; the rows come from a cursor, FETCH by FETCH.
- * The transaction holds one pool connection until the last chunk is sent.
+ * the rows see the same snapshot; the rows come from a cursor, FETCH by
+ * FETCH, the next one running while the last one is encoded and sent. The
+ * transaction holds one pool connection until the last chunk is sent.
  */
-async function readFromCursor(source: Datasource, sql: ExportSql, handlers: ChunkHandlers): Promise<number> {
-  // transaction() opens the transaction read-write; both settings are allowed before its first query, and the rollback at the end changes nothing.
-  return source.transaction('rollback', async (tx) => {
-    await tx.run('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY', []);
-    const count = await tx.run(sql.count, sql.countValues);
-    await handlers.start(Number(count.rows[0]?.total ?? 0));
-    await tx.run(`DECLARE opsdeck_export NO SCROLL CURSOR FOR ${sql.select}`, sql.values);
+async function readFromCursor(source: PostgresDatasource, sql: ExportSql, handlers: ChunkHandlers): Promise<number> {
+  return source.readSnapshot(async (read) => {
+    const count = await read(sql.count, sql.countValues);
+    await handlers.start(Number(count.rows[0]?.[0] ?? 0));
+    await read(`DECLARE opsdeck_export NO SCROLL CURSOR FOR ${sql.select}`, sql.values);
+    const fetch = () => read(`FETCH FORWARD ${POSTGRES_CHUNK_ROWS} FROM opsdeck_export`, [], exportParserOf);
+    let next: ReturnType<typeof fetch> | undefined = fetch();
+    let encode: ChunkEncoder | undefined;
     let sent = 0;
-    for (;;) {
-      const result = await tx.run(`FETCH FORWARD ${POSTGRES_CHUNK_ROWS} FROM opsdeck_export`, []);
-      if (result.rows.length > 0) await handlers.chunk(result.rows);
-      sent += result.rows.length;
-      if (result.rows.length < POSTGRES_CHUNK_ROWS) return sent;
+    try {
+      for (;;) {
+        const result: Awaited<ReturnType<typeof fetch>> = await next;
+        next = result.rows.length === POSTGRES_CHUNK_ROWS ? fetch() : undefined;
+        if (result.rows.length > 0) {
+          encode ??= handlers.encoder(result.columns);
+          await handlers.send(encode(result.rows));
+          sent += result.rows.length;
+        }
+        if (next === undefined) return sent;
+      }
+    } finally {
+      // A FETCH still running when the client went away fails with the rolled-back transaction; nobody waits for it.
+      next?.catch(() => undefined);
     }
   });
 }

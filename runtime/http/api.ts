@@ -32,6 +32,9 @@ import type { ActionModel } from '../../core/model.js';
 import { NO_RULE, auditHiddenApp, auditQueryRun, denialEntry, queryRunEntry, recordSignOut, signInOrReject } from '../audit-events.js';
 import { addApprovalRoutes, openApprovals, requestApproval } from './approval-routes.js';
 import { addExportRoutes } from './export-routes.js';
+import { addJobRoutes } from './job-routes.js';
+import type { JobRunner } from '../jobs/runner.js';
+import type { Scheduler } from '../jobs/scheduler.js';
 import type { OidcClient } from '../oidc/client.js';
 
 export interface ApiOptions {
@@ -45,6 +48,8 @@ export interface ApiOptions {
   oidc?: OidcClient;
   /** Interval of SSE keep-alive comments. */
   heartbeatMs?: number;
+  /** The job runner and scheduler; without them the job routes are absent. */
+  jobs?: { runner: JobRunner; scheduler?: Scheduler };
 }
 
 const QUERY_BODY_KEYS = ['params', 'sort', 'filter', 'page', 'key'];
@@ -56,6 +61,7 @@ export function apiRouter(options: ApiOptions): Router {
   const approvals = openApprovals(registry, audit, log);
   addApprovalRoutes(router, approvals);
   addExportRoutes(router, { registry, audit, log });
+  if (options.jobs !== undefined) addJobRoutes(router, { registry, audit, log, runner: options.jobs.runner, scheduler: options.jobs.scheduler, heartbeatMs: options.heartbeatMs });
 
   router.get('/session', (ctx) => {
     const identity = requireIdentity(ctx);

@@ -26,6 +26,10 @@ const OUTCOMES: Record<AuditOutcome, true> = {
   approved: true,
   rejected: true,
   expired: true,
+  queued: true,
+  cancelling: true,
+  cancelled: true,
+  interrupted: true,
 };
 
 /** Raised when the log file exists but cannot be read. */

@@ -8,6 +8,7 @@ import { AUDIT_OBJECT } from '../audit-events.js';
 import type { Identity } from '../identity.js';
 import { blockedSearchParams, queryAccess, type QueryAccess } from '../access/query-access.js';
 import { clientChart, clientStat } from './client-chart.js';
+import { jobInfo } from './job-routes.js';
 import { clientLayout, dropDanglingOpeners, forEachClientComponent } from './client-layout.js';
 
 interface ClientParams {
@@ -39,6 +40,7 @@ export function clientView(model: AppModel, enforcer: AppEnforcer, identity: Ide
     };
   }
 
+  const jobs = new Set(Object.keys(model.jobs).filter((id) => enforcer.allows(identity, `job:${id}`, 'run')));
   const queries: Record<string, ClientParams & { title?: string }> = {};
   const pages = [];
   for (const [id, page] of Object.entries(model.pages)) {
@@ -47,7 +49,7 @@ export function clientView(model: AppModel, enforcer: AppEnforcer, identity: Ide
       const roles = enforcer.grantingRoles(identity, `query:${query}`, 'run');
       return roles.length === 0 ? undefined : queryAccess(model.queries[query], roles);
     };
-    const components = page.components.map((component) => clientComponent(component, model, actions, accessOf)).filter((c) => c !== undefined);
+    const components = page.components.map((component) => clientComponent(component, model, actions, accessOf, jobs)).filter((c) => c !== undefined);
     dropDanglingOpeners(components);
     forEachClientComponent(components, (component) => {
       // Exports: the Export button shows only where the server would allow the download (see export-routes.ts).
@@ -72,13 +74,15 @@ export function clientView(model: AppModel, enforcer: AppEnforcer, identity: Ide
     actions,
     // The Approvals page: for users who may approve an action or send requests for approval.
     approvals: Object.entries(model.actions).some(([id, action]) => action.spec.approval !== undefined && (enforcer.allows(identity, `action:${id}`, 'approve') || enforcer.allows(identity, `action:${id}`, 'run'))),
+    // The Jobs page and `job` components: jobs the user may run, with their start forms.
+    jobs: Object.fromEntries([...jobs].map((id) => [id, jobInfo(model.jobs[id])])),
     // The Audit page: for the roles of `audit: { viewers }`; the audit API checks the same rule on every request.
     mayViewAudit: enforcer.allows(identity, AUDIT_OBJECT, 'view'),
   };
 }
 
 /** Parameter schemas for forms, without `searches` (column names are the server's business) and without parameters the caller may not send. */
-function publicParams(params: Record<string, ParamSpec> | undefined, required: string[] | undefined, blocked: Map<string, string> = new Map()): ClientParams {
+export function publicParams(params: Record<string, ParamSpec> | undefined, required: string[] | undefined, blocked: Map<string, string> = new Map()): ClientParams {
   const shown: Record<string, ParamSpec> = {};
   for (const [name, param] of Object.entries(params ?? {})) {
     if (blocked.has(name)) continue;
@@ -93,8 +97,9 @@ function clientComponent(
   model: AppModel,
   actions: Record<string, unknown>,
   accessOf: (query: string) => QueryAccess | undefined,
+  jobs: Set<string>,
 ): Record<string, unknown> | undefined {
-  const layout = clientLayout(component, (child) => clientComponent(child, model, actions, accessOf), accessOf);
+  const layout = clientLayout(component, (child) => clientComponent(child, model, actions, accessOf, jobs), accessOf);
   if (layout !== null) return layout;
   if ('table' in component) {
     const table = component.table;
@@ -136,6 +141,10 @@ function clientComponent(
   }
   if ('chart' in component) return clientChart(component.chart, accessOf, model.queries[component.chart.query]?.spec.title);
   if ('stat' in component) return clientStat(component.stat, accessOf);
+  if ('job' in component) {
+    if (!jobs.has(component.job.job)) return undefined;
+    return { type: 'job', job: component.job.job, ...(component.job.title === undefined ? {} : { title: component.job.title }) };
+  }
   // A filter bar holds no data, only its inputs; the server still checks every parameter its values reach.
   if ('filters' in component) return { type: 'filters', id: component.filters.id, fields: component.filters.fields };
   return undefined;

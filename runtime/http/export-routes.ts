@@ -8,11 +8,11 @@ import type { ServerResponse } from 'node:http';
 import type { SqlQueryModel } from '../../core/model.js';
 import type { AuditEntry, AuditLog } from '../audit.js';
 import { appEntryBase, denialEntry, queryRunEntry } from '../audit-events.js';
-import { applyColumnRules, queryAccess } from '../access/query-access.js';
+import { MASKED_VALUE, queryAccess } from '../access/query-access.js';
 import { statementFor } from '../bind.js';
-import { contentDisposition, encodeRows, EXPORT_FORMATS, exportHeader } from '../export/encode.js';
+import { chunkEncoder, contentDisposition, EXPORT_FORMATS, exportHeader } from '../export/encode.js';
 import { parseExportRequest } from '../export/export-request.js';
-import { readInChunks, withoutPaging, type Row } from '../export/read-chunks.js';
+import { readInChunks, withoutPaging } from '../export/read-chunks.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../log.js';
 import { checkParams } from '../params.js';
@@ -27,6 +27,13 @@ export interface ExportRouteOptions {
   audit: AuditLog;
   log: Logger;
 }
+
+/**
+ * Bytes an export may leave queued on the socket before it waits for the
+ * client: one or two chunks, so the next chunk is read while the last one
+ * is still being sent, and little enough to keep memory flat.
+ */
+const QUEUED_BYTES = 1 << 18;
 
 /** Raised inside the export when the client went away; the database read stops. */
 class ClientGone extends Error {}
@@ -77,9 +84,9 @@ export function addExportRoutes(router: Router, options: ExportRouteOptions): vo
           response.open(request.format, contentDisposition(app.id, query.id, request.format));
           await response.write(exportHeader(request.format, visible, request.bom));
         },
-        chunk: async (rows: Row[]) => {
-          await response.write(encodeRows(request.format, applyColumnRules(rows, access), visible));
-        },
+        // The column rules of applyColumnRules, applied while encoding: only visible columns, masked values replaced.
+        encoder: (result) => chunkEncoder(request.format, { result, visible, masked: access.masked, maskedValue: MASKED_VALUE }),
+        send: (chunk) => response.write(chunk),
       });
       response.end();
       log.info({ user: identity.id, app: app.id, object, format: request.format, rows: sent }, 'query exported');
@@ -101,8 +108,8 @@ export function addExportRoutes(router: Router, options: ExportRouteOptions): vo
 
 /**
  * The raw response of an export. Koa sends nothing once `open` has run;
- * writes wait for the socket to drain, so the database is read no faster
- * than the client downloads.
+ * a write waits for the socket to drain once more than QUEUED_BYTES are
+ * queued, so the database is read no faster than the client downloads.
  */
 class ExportResponse {
   opened = false;
@@ -122,10 +129,10 @@ class ExportResponse {
     this.opened = true;
   }
 
-  async write(text: string): Promise<void> {
+  async write(data: string | Buffer): Promise<void> {
     const res = this.#res;
     if (res.destroyed || res.writableEnded) throw new ClientGone();
-    if (text === '' || res.write(text)) return;
+    if (data.length === 0 || res.write(data) || res.writableLength < QUEUED_BYTES) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         res.off('drain', done);

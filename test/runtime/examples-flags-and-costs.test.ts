@@ -90,4 +90,57 @@ describe('feature-flags and contractor-costs examples', () => {
     const action = await request(`${server.url}/api/apps/feature-flags/actions/disableFlag`, { method: 'POST', cookie: vera, json: { params: { key: 'dark-mode', environment: 'production' } } });
     expect(action.status).toBe(403);
   });
+
+  test('recompute month runs with progress and rebuilds the weekly cost tables', async () => {
+    const fiona = await devLogin(server.url, 'fiona@costs.example');
+    const api = `${server.url}/api/apps/contractor-costs`;
+    const mei = await devLogin(server.url, 'mei@costs.example');
+    // Finance runs jobs; team leads see none of them.
+    expect((await request(`${api}/jobs`, { cookie: mei })).body.jobs).toEqual([]);
+    expect((await request(`${api}/jobs/recomputeMonth/runs`, { method: 'POST', cookie: mei, json: { params: { month: '2026-10' } } })).status).toBe(403);
+
+    const bad = await request(`${api}/jobs/recomputeMonth/runs`, { method: 'POST', cookie: fiona, json: { params: { month: '2026-13' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('params.month');
+
+    const before = await query(fiona, 'contractor-costs', 'weeklyTeamCost', { team: 'data' });
+    const octoberBefore = (before.body as Rows).rows.filter((row) => String(row.week_start).startsWith('2026-10'));
+    expect(octoberBefore.length).toBeGreaterThan(3);
+
+    const started = await request(`${api}/jobs/recomputeMonth/runs`, { method: 'POST', cookie: fiona, json: { params: { month: '2026-10' } } });
+    expect(started.status).toBe(202);
+    let run = started.body.run;
+    for (let i = 0; i < 400 && !['succeeded', 'failed'].includes(run.status); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      run = (await request(`${api}/jobs/runs/${run.id}`, { cookie: fiona })).body.run;
+    }
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.map((step: { id: string; status: string }) => `${step.id}:${step.status}`)).toEqual(['reprice:done', 'aggregate:done', 'flag:done']);
+    // Every contractor with an October timesheet was walked, six per chunk.
+    expect(run.steps[0].rows).toBe(run.steps[0].rowsTotal);
+    expect(run.steps[0].rowsTotal).toBeGreaterThan(300);
+
+    const after = await query(fiona, 'contractor-costs', 'weeklyTeamCost', { team: 'data' });
+    const octoberAfter = (after.body as Rows).rows.filter((row) => String(row.week_start).startsWith('2026-10'));
+    expect(octoberAfter.map((row) => row.week_start)).toEqual(octoberBefore.map((row) => row.week_start));
+    expect(octoberAfter.every((row) => Date.parse(String(row.computed_at)) > Date.parse('2026-11-30T00:00:00Z'))).toBe(true);
+    expect(octoberAfter.every((row) => row.status === 'spike' || row.status === 'normal')).toBe(true);
+
+    // The nightly job has a schedule; the list shows its next time.
+    const jobs = (await request(`${api}/jobs`, { cookie: fiona })).body.jobs;
+    expect(jobs.find((job: { id: string }) => job.id === 'aggregateWeeks').schedule).toMatchObject({ cron: '30 1 * * *', timeZone: 'Europe/Berlin' });
+  });
+
+  test('team lead exports their team\'s timesheets only', async () => {
+    const mei = await devLogin(server.url, 'mei@costs.example');
+    const own = await fetch(`${server.url}/api/apps/contractor-costs/queries/teamTimesheets/export?format=csv&params=${encodeURIComponent(JSON.stringify({ team: 'mobile' }))}`, { headers: { cookie: mei } });
+    expect(own.status).toBe(200);
+    const lines = (await own.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('id,week_start,contractor,country,hours,cost,status,team');
+    expect(lines.length).toBeGreaterThan(50);
+    expect(lines.slice(1).every((line) => line.endsWith(',mobile'))).toBe(true);
+    const other = await fetch(`${server.url}/api/apps/contractor-costs/queries/teamTimesheets/export?format=csv&params=${encodeURIComponent(JSON.stringify({ team: 'data' }))}`, { headers: { cookie: mei } });
+    expect(other.status).toBe(200);
+    expect((await other.text()).trim().split('\r\n')).toEqual(['id,week_start,contractor,country,hours,cost,status,team']);
+  });
 });

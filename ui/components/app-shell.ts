@@ -8,6 +8,7 @@ import { buttonStyles, utilityStyles } from './shared-styles.js';
 import './page-view.js';
 import { APPROVALS_PAGE } from './approval-queue.js';
 import { AUDIT_PAGE, mayViewAudit } from './audit-view.js';
+import { JOBS_PAGE, hasJobs } from './job-list.js';
 import './top-bar.js';
 
 /** Spec errors sent by the `invalid` event, shown until dismissed or fixed. */
@@ -451,6 +452,17 @@ export class AppShell extends LitElement {
                     >
                   </li>`
                 : nothing}
+              ${hasJobs(spec)
+                ? html`<li>
+                    <a
+                      href=${appPath(this.appId, JOBS_PAGE)}
+                      data-route
+                      data-page=${JOBS_PAGE}
+                      aria-current=${this.pageId === JOBS_PAGE ? 'page' : nothing}
+                      >Jobs</a
+                    >
+                  </li>`
+                : nothing}
               ${mayViewAudit(spec)
                 ? html`<li>
                     <a
@@ -482,6 +494,14 @@ export class AppShell extends LitElement {
                   </div>
                   <od-approval-queue .appId=${this.appId} .spec=${spec}></od-approval-queue>
                 `
+              : this.pageId === JOBS_PAGE && hasJobs(spec)
+                ? html`
+                    <div class="page-header">
+                      <h1 data-testid="page-title">Jobs</h1>
+                      <p>Background jobs of this app: start one, follow its progress, and cancel or resume a run.</p>
+                    </div>
+                    <od-job-list .appId=${this.appId} .spec=${spec}></od-job-list>
+                  `
               : this.pageId === AUDIT_PAGE && mayViewAudit(spec)
                 ? html`
                     <div class="page-header">

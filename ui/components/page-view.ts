@@ -18,6 +18,7 @@ import type { BindingContext } from '../template.js';
 import './layout-modal.js';
 import './layout-tabs.js';
 import './markdown-text.js';
+import './job-card.js';
 import { renderChartComponent } from './chart-render.js';
 import { columnSpans, gridStyles } from './layout-grid.js';
 import { buttonStyles, utilityStyles } from './shared-styles.js';
@@ -358,6 +359,7 @@ export class PageView extends LitElement {
         @od-row-select=${this.#onRowSelect}
         @od-row-action=${this.#onRowAction}
         @od-action-done=${() => this.refreshCount++}
+        @od-job-done=${() => this.refreshCount++}
       >
         ${this.#renderList(page.components, '', titles)}
         <od-action-dialog .appId=${this.appId}></od-action-dialog>
@@ -465,6 +467,8 @@ export class PageView extends LitElement {
         return html`<od-markdown .text=${component.text}></od-markdown>`;
       case 'filters':
         return keyed(key, html`<od-filter-bar .filters=${component} .values=${this.filterValues[component.id] ?? {}} @od-filter-change=${this.#onFilterChange}></od-filter-bar>`);
+      case 'job':
+        return keyed(key, html`<od-job-card data-job-card=${component.job} .appId=${this.appId} .jobId=${component.job} .job=${spec.jobs?.[component.job]} .heading=${component.title ?? ''}></od-job-card>`);
       case 'detail':
         return keyed(key, html`<od-detail
           data-detail=${component.query}
