@@ -127,7 +127,7 @@ try {
   await admin.query(`INSERT INTO ${schema}.items SELECT i, i % 1000 FROM generate_series(1, 1000000) AS i`);
   await admin.query(`ANALYZE ${schema}.items`);
   results.push(await measure('PostgreSQL, 1,000,000 rows, 5,000 per chunk', `{ kind: postgres, url: "\${env:BENCH_PG_URL}", schema: ${schema} }`, 1_000_000, { BENCH_PG_URL: PG_URL }));
-  results.push(await measure('sql.js, 200,000 rows, 1,000 per chunk', '{ kind: sqlite, file: data/heavy.sqlite, migrations: migrations }', 200_000, {}));
+  results.push(await measure('sql.js, 500,000 rows, 1,000 per chunk', '{ kind: sqlite, file: data/heavy.sqlite, migrations: migrations }', 500_000, {}));
 } finally {
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await admin.end();

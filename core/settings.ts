@@ -26,10 +26,36 @@ export interface Settings {
     /** OpenID Connect sign-in; set only when `opsdeck.yaml` has `identity.oidc`. */
     oidc?: OidcSettings;
   };
-  server: { host: string; port: number };
+  server: {
+    host: string;
+    port: number;
+    /** Milliseconds that a stopping server waits for requests in flight before it closes their connections. */
+    shutdownTimeoutMs: number;
+  };
   audit: { file: string };
   session: { secret?: string; maxAgeHours: number };
+  /** Prometheus metrics at `GET /metrics`. */
+  metrics: {
+    enabled: boolean;
+    /** IP addresses and CIDR ranges that may read /metrics; unset means any peer. */
+    allowFrom?: string[];
+  };
+  /** File watching of the served folder, which reloads changed specs. */
+  watch: {
+    /** `events`: the operating system reports changes. `poll`: the folder is read again every `intervalMs`. */
+    mode: 'events' | 'poll';
+    /** Milliseconds between two reads of the folder in `poll` mode. */
+    intervalMs: number;
+  };
+  /** Where Opsdeck keeps its own records (audit log, approvals): files under `.opsdeck/`, or a PostgreSQL schema. */
+  store: StoreSettings;
 }
+
+/** The system store: `files` (the default) or a PostgreSQL schema; `url` is normally `${env:NAME}` until the runtime resolves it. */
+export type StoreSettings = { kind: 'files' } | { kind: 'postgres'; url: string; schema: string };
+
+/** Schema the PostgreSQL system store uses when `store.schema` is left out. */
+export const DEFAULT_STORE_SCHEMA = 'opsdeck';
 
 /** Sign-in through an OpenID Connect provider (`identity.mode: oidc`). */
 export interface OidcSettings {
@@ -54,9 +80,12 @@ export const DEFAULT_OIDC = { scopes: ['openid', 'email', 'profile'], groupsClai
 /** Settings used for every key that `opsdeck.yaml` leaves out. */
 export const DEFAULT_SETTINGS: Settings = {
   identity: { mode: 'dev', proxy: { trustedProxies: [], userHeader: 'X-Forwarded-Email', groupsHeader: 'X-Forwarded-Groups' } },
-  server: { host: '127.0.0.1', port: 3000 },
+  server: { host: '127.0.0.1', port: 3000, shutdownTimeoutMs: 10_000 },
   audit: { file: '.opsdeck/audit.jsonl' },
   session: { maxAgeHours: 12 },
+  metrics: { enabled: true },
+  watch: { mode: 'events', intervalMs: 1000 },
+  store: { kind: 'files' },
 };
 
 type SettingsFile = {
@@ -64,6 +93,9 @@ type SettingsFile = {
   server?: Partial<Settings['server']>;
   audit?: Partial<Settings['audit']>;
   session?: Partial<Settings['session']>;
+  metrics?: Partial<Settings['metrics']>;
+  watch?: Partial<Settings['watch']>;
+  store?: { kind?: 'files' | 'postgres'; url?: string; schema?: string };
 };
 
 /** One settings file: `opsdeck.yaml`, or an environment overlay such as `opsdeck.staging.yaml`. */
@@ -121,11 +153,16 @@ export function buildSettingsLayers(layers: SettingsLayer[]): SettingsResult {
   if (data.identity?.mode === 'proxy' && data.identity.proxy === undefined) {
     return { diagnostics: [proxyMissing(loaded)] };
   }
-  const badProxies = invalidTrustedProxies(loaded, data.identity?.proxy?.trustedProxies ?? []);
+  const badProxies = [
+    ...invalidAddresses(loaded, data.identity?.proxy?.trustedProxies ?? [], ['identity', 'proxy', 'trustedProxies'], 'trusted proxy'),
+    ...invalidAddresses(loaded, data.metrics?.allowFrom ?? [], ['metrics', 'allowFrom'], 'metrics.allowFrom entry'),
+  ];
   if (badProxies.length > 0) return { diagnostics: badProxies };
   const oidcProblems = oidcDiagnostics(loaded, data);
   if (oidcProblems.length > 0) return { diagnostics: oidcProblems };
-  const warnings: Diagnostic[] = [];
+  const storeProblems = storeDiagnostics(loaded, data);
+  if (storeProblems.some((d) => d.severity === 'error')) return { diagnostics: storeProblems };
+  const warnings: Diagnostic[] = [...storeProblems];
   const proxySecret = data.identity?.proxy?.secret;
   if (typeof proxySecret === 'string' && !/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(proxySecret)) {
     warnings.push(
@@ -188,16 +225,16 @@ function isOnlyComments(text: string): boolean {
   return text.split('\n').every((line) => line.trim() === '' || line.trim().startsWith('#'));
 }
 
-/** Reports each trusted proxy entry that is not an IP address or a valid CIDR range, at the entry. */
-function invalidTrustedProxies(loaded: LoadedDocument, entries: string[]): Diagnostic[] {
+/** Reports each entry of an address list (trusted proxies, metrics.allowFrom) that is not an IP address or a valid CIDR range, at the entry. */
+function invalidAddresses(loaded: LoadedDocument, entries: string[], path: DocPath, label: string): Diagnostic[] {
   return entries.flatMap((entry, index) => {
     const parsed = parseIpRange(entry);
     if (!('error' in parsed)) return [];
     return [
       diagnosticAt(loaded.file, loaded.positions, {
         code: 'invalid-proxy-address',
-        path: ['identity', 'proxy', 'trustedProxies', index],
-        message: `trusted proxy "${entry}" is invalid: ${parsed.error}`,
+        path: [...path, index],
+        message: `${label} "${entry}" is invalid: ${parsed.error}`,
         hint: 'Write an IP address such as `10.0.0.5` or `::1`, or a CIDR range such as `10.0.0.0/8` or `fd00::/8`.',
       }),
     ];
@@ -264,6 +301,45 @@ function oidcDiagnostics(loaded: LoadedDocument, data: SettingsFile): Diagnostic
   return [];
 }
 
+/** Checks `store:` beyond the schema: a PostgreSQL store needs `url`, a file store takes none, and a password belongs in the environment. */
+function storeDiagnostics(loaded: LoadedDocument, data: SettingsFile): Diagnostic[] {
+  const store = data.store;
+  if (store === undefined) return [];
+  const kind = store.kind ?? 'files';
+  if (kind === 'postgres' && store.url === undefined) {
+    return [
+      diagnosticAt(loaded.file, loaded.positions, {
+        code: 'schema-required',
+        path: ['store', 'kind'],
+        message: '`store.kind: postgres` needs `store.url`, the connection URL of the database that keeps the audit log and approvals',
+        hint: 'Add `url: ${env:OPSDECK_STORE_URL}` under `store:` and set that variable where the server runs.',
+      }),
+    ];
+  }
+  if (kind === 'files' && (store.url !== undefined || store.schema !== undefined)) {
+    return [
+      diagnosticAt(loaded.file, loaded.positions, {
+        code: 'store-files-options',
+        path: ['store', store.url !== undefined ? 'url' : 'schema'],
+        message: '`store.url` and `store.schema` apply only to `store.kind: postgres`; the file store keeps its records under `.opsdeck/`',
+        hint: 'Write `kind: postgres` under `store:`, or remove `url` and `schema`.',
+      }),
+    ];
+  }
+  if (store.url !== undefined && !store.url.includes('${env:') && /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(store.url)) {
+    return [
+      diagnosticAt(loaded.file, loaded.positions, {
+        code: 'secret-in-file',
+        severity: 'warning',
+        path: ['store', 'url'],
+        message: 'store.url contains a password written in the file, so everyone who can read the repository can write audit records',
+        hint: 'Write `url: ${env:OPSDECK_STORE_URL}` and set that variable where the server runs.',
+      }),
+    ];
+  }
+  return [];
+}
+
 function isLoopbackUrl(url: string): boolean {
   try {
     return ['127.0.0.1', '[::1]', 'localhost'].includes(new URL(url).hostname);
@@ -292,6 +368,9 @@ function withDefaults(data: SettingsFile): Settings {
     server: { ...DEFAULT_SETTINGS.server, ...data.server },
     audit: { ...DEFAULT_SETTINGS.audit, ...data.audit },
     session: { ...DEFAULT_SETTINGS.session, ...data.session },
+    metrics: { ...DEFAULT_SETTINGS.metrics, ...data.metrics, ...(data.metrics?.allowFrom === undefined ? {} : { allowFrom: [...data.metrics.allowFrom] }) },
+    watch: { ...DEFAULT_SETTINGS.watch, ...data.watch },
+    store: data.store?.kind === 'postgres' && data.store.url !== undefined ? { kind: 'postgres', url: data.store.url, schema: data.store.schema ?? DEFAULT_STORE_SCHEMA } : { kind: 'files' },
   };
 }
 

@@ -1,5 +1,5 @@
 // Finding app folders on disk and reading their specs.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from '../core/build-app.js';
 import type { Diagnostic } from '../core/diagnostics.js';
@@ -32,19 +32,35 @@ export interface AppFile {
  */
 export function discoverApps(root: string): string[] {
   const found: string[] = [];
+  const seen = new Set<string>();
   const visit = (dir: string): void => {
     let entries;
     try {
+      // A link back to a folder already visited would loop forever.
+      const real = realpathSync(dir);
+      if (seen.has(real)) return;
+      seen.add(real);
       entries = readdirSync(dir, { withFileTypes: true });
     } catch {
       return; // An unreadable folder cannot be served either, so it is skipped like an empty one.
     }
-    if (entries.some((e) => e.isFile() && e.name === APP_FILE)) found.push(dir);
-    const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules');
+    // Symbolic links count as what they point to, so a folder swapped in as a link (a Kubernetes ConfigMap) is served.
+    if (entries.some((e) => e.name === APP_FILE && (e.isFile() || (e.isSymbolicLink() && isKind(join(dir, e.name), 'file'))))) found.push(dir);
+    const folders = entries.filter((e) => !e.name.startsWith('.') && e.name !== 'node_modules' && (e.isDirectory() || (e.isSymbolicLink() && isKind(join(dir, e.name), 'dir'))));
     for (const folder of folders.map((e) => e.name).sort()) visit(join(dir, folder));
   };
   visit(resolve(root));
   return found;
+}
+
+/** Returns whether `path` (followed through links) is a file or a folder; a dangling link is neither. */
+function isKind(path: string, kind: 'file' | 'dir'): boolean {
+  try {
+    const stats = statSync(path);
+    return kind === 'file' ? stats.isFile() : stats.isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Reads and builds the spec in `appDir`; a file that cannot be read gives a diagnostic, never an exception. */

@@ -8,9 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { recordHash, type ChainFields } from './audit-chain.js';
 import { AuditTailCorrupt, readChainTail, type ChainTail } from './audit-tail.js';
+import { readAppRecords } from './audit-file-read.js';
+import { verifyAuditFile, type VerifyResult } from './audit-verify.js';
 
 /** Outcome of the request a record describes; a union, so further flows (such as approvals) can add their outcomes. */
-export type AuditOutcome = 'denied' | 'invalid' | 'started' | 'succeeded' | 'failed' | 'previewed' | 'signed-in' | 'signed-out' | 'pending' | 'approved' | 'rejected' | 'expired' | 'queued' | 'cancelling' | 'cancelled' | 'interrupted';
+export type AuditOutcome = 'denied' | 'invalid' | 'started' | 'succeeded' | 'failed' | 'previewed' | 'signed-in' | 'signed-out' | 'pending' | 'approved' | 'rejected' | 'expired' | 'queued' | 'cancelling' | 'cancelled' | 'interrupted' | 'downloaded';
 
 export interface AuditRecord extends ChainFields {
   id: string;
@@ -103,6 +105,29 @@ interface KnownTail extends ChainTail {
 }
 
 /**
+ * What callers use of an audit log, whichever store keeps it: the file
+ * (FileAuditLog, the default) or PostgreSQL (runtime/system-store/pg-audit.ts).
+ * Every implementation fails closed: `append` rejects with AuditUnavailable
+ * when the record cannot be kept, and the caller must not run the action.
+ */
+export interface AuditLog {
+  /** Where the records are kept, for messages: a file path, or the PostgreSQL schema (never a URL). */
+  readonly location: string;
+  /** Whether the last append (or the check at start) succeeded, and why not. */
+  readonly status: { available: boolean; reason?: string };
+  /** Checks that the log can take a record now; a success clears an earlier failure. */
+  probe(): Promise<{ available: boolean; reason?: string }>;
+  /** Appends a record and resolves to it with its id, time and chain fields once it is durable (`sync: false`: once written). */
+  append(entry: AuditEntry, options?: { sync?: boolean }): Promise<AuditRecord>;
+  /** Records of one app, newest first; rejects with AuditReadFailed when the log cannot be read. */
+  appRecords(app: string): Promise<AuditRecord[]>;
+  /** Checks the whole hash chain; `onProgress` receives the count of records read so far now and then. */
+  verify(onProgress?: (records: number) => void): Promise<VerifyResult>;
+  /** Releases connections; the file log holds none between appends. */
+  close(): Promise<void>;
+}
+
+/**
  * An append-only JSON-lines file with a hash chain and group commit. Appends
  * that arrive while a batch is being written form the next batch, written
  * with one write and one fsync. Each caller's promise resolves after the
@@ -122,7 +147,7 @@ interface KnownTail extends ChainTail {
  * NOTE: one AuditLog in one process may write a file. Two writers that
  * append at the same moment read the same end of the chain and fork it.
  */
-export class AuditLog {
+export class FileAuditLog implements AuditLog {
   readonly file: string;
   #tail: KnownTail | undefined;
   #queue: Pending[] = [];
@@ -133,6 +158,10 @@ export class AuditLog {
   constructor(file: string) {
     this.file = file;
     this.#readTailAtStart();
+  }
+
+  get location(): string {
+    return this.file;
   }
 
   /** Whether the last append (or the tail read at start) succeeded, and why not. */
@@ -235,6 +264,16 @@ export class AuditLog {
     }
   }
 
+  appRecords(app: string): Promise<AuditRecord[]> {
+    return readAppRecords(this.file, app);
+  }
+
+  verify(onProgress?: (records: number) => void): Promise<VerifyResult> {
+    return verifyAuditFile(this.file, onProgress);
+  }
+
+  async close(): Promise<void> {}
+
   #readTailAtStart(): void {
     let fd: number | undefined;
     try {
@@ -250,6 +289,9 @@ export class AuditLog {
     }
   }
 }
+
+/** The file log under its earlier name, so `new AuditLog(file)` keeps working; the type `AuditLog` is the interface above. */
+export const AuditLog = FileAuditLog;
 
 /** Opens the log for reading and appending, creating its folder when missing. */
 async function openForAppend(file: string): Promise<FileHandle> {

@@ -134,13 +134,19 @@ async function runServe(argv: string[]): Promise<number> {
         io.stderr('opsdeck serve: the change above was rejected; the last good version keeps serving.\n');
       },
     });
+    // Stops accepting connections, lets requests in flight finish (server.shutdownTimeoutMs), stops jobs at their
+    // next chunk, closes data sources and flushes the log. A second signal ends the process at once.
     const shutdown = (signal: string): void => {
-      log.info({ signal }, 'shutting down');
+      log.info({ signal, timeoutMs: running.settings.shutdownTimeoutMs }, 'shutting down');
+      const exit = (code: number): void => log.flush(() => process.exit(code));
       running.close().then(
-        () => process.exit(0),
+        () => {
+          log.info('stopped');
+          exit(0);
+        },
         (err) => {
           log.error({ err }, 'shutdown failed');
-          process.exit(1);
+          exit(1);
         },
       );
     };

@@ -1,5 +1,6 @@
 // Starts Opsdeck on a folder of apps: settings, registry, audit log, koa app,
-// file watcher and the HTTP listener, and stops them in reverse order.
+// metrics, file watcher and the HTTP listener, and stops them in reverse
+// order, letting requests in flight finish first.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -8,11 +9,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Koa from 'koa';
 import type { Diagnostic } from '../core/diagnostics.js';
-import { AuditLog } from './audit.js';
+import { openSystemStore, type SystemStore } from './system-store/open.js';
 import { AppEvents } from './events.js';
 import { createKoaApp } from './http/app.js';
+import { OpsdeckMetrics } from './http/metrics.js';
+import { RequestDrain } from './http/request-drain.js';
 import { FileRunStore } from './jobs/file-store.js';
 import { JobRunner } from './jobs/runner.js';
+import { exportRunExecutor } from './jobs/export-run.js';
 import { Scheduler } from './jobs/scheduler.js';
 import type { IdentityMode } from './http/identify.js';
 import type { Identity } from './identity.js';
@@ -51,6 +55,8 @@ export interface Opsdeck {
   events: AppEvents;
   settings: RuntimeSettings;
   jobs: JobRunner;
+  /** Prometheus metrics; undefined when opsdeck.yaml sets `metrics.enabled: false`. */
+  metrics?: OpsdeckMetrics;
   /** Resolves once the watcher reports changes (immediately when not watching). */
   watching: Promise<void>;
   close(): Promise<void>;
@@ -74,7 +80,15 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
   const registry = new Registry(root, log, events, options.onSpecRejected);
   await registry.loadAll();
 
-  const audit = new AuditLog(resolve(root, settings.auditFile));
+  // The audit log and approvals: files under .opsdeck/, or PostgreSQL (store: in opsdeck.yaml; see docs/system-store.md).
+  let store: SystemStore;
+  try {
+    store = await openSystemStore(settings.store, { root, auditFile: settings.auditFile, log });
+  } catch (err) {
+    await registry.close();
+    throw err;
+  }
+  const { audit } = store;
   const identity: IdentityMode = settings.identity.mode === 'proxy' ? { mode: 'proxy', ...settings.identity.proxy } : { mode: settings.identity.mode };
   let oidc: OidcClient | undefined;
   if (settings.identity.mode === 'oidc') {
@@ -84,12 +98,21 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
     await oidc.start();
   }
   // Jobs: runs that were going on when the server stopped become interrupted; schedules pick up missed slots.
-  const runner = new JobRunner({ registry, store: new FileRunStore(join(root, '.opsdeck', 'jobs.jsonl'), log), audit, log });
+  const runner = new JobRunner({
+    registry,
+    store: new FileRunStore(join(root, '.opsdeck', 'jobs.jsonl'), log),
+    audit,
+    log,
+    executors: { export: exportRunExecutor({ folder: join(root, '.opsdeck', 'exports'), audit, log }) },
+  });
   const scheduler = options.schedules === false ? undefined : new Scheduler(join(root, '.opsdeck', 'schedules.json'), registry, runner, log);
+  const metrics = settings.metrics.enabled ? new OpsdeckMetrics({ jobs: runner.store }) : undefined;
+  metrics?.countDenials(audit);
   const app = createKoaApp({
     registry,
     events,
     audit,
+    approvalStore: store.approvals,
     log,
     jobs: { runner, scheduler },
     mode: settings.identity.mode,
@@ -100,10 +123,14 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
     keys: [settings.sessionSecret ?? devSessionSecret(root)],
     trustedProxies: settings.identity.proxy.trustedProxies,
     uiDir: options.uiDir ?? DEFAULT_UI_DIR,
+    metrics,
+    metricsAllowFrom: settings.metrics.allowFrom,
   });
 
   let watcher: SpecWatcher | undefined;
-  if (options.watch !== false) watcher = watchSpecs(registry, log);
+  if (options.watch !== false) {
+    watcher = watchSpecs(registry, log, { mode: settings.watch.mode, intervalMs: settings.watch.intervalMs, onReload: (_dir, result) => metrics?.specReload(result) });
+  }
   await runner.recover();
   await scheduler?.start();
 
@@ -114,11 +141,13 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
     settings,
     watching: watcher?.ready ?? Promise.resolve(),
     jobs: runner,
+    metrics,
     async close() {
       scheduler?.stop();
       await watcher?.close();
       await runner.close();
       await registry.close();
+      await store.close();
     },
   };
 }
@@ -133,7 +162,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     throw new Error(`the dev identity mode only listens on 127.0.0.1, not ${settings.host}; use identity mode "proxy" to serve other addresses.`);
   }
 
-  const server = createServer(opsdeck.app.callback());
+  const drain = new RequestDrain();
+  const server = createServer(drain.wrap(opsdeck.app.callback()));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -151,11 +181,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     ...opsdeck,
     url,
     server,
+    /** Stops gracefully: no new connections, requests in flight finish (up to `server.shutdownTimeoutMs`), then jobs stop at their next chunk and data sources close. */
     async close() {
-      await new Promise<void>((resolveClose) => {
-        server.close(() => resolveClose());
-        server.closeAllConnections();
-      });
+      const { cut } = await drain.drain(server, settings.shutdownTimeoutMs);
+      if (cut > 0) log.warn({ requests: cut, timeoutMs: settings.shutdownTimeoutMs }, 'closed connections of requests still open at shutdown');
       await opsdeck.close();
     },
   };

@@ -2,7 +2,7 @@
 // overrides and resolves `${env:NAME}` references. Values are never logged.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSettingsLayers, resolveEnvRefs, type OidcSettings, type SettingsLayer } from '../core/settings.js';
+import { buildSettingsLayers, resolveEnvRefs, type OidcSettings, type SettingsLayer, type StoreSettings } from '../core/settings.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { diagnosticAt, type LoadedDocument } from '../core/load.js';
 import type { ProxyIdentityOptions } from './http/identify.js';
@@ -15,6 +15,12 @@ export interface RuntimeSettings {
   auditFile: string;
   sessionSecret?: string;
   sessionMaxAgeHours: number;
+  /** Milliseconds a stopping server waits for requests in flight. */
+  shutdownTimeoutMs: number;
+  metrics: { enabled: boolean; allowFrom?: string[] };
+  watch: { mode: 'events' | 'poll'; intervalMs: number };
+  /** The system store, with `${env:NAME}` in its URL resolved; the URL is never logged. */
+  store: StoreSettings;
 }
 
 /** Raised when opsdeck.yaml is invalid or names an unset environment variable. */
@@ -118,7 +124,20 @@ export function loadSettingsFile(root: string, overrides: SettingsOverrides = {}
     auditFile: settings.audit.file,
     sessionSecret,
     sessionMaxAgeHours: settings.session.maxAgeHours,
+    shutdownTimeoutMs: settings.server.shutdownTimeoutMs,
+    metrics: settings.metrics,
+    watch: settings.watch,
+    store: resolveStore(settings.store, loaded, env),
   };
+}
+
+/** Returns the store settings with `${env:NAME}` in `store.url` replaced; raises SettingsError naming the variable (never a value) when it is unset. */
+export function resolveStore(store: StoreSettings, loaded: LoadedDocument, env: NodeJS.ProcessEnv): StoreSettings {
+  if (store.kind !== 'postgres') return store;
+  const url = resolveEnvRefs(store.url, env);
+  if (url.ok) return { ...store, url: url.value };
+  const input = { code: 'env-missing', path: ['store', 'url'], message: `store.url: ${url.message}`, hint: url.hint };
+  throw new SettingsError([diagnosticAt(loaded.file, loaded.positions, input)]);
 }
 
 /** Returns a secret setting with a whole-value `${env:NAME}` replaced by that variable; raises SettingsError when the variable is unset. */

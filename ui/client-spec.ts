@@ -286,6 +286,8 @@ export interface ClientSpec {
   approvals?: boolean;
   /** Jobs the user may start, cancel and resume; absent or empty: the app shows no Jobs page. */
   jobs?: Record<string, ClientJob>;
+  /** The user may export a table of the app, so background exports show on the Jobs page. */
+  exports?: boolean;
 }
 
 /** A background job as the client view describes it. */

@@ -5,14 +5,18 @@ import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildSettingsLayers } from '../../core/settings.js';
-import { verifyAuditFile } from '../audit-verify.js';
+import { verifyAuditFile, type VerifyResult } from '../audit-verify.js';
+import { resolveStore } from '../settings-file.js';
+import { verifyStore } from '../system-store/audit-command.js';
+import type { StoreSettings } from '../../core/settings.js';
 import { EXIT, type CommandOutput } from './validate.js';
 
 const USAGE = `Usage: opsdeck audit verify [--file F] [<dir>]
        opsdeck audit repair [--file F] [<dir>]
   verify   check the hash chain of the audit log; exit 0 when intact, 1 at the first bad record
   repair   move a torn last line (one without a final newline) to <file>.torn-<time> and cut it off
-  --file F audit log to read (default: audit.file of <dir>/opsdeck.yaml, <dir> defaulting to .)`;
+  --file F audit log to read (default: audit.file of <dir>/opsdeck.yaml, <dir> defaulting to .)
+With \`store: { kind: postgres }\` in <dir>/opsdeck.yaml and no --file, verify checks the chain in that store.`;
 
 /** Lines between progress messages on stderr. */
 const PROGRESS_EVERY = 100_000;
@@ -34,7 +38,9 @@ export async function runAudit(argv: string[], out: CommandOutput): Promise<numb
 
   let file: string;
   try {
-    file = parsed.values.file === undefined ? auditFileOf(folders[0] ?? '.') : resolve(parsed.values.file);
+    const target = parsed.values.file === undefined ? auditTargetOf(folders[0] ?? '.') : { file: resolve(parsed.values.file) };
+    if ('store' in target) return await auditStore(subcommand, target.store, out);
+    file = target.file;
   } catch (error) {
     out.stderr(`opsdeck audit: ${(error as Error).message}\n`);
     return EXIT.cannotRun;
@@ -46,20 +52,45 @@ export async function runAudit(argv: string[], out: CommandOutput): Promise<numb
   return subcommand === 'verify' ? verify(file, out) : repair(file, out);
 }
 
-/** Resolves the audit log path of a served folder from its opsdeck.yaml (the default path when there is none). */
-function auditFileOf(folder: string): string {
+/** Resolves the audit log of a served folder from its opsdeck.yaml: its PostgreSQL store, or its file (the default path when there is none). */
+function auditTargetOf(folder: string): { file: string } | { store: StoreSettings & { kind: 'postgres' } } {
   const root = resolve(folder);
   const settingsFile = join(root, 'opsdeck.yaml');
   const text = existsSync(settingsFile) ? readFileSync(settingsFile, 'utf8') : '{}\n';
-  const { settings, diagnostics } = buildSettingsLayers([{ file: settingsFile, text }]);
-  if (!settings || diagnostics.some((d) => d.severity === 'error')) {
+  const { settings, diagnostics, loaded } = buildSettingsLayers([{ file: settingsFile, text }]);
+  if (!settings || !loaded || diagnostics.some((d) => d.severity === 'error')) {
     throw new Error(`${settingsFile} is invalid; run "opsdeck validate ${folder}" for details, or pass --file`);
   }
-  return resolve(root, settings.audit.file);
+  if (settings.store.kind === 'postgres') {
+    const store = resolveStore(settings.store, loaded, process.env);
+    if (store.kind === 'postgres') return { store };
+  }
+  return { file: resolve(root, settings.audit.file) };
 }
 
 async function verify(file: string, out: CommandOutput): Promise<number> {
   const result = await verifyAuditFile(file, (lines) => out.stderr(`opsdeck audit: ${lines} lines read\n`), PROGRESS_EVERY);
+  return reportVerify(file, result, out);
+}
+
+/** The store's chain; repair has nothing to do there, because each record is written in a transaction and never torn. */
+async function auditStore(subcommand: 'verify' | 'repair', store: StoreSettings & { kind: 'postgres' }, out: CommandOutput): Promise<number> {
+  const where = `PostgreSQL schema "${store.schema}"`;
+  if (subcommand === 'repair') {
+    out.stdout(`the audit log in ${where} has no torn records to repair: each record is written in a transaction. Run "opsdeck audit verify" to check the chain.\n`);
+    return EXIT.ok;
+  }
+  let reported = 0;
+  const result = await verifyStore(store, (records) => {
+    if (records - reported < PROGRESS_EVERY) return;
+    reported = records;
+    out.stderr(`opsdeck audit: ${records} records read\n`);
+  });
+  return reportVerify(where, result, out);
+}
+
+/** Prints the outcome of a verification of the log in `file` (or a PostgreSQL schema, where `line` is the record's position). */
+function reportVerify(file: string, result: VerifyResult, out: CommandOutput): number {
   const unchained = result.unchained > 0 ? ` (${result.unchained} older unchained record(s) before them were not verified)` : '';
   if (result.problem === undefined) {
     out.stdout(`${result.records} records, chain intact${unchained}\n`);

@@ -29,6 +29,16 @@ export interface WriteTransaction {
   run(sql: string, values: BindValue[], expectRows?: number): Promise<StatementResult>;
 }
 
+export interface TransactionOptions {
+  /**
+   * Lets the commit return before it is durable, where that is cheaper (the
+   * sql.js file is rewritten whole on each durable commit). A crash may then
+   * lose it, so the caller calls `flush()` before it records the commit
+   * anywhere else. Data sources whose commits are always durable ignore it.
+   */
+  deferDurability?: boolean;
+}
+
 /** A database that queries and actions run against. */
 export interface Datasource {
   readonly dialect: SqlDialect;
@@ -53,7 +63,9 @@ export interface Datasource {
    * back and is raised. Nothing else runs on the database meanwhile where the
    * data source has a single connection.
    */
-  transaction<T>(end: 'commit' | 'rollback', work: (tx: WriteTransaction) => Promise<T>): Promise<T>;
+  transaction<T>(end: 'commit' | 'rollback', work: (tx: WriteTransaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Makes commits that deferred their durability durable; data sources whose commits are always durable leave it out. */
+  flush?(): Promise<void>;
   /** Applies the `.sql` files of a folder not yet applied, each in a transaction; returns how many ran. */
   migrate(folder: string): Promise<number>;
   /** Resolves once the database answers; raises DatasourceUnavailable when it does not. */

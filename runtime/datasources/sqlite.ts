@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import type { CompiledSql } from '../../core/model.js';
 import { compileSql } from '../../core/sql-params.js';
 import type { Logger } from '../log.js';
-import { ExpectationFailed, MigrationError, type Datasource, type QueryResult, type StatementResult, type WriteResult, type WriteTransaction } from './datasource.js';
+import { ExpectationFailed, MigrationError, type Datasource, type TransactionOptions, type QueryResult, type StatementResult, type WriteResult, type WriteTransaction } from './datasource.js';
 import { fromSqliteValue, type BindValue, type CellValue } from './values.js';
 
 export { ExpectationFailed, MigrationError } from './datasource.js';
@@ -60,6 +60,8 @@ export class SqliteDatasource implements Datasource {
   #tail: Promise<void> = Promise.resolve();
   /** True while a transaction started by transaction() is open. */
   #open = false;
+  /** True when a commit deferred its durability and the file does not have it yet. */
+  #dirty = false;
   /** Listeners called once before the next write, transaction or migration (see beforeNextWrite). */
   #writeListeners = new Set<() => void>();
 
@@ -277,7 +279,7 @@ export class SqliteDatasource implements Datasource {
    * queries and transactions wait until it ends, because `work` awaits between
    * its statements and sql.js has no second connection to isolate them.
    */
-  async transaction<T>(end: 'commit' | 'rollback', work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+  async transaction<T>(end: 'commit' | 'rollback', work: (tx: WriteTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.#exclusive(async () => {
       this.#warnWriters();
       const db = this.#db;
@@ -297,7 +299,8 @@ export class SqliteDatasource implements Datasource {
       } finally {
         this.#open = false;
       }
-      if (end === 'commit') await this.#persistAsync();
+      if (end === 'commit' && options.deferDurability === true) this.#dirty = true;
+      else if (end === 'commit') await this.#persistAsync();
       return result;
     });
   }
@@ -365,7 +368,15 @@ export class SqliteDatasource implements Datasource {
     }
   }
 
+  /** Writes the file when a commit deferred its durability since the last write. */
+  async flush(): Promise<void> {
+    if (!this.#dirty) return;
+    await this.#exclusive(() => this.#persistAsync());
+  }
+
   async close(): Promise<void> {
+    // A commit that deferred its durability is written before the database goes.
+    if (this.#dirty) await this.flush();
     this.#db.close();
   }
 
@@ -418,6 +429,7 @@ export class SqliteDatasource implements Datasource {
     } finally {
       await folder.close();
     }
+    this.#dirty = false;
   }
 
   /** Writes the database to its file: temporary file, fsync, rename, fsync of the folder. */

@@ -31,11 +31,13 @@ import { buildScopeCheck, RowOutOfScope } from '../access/row-scope.js';
 import type { ActionModel } from '../../core/model.js';
 import { NO_RULE, auditHiddenApp, auditQueryRun, denialEntry, queryRunEntry, recordSignOut, signInOrReject } from '../audit-events.js';
 import { addApprovalRoutes, openApprovals, requestApproval } from './approval-routes.js';
+import type { ApprovalStore } from '../approvals/store.js';
 import { addExportRoutes } from './export-routes.js';
 import { addJobRoutes } from './job-routes.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import type { OidcClient } from '../oidc/client.js';
+import type { OpsdeckMetrics } from './metrics.js';
 
 export interface ApiOptions {
   registry: Registry;
@@ -48,8 +50,12 @@ export interface ApiOptions {
   oidc?: OidcClient;
   /** Interval of SSE keep-alive comments. */
   heartbeatMs?: number;
+  /** Approval store from the system store (PostgreSQL); without it approvals live in `.opsdeck/approvals.jsonl`. */
+  approvalStore?: ApprovalStore;
   /** The job runner and scheduler; without them the job routes are absent. */
   jobs?: { runner: JobRunner; scheduler?: Scheduler };
+  /** Prometheus metrics; absent when `metrics.enabled: false`. */
+  metrics?: OpsdeckMetrics;
 }
 
 const QUERY_BODY_KEYS = ['params', 'sort', 'filter', 'page', 'key'];
@@ -58,9 +64,9 @@ const QUERY_BODY_KEYS = ['params', 'sort', 'filter', 'page', 'key'];
 export function apiRouter(options: ApiOptions): Router {
   const { registry, events, audit, log, mode } = options;
   const router = new Router({ prefix: '/api' });
-  const approvals = openApprovals(registry, audit, log);
+  const approvals = openApprovals(registry, audit, log, options.approvalStore);
   addApprovalRoutes(router, approvals);
-  addExportRoutes(router, { registry, audit, log });
+  addExportRoutes(router, { registry, audit, log, runner: options.jobs?.runner });
   if (options.jobs !== undefined) addJobRoutes(router, { registry, audit, log, runner: options.jobs.runner, scheduler: options.jobs.scheduler, heartbeatMs: options.heartbeatMs });
 
   router.get('/session', (ctx) => {
@@ -167,32 +173,37 @@ export function apiRouter(options: ApiOptions): Router {
     const access = queryAccess(query, app.enforcer.grantingRoles(identity, `query:${query.id}`, 'run'));
     rejectBlockedSearches(query, access, params);
     requireAvailable(app);
-    if (query.kind === 'http') {
-      const result = await runHttpQuery(query, app.services.get(query.datasource)!, params, identity, body, log, access);
-      await auditQueryRun(audit, log, queryRunEntry(app, identity, query, decision.rule, params, result.total));
-      ctx.body = result;
-      return;
-    }
-    const source = app.datasources.get(query.datasource)!;
-    const sql = statementFor(source, query);
-    const values = bindOrReject(source, query, params, identity);
-    const title = query.spec.title ?? query.id;
+    const stopTimer = options.metrics?.startQuery(app.id, query.id);
     try {
-      const columns = await source.columnsOf(sql.text, sql.bindings.length);
-      const paged = buildPagedSql(source, sql.text, values, columns, body, { access, identity }, query.spec.key);
-      const [page, count] = await source.queryAll([
-        { sql: paged.select, values: paged.selectValues },
-        { sql: paged.count, values: paged.countValues },
-      ]);
-      const total = Number(count.rows[0]?.total ?? 0);
-      await auditQueryRun(audit, log, queryRunEntry(app, identity, query, decision.rule, params, total));
-      ctx.body = { columns: usableColumns(columns, access).visible, rows: applyColumnRules(page.rows, access), total, page: paged.pageOf(page.rows) };
-    } catch (err) {
-      if (err instanceof HttpError) throw err;
-      throw executionError(err, app, `The query "${title}"`, () => {
-        log.error({ err, app: app.id, query: query.id }, 'query failed');
-        return new HttpError(500, 'query_failed', `The query "${title}" failed. The details are in the server log.`);
-      });
+      if (query.kind === 'http') {
+        const result = await runHttpQuery(query, app.services.get(query.datasource)!, params, identity, body, log, access);
+        await auditQueryRun(audit, log, queryRunEntry(app, identity, query, decision.rule, params, result.total));
+        ctx.body = result;
+        return;
+      }
+      const source = app.datasources.get(query.datasource)!;
+      const sql = statementFor(source, query);
+      const values = bindOrReject(source, query, params, identity);
+      const title = query.spec.title ?? query.id;
+      try {
+        const columns = await source.columnsOf(sql.text, sql.bindings.length);
+        const paged = buildPagedSql(source, sql.text, values, columns, body, { access, identity }, query.spec.key);
+        const [page, count] = await source.queryAll([
+          { sql: paged.select, values: paged.selectValues },
+          { sql: paged.count, values: paged.countValues },
+        ]);
+        const total = Number(count.rows[0]?.total ?? 0);
+        await auditQueryRun(audit, log, queryRunEntry(app, identity, query, decision.rule, params, total));
+        ctx.body = { columns: usableColumns(columns, access).visible, rows: applyColumnRules(page.rows, access), total, page: paged.pageOf(page.rows) };
+      } catch (err) {
+        if (err instanceof HttpError) throw err;
+        throw executionError(err, app, `The query "${title}"`, () => {
+          log.error({ err, app: app.id, query: query.id }, 'query failed');
+          return new HttpError(500, 'query_failed', `The query "${title}" failed. The details are in the server log.`);
+        });
+      }
+    } finally {
+      stopTimer?.();
     }
   });
 
@@ -251,7 +262,7 @@ export function apiRouter(options: ApiOptions): Router {
   router.post('/apps/:app/actions/:action', async (ctx) => {
     const { identity, app, action, base, params, masked } = await prepareAction(ctx);
     const run = { app, action, base, params, masked, identity };
-    const outcome = action.spec.approval === undefined ? await runAction({ audit, log }, run) : await requestApproval(approvals, run);
+    const outcome = action.spec.approval === undefined ? await runAction({ audit, log, metrics: options.metrics }, run) : await requestApproval(approvals, run);
     ctx.status = outcome.status;
     ctx.body = outcome.body;
   });

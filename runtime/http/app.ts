@@ -9,6 +9,7 @@ import { markSecureRequests, TrustedProxies } from './trusted-proxies.js';
 import { apiRouter, type ApiOptions } from './api.js';
 import { serveUi } from './static.js';
 import { healthRouter } from './health.js';
+import { metricsRouter } from './metrics.js';
 import { auditRouter } from './audit-routes.js';
 import type { Identity } from '../identity.js';
 import { oidcRouter } from '../oidc/routes.js';
@@ -30,6 +31,8 @@ export interface KoaAppOptions extends ApiOptions {
   uiDir: string;
   /** Called after each OIDC sign-in. */
   onSignIn?: (identity: Identity) => void;
+  /** Addresses that may read /metrics (see `metrics.allowFrom`); unset means any peer. */
+  metricsAllowFrom?: string[];
 }
 
 /** Builds the koa app. */
@@ -37,6 +40,8 @@ export function createKoaApp(options: KoaAppOptions): Koa {
   const app = new Koa({ keys: options.keys, proxy: false });
   const log: Logger = options.log;
 
+  // Mounted outermost, so it records the final status that the error handler below sets.
+  if (options.metrics !== undefined) app.use(options.metrics.middleware());
   app.use(async (ctx, next) => {
     const started = performance.now();
     ctx.set(SECURITY_HEADERS);
@@ -58,9 +63,14 @@ export function createKoaApp(options: KoaAppOptions): Koa {
   });
 
   // Health checks come before identity: probes carry no session.
-  const health = healthRouter(options.audit);
+  const health = healthRouter(options.audit, options.registry);
   app.use(health.routes());
   app.use(health.allowedMethods({ throw: true }));
+  if (options.metrics !== undefined) {
+    const metrics = metricsRouter(options.metrics, options.metricsAllowFrom);
+    app.use(metrics.routes());
+    app.use(metrics.allowedMethods({ throw: true }));
+  }
   app.use(markSecureRequests(new TrustedProxies(options.trustedProxies ?? [])));
   app.use(rejectCrossSiteWrites);
   app.use(csrfProtection(options.keys));

@@ -20,7 +20,7 @@ import { checkParams } from '../params.js';
 import type { LiveApp, Registry } from '../registry.js';
 import { FileApprovalStore } from '../approvals/file-store.js';
 import { DEFAULT_EXPIRES_AFTER, expireDue, expireIfDue, startExpiryTimer } from '../approvals/expiry.js';
-import { ApprovalStoreUnavailable, KeyedLock, type ApprovalRequest, type ApprovalStore } from '../approvals/store.js';
+import { ApprovalConflict, ApprovalStoreUnavailable, KeyedLock, type ApprovalRequest, type ApprovalStore } from '../approvals/store.js';
 import { readJsonObject } from './body.js';
 import { HttpError, forbidden, invalid, notFound } from './errors.js';
 import { executionError, requireAvailable, tryAudit } from './execution-errors.js';
@@ -38,9 +38,9 @@ export interface ApprovalDeps {
   locks: KeyedLock;
 }
 
-/** Opens the approval store of the served folder (`.opsdeck/approvals.jsonl`) and starts the expiry timer. */
-export function openApprovals(registry: Registry, audit: AuditLog, log: Logger): ApprovalDeps {
-  const store = new FileApprovalStore(join(registry.root, '.opsdeck', 'approvals.jsonl'), log);
+/** Opens the approval store of the served folder (`.opsdeck/approvals.jsonl`, unless the system store gives one) and starts the expiry timer. */
+export function openApprovals(registry: Registry, audit: AuditLog, log: Logger, given?: ApprovalStore): ApprovalDeps {
+  const store = given ?? new FileApprovalStore(join(registry.root, '.opsdeck', 'approvals.jsonl'), log);
   const deps: ApprovalDeps = { registry, audit, log, store, locks: new KeyedLock() };
   // NOTE: the timer is never stopped; it does not keep the process alive, and after the registry closed it has no app to check.
   startExpiryTimer(deps, () => registry.list().map((app) => app.id));
@@ -302,9 +302,11 @@ function errorMessage(body: Record<string, unknown>): string {
 }
 
 function storeError(err: unknown, log: Logger, what: string): HttpError {
+  // Another server process decided the request between our read and our write (see runtime/system-store/pg-approvals.ts).
+  if (err instanceof ApprovalConflict) return new HttpError(409, 'approval_not_pending', `${what}, because it was decided at the same moment on another server. Reload to see its status.`);
   if (!(err instanceof ApprovalStoreUnavailable)) throw err;
   log.error({ err }, 'approval store unavailable');
-  return new HttpError(503, 'approvals_unavailable', `${what}, because the approvals file could not be written. Try again later or tell an administrator.`);
+  return new HttpError(503, 'approvals_unavailable', `${what}, because the approval store could not be written. Try again later or tell an administrator.`);
 }
 
 /** Reads the body of a decision: only an optional `comment` of at most 1000 characters. */

@@ -1,10 +1,9 @@
 // GET /api/apps/:app/audit: an app's audit records for the roles its spec
 // names under `audit: { viewers }`, newest first, filtered and paged here.
 import Router from '@koa/router';
-import { readFile } from 'node:fs/promises';
 import type { AuditLog, AuditOutcome, AuditRecord } from '../audit.js';
 import { AUDIT_OBJECT, NO_RULE, denialEntry } from '../audit-events.js';
-import { parseRecordLine } from '../audit-chain.js';
+import { AuditReadFailed } from '../audit-file-read.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../log.js';
 import type { LiveApp, Registry } from '../registry.js';
@@ -30,14 +29,8 @@ const OUTCOMES: Record<AuditOutcome, true> = {
   cancelling: true,
   cancelled: true,
   interrupted: true,
+  downloaded: true,
 };
-
-/** Raised when the log file exists but cannot be read. */
-class AuditReadFailed extends Error {
-  constructor(cause: unknown) {
-    super('the audit log cannot be read', { cause });
-  }
-}
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -70,7 +63,7 @@ export function auditRouter(options: { registry: Registry; audit: AuditLog; log:
     const filter = parseFilter(ctx.query);
     let records: AuditRecord[];
     try {
-      records = await readAppRecords(audit.file, app.id);
+      records = await audit.appRecords(app.id);
     } catch (err) {
       log.error({ err: err instanceof AuditReadFailed ? err.cause : err, app: app.id }, 'audit log read failed');
       throw new HttpError(503, 'audit_unavailable', 'The audit log cannot be read right now. Try again later or tell an administrator.');
@@ -148,26 +141,4 @@ function matches(record: AuditRecord, filter: AuditFilter): boolean {
   if (filter.from !== undefined && !(time >= filter.from)) return false;
   if (filter.to !== undefined && !(time <= filter.to)) return false;
   return true;
-}
-
-/**
- * Reads the records of one app, newest first. Lines that do not parse (a
- * torn last line) are skipped; `opsdeck audit verify` reports them.
- */
-// NOTE: reads the whole JSONL file on each request; a PostgreSQL audit store is planned to replace this.
-async function readAppRecords(file: string, appId: string): Promise<AuditRecord[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new AuditReadFailed(err);
-  }
-  const records: AuditRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const record = parseRecordLine(line);
-    if (record !== undefined && record.app === appId && typeof record.user === 'string' && typeof record.time === 'string') records.push(record as unknown as AuditRecord);
-  }
-  return records.reverse();
 }

@@ -76,6 +76,8 @@ export function clientView(model: AppModel, enforcer: AppEnforcer, identity: Ide
     approvals: Object.entries(model.actions).some(([id, action]) => action.spec.approval !== undefined && (enforcer.allows(identity, `action:${id}`, 'approve') || enforcer.allows(identity, `action:${id}`, 'run'))),
     // The Jobs page and `job` components: jobs the user may run, with their start forms.
     jobs: Object.fromEntries([...jobs].map((id) => [id, jobInfo(model.jobs[id])])),
+    // Background exports of the user's own show on the Jobs page too.
+    exports: Object.values(model.queries).some((query) => query.kind === 'sql' && enforcer.allows(identity, `query:${query.id}`, 'export')),
     // The Audit page: for the roles of `audit: { viewers }`; the audit API checks the same rule on every request.
     mayViewAudit: enforcer.allows(identity, AUDIT_OBJECT, 'view'),
   };

@@ -6,26 +6,34 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ServerResponse } from 'node:http';
 import type { SqlQueryModel } from '../../core/model.js';
-import type { AuditEntry, AuditLog } from '../audit.js';
-import { appEntryBase, denialEntry, queryRunEntry } from '../audit-events.js';
+import { maskParams, type AuditLog } from '../audit.js';
+import { randomUUID } from 'node:crypto';
+import { JobAuditUnavailable, type JobRunner } from '../jobs/runner.js';
+import type { JobRun } from '../jobs/run-state.js';
+import { EXPORT_STEP } from '../jobs/export-run.js';
+import { readJsonObject } from './body.js';
+import { exportEntry, writeExportRecord } from '../export/export-audit.js';
+import { runView } from './job-routes.js';
+import { denialEntry } from '../audit-events.js';
 import { MASKED_VALUE, queryAccess } from '../access/query-access.js';
-import { statementFor } from '../bind.js';
 import { chunkEncoder, contentDisposition, EXPORT_FORMATS, exportHeader } from '../export/encode.js';
 import { parseExportRequest } from '../export/export-request.js';
-import { readInChunks, withoutPaging } from '../export/read-chunks.js';
+import { readInChunks } from '../export/read-chunks.js';
+import { exportStatement } from '../export/export-statement.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../log.js';
 import { checkParams } from '../params.js';
-import type { LiveApp, Registry } from '../registry.js';
-import { HttpError, forbidden, notFound } from './errors.js';
-import { bindOrReject, executionError, rejectBlockedSearches, requireAvailable, tryAudit } from './execution-errors.js';
+import type { Registry } from '../registry.js';
+import { HttpError, forbidden, invalid, notFound, type FieldError } from './errors.js';
+import { executionError, rejectBlockedSearches, requireAvailable, tryAudit } from './execution-errors.js';
 import { requireIdentity } from './identify.js';
-import { buildPagedSql, usableColumns } from './query-request.js';
 
 export interface ExportRouteOptions {
   registry: Registry;
   audit: AuditLog;
   log: Logger;
+  /** The job runner; without it background exports answer 404. */
+  runner?: JobRunner;
 }
 
 /**
@@ -48,20 +56,7 @@ export function addExportRoutes(router: Router, options: ExportRouteOptions): vo
     const identity = requireIdentity(ctx);
     // A link on another site could start a download in the user's name; browsers name such requests in Sec-Fetch-Site.
     if (ctx.get('Sec-Fetch-Site') === 'cross-site') throw new HttpError(403, 'cross_site_request', 'Exports cannot be started from another site. Open the app and use its Export button.');
-    const app = registry.get(ctx.params.app);
-    if (!app) throw notFound(`App "${ctx.params.app}"`);
-    const query = Object.hasOwn(app.model.queries, ctx.params.query) ? app.model.queries[ctx.params.query] : undefined;
-    if (!query) throw notFound(`Query "${ctx.params.query}" of app "${app.id}"`);
-
-    const object = `query:${query.id}` as const;
-    const decision = app.enforcer.decide(identity, object, 'export');
-    // The row and column rules belong to the roles that grant `run`, exactly as for the query endpoint.
-    const runRoles = app.enforcer.grantingRoles(identity, object, 'run');
-    if (!decision.allowed || runRoles.length === 0 || query.kind !== 'sql') {
-      log.warn({ user: identity.id, app: app.id, object, act: 'export' }, 'denied');
-      await tryAudit(audit, log, denialEntry(app, identity, object));
-      throw forbidden();
-    }
+    const { app, query, object, decision, runRoles } = await authorizeExport(options, identity, ctx.params.app, ctx.params.query);
 
     const request = parseExportRequest(ctx.query);
     const params = checkParams(query.paramsSchema, request.body.params);
@@ -70,14 +65,10 @@ export function addExportRoutes(router: Router, options: ExportRouteOptions): vo
     requireAvailable(app);
 
     const source = app.datasources.get(query.datasource)!;
-    const compiled = statementFor(source, query);
-    const values = bindOrReject(source, query, params, identity);
     const title = query.spec.title ?? query.id;
     const response = new ExportResponse(ctx);
     try {
-      const columns = await source.columnsOf(compiled.text, compiled.bindings.length);
-      const visible = usableColumns(columns, access).visible;
-      const sql = withoutPaging(source, buildPagedSql(source, compiled.text, values, columns, { sort: request.body.sort, filter: request.body.filter }, { access, identity }));
+      const { sql, visible } = await exportStatement(source, query, identity, access, params, request.body);
       const sent = await readInChunks(source, sql, {
         start: async (total) => {
           await writeExportRecord(audit, log, exportEntry(app, identity, query, decision.rule, params, total));
@@ -104,6 +95,85 @@ export function addExportRoutes(router: Router, options: ExportRouteOptions): vo
       response.abort();
     }
   });
+
+  // A background export: checked now like a download, then written to a file by a job run (runtime/jobs/export-run.ts).
+  router.post('/apps/:app/queries/:query/export-runs', async (ctx) => {
+    const identity = requireIdentity(ctx);
+    const runner = options.runner;
+    if (runner === undefined) throw notFound('Background exports');
+    const { app, query, runRoles } = await authorizeExport(options, identity, ctx.params.app, ctx.params.query);
+    const request = parseExportRequest(exportRunRequest(await readJsonObject(ctx)));
+    const params = checkParams(query.paramsSchema, request.body.params);
+    const access = queryAccess(query, runRoles);
+    rejectBlockedSearches(query, access, params);
+    requireAvailable(app);
+    // Builds the statement once now, so a bad sort or filter answers 400 instead of failing the run.
+    await exportStatement(app.datasources.get(query.datasource)!, query as SqlQueryModel, identity, access, params, request.body);
+    const secret = Object.entries(query.spec.params ?? {}).filter(([, param]) => param.secret === true).map(([name]) => name);
+    let run: JobRun;
+    try {
+      run = await runner.enqueue(app, {
+        id: randomUUID(),
+        app: app.id,
+        job: query.id,
+        title: `Export of ${query.spec.title ?? query.id}`,
+        kind: 'export',
+        trigger: 'operator',
+        startedBy: { id: identity.id, name: identity.name, groups: identity.groups, attributes: identity.attributes },
+        params,
+        maskedParams: maskParams(params, secret),
+        createdAt: new Date().toISOString(),
+        maxAttempts: 1,
+        stepsHash: '',
+        specVersion: app.specVersion,
+        steps: [{ id: EXPORT_STEP, title: 'Write the file', status: 'pending' }],
+        exportRequest: { format: request.format, bom: request.bom, sort: request.body.sort, filter: request.body.filter },
+      });
+    } catch (err) {
+      if (err instanceof JobAuditUnavailable) throw new HttpError(503, 'audit_unavailable', 'The export was not started because its audit record could not be written. Try again later or tell an administrator.');
+      throw err;
+    }
+    ctx.status = 202;
+    ctx.body = { run: runView(run, app, identity) };
+  });
+}
+
+/** Finds the app and query and checks that `identity` may export it (`export`, and `run` for the row and column rules); audits and raises a denial. */
+async function authorizeExport(options: ExportRouteOptions, identity: Identity, appId: string, queryId: string) {
+  const { registry, audit, log } = options;
+  const app = registry.get(appId);
+  if (!app) throw notFound(`App "${appId}"`);
+  const query = Object.hasOwn(app.model.queries, queryId) ? app.model.queries[queryId] : undefined;
+  if (!query) throw notFound(`Query "${queryId}" of app "${app.id}"`);
+
+  const object = `query:${query.id}` as const;
+  const decision = app.enforcer.decide(identity, object, 'export');
+  // The row and column rules belong to the roles that grant `run`, exactly as for the query endpoint.
+  const runRoles = app.enforcer.grantingRoles(identity, object, 'run');
+  if (!decision.allowed || runRoles.length === 0 || query.kind !== 'sql') {
+    log.warn({ user: identity.id, app: app.id, object, act: 'export' }, 'denied');
+    await tryAudit(audit, log, denialEntry(app, identity, object));
+    throw forbidden();
+  }
+  return { app, query, object, decision, runRoles };
+}
+
+/** Reads the JSON body of a background export into the query-string form parseExportRequest reads; raises a 400 for a value of the wrong type. */
+function exportRunRequest(body: Record<string, unknown>): Record<string, string> {
+  const errors: FieldError[] = [];
+  const fields: Record<string, string> = {};
+  for (const key of Object.keys(body)) if (!['format', 'bom', 'params', 'sort', 'filter'].includes(key)) errors.push({ field: key, message: 'is not an export option; use format, bom, params, sort, filter.' });
+  if (body.format !== undefined) {
+    if (typeof body.format === 'string') fields.format = body.format;
+    else errors.push({ field: 'format', message: 'must be "csv" or "jsonl".' });
+  }
+  if (body.bom !== undefined) {
+    if (typeof body.bom === 'boolean') fields.bom = body.bom ? '1' : '0';
+    else errors.push({ field: 'bom', message: 'must be true or false.' });
+  }
+  for (const key of ['params', 'sort', 'filter']) if (body[key] !== undefined) fields[key] = JSON.stringify(body[key]);
+  if (errors.length > 0) throw invalid('invalid_request', errors);
+  return fields;
 }
 
 /**
@@ -153,19 +223,3 @@ class ExportResponse {
     this.#res.destroy();
   }
 }
-
-/** The audit record of an export: always written, whatever the query's `audit:` says, because an export sends every row. */
-function exportEntry(app: LiveApp, identity: Identity, query: SqlQueryModel, rule: string | undefined, params: Record<string, unknown>, rows: number): AuditEntry {
-  return queryRunEntry(app, identity, query, rule, params, rows) ?? { ...appEntryBase(app, identity), object: `query:${query.id}`, outcome: 'succeeded', rule, rows };
-}
-
-/** Writes (and fsyncs) the export's record before any row is read; without it no row leaves the server. */
-async function writeExportRecord(audit: AuditLog, log: Logger, entry: AuditEntry): Promise<void> {
-  try {
-    await audit.append(entry);
-  } catch (err) {
-    log.error({ err, app: entry.app, object: entry.object }, 'audit log unavailable; export not sent');
-    throw new HttpError(503, 'audit_unavailable', 'The export was not started because its audit record could not be written. Try again later or tell an administrator.');
-  }
-}
-

@@ -4,6 +4,9 @@
 // are seen by the person who started them only.
 import type Router from '@koa/router';
 import { PassThrough } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { JobModel } from '../../core/model.js';
 import type { AuditLog } from '../audit.js';
 import type { Identity } from '../identity.js';
@@ -96,6 +99,37 @@ export function addJobRoutes(router: Router, deps: JobRouteDeps): void {
     const app = appOf(registry, ctx.params.app);
     const run = await visibleRun(runner, app, identity, ctx.params.run);
     ctx.body = { run: runView(run, app, identity) };
+  });
+
+  // The file of a background export, for the person who started it while they may still export the query.
+  router.get('/apps/:app/jobs/runs/:run/download', async (ctx) => {
+    if (ctx.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'Downloads answer GET only.');
+    const identity = requireIdentity(ctx);
+    if (ctx.get('Sec-Fetch-Site') === 'cross-site') throw new HttpError(403, 'cross_site_request', 'Downloads cannot be started from another site. Open the app\'s Jobs page and use its link.');
+    const app = appOf(registry, ctx.params.app);
+    const run = await visibleRun(runner, app, identity, ctx.params.run);
+    if (run.kind !== 'export' || run.status !== 'succeeded' || run.result === undefined) throw notFound(`A file of run "${run.id}"`);
+    if (!mayAct(app, identity, run)) throw forbidden();
+    const file = join(registry.root, '.opsdeck', 'exports', basename(run.result.file));
+    let stream: ReturnType<typeof createReadStream>;
+    try {
+      await access(file);
+      stream = createReadStream(file);
+    } catch {
+      throw new HttpError(410, 'gone', `The file of this export was removed from the server. Export again from the table.`);
+    }
+    const base = { user: identity.id, groups: identity.groups, app: app.id, object: `query:${run.job}`, specVersion: app.specVersion, contentHash: app.model.version, run: run.id, rows: run.result.rows };
+    try {
+      await audit.append({ ...base, outcome: 'downloaded' });
+    } catch (err) {
+      stream.destroy();
+      log.error({ err, app: app.id, run: run.id }, 'audit log unavailable; export file not sent');
+      throw new HttpError(503, 'audit_unavailable', 'The file was not sent because its audit record could not be written. Try again later or tell an administrator.');
+    }
+    const jsonl = run.result.file.endsWith('.jsonl');
+    ctx.set({ 'Content-Disposition': `attachment; filename="${run.result.filename.replace(/[^A-Za-z0-9_.-]/g, '_')}"`, 'Cache-Control': 'no-store' });
+    ctx.type = jsonl ? 'application/x-ndjson; charset=utf-8' : 'text/csv; charset=utf-8';
+    ctx.body = stream;
   });
 
   router.post('/apps/:app/jobs/:job/runs', async (ctx) => {

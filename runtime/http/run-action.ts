@@ -14,6 +14,7 @@ import { HttpError } from './errors.js';
 import { buildScopeCheck, RowOutOfScope, runScoped } from '../access/row-scope.js';
 import { sampleActionChanges } from '../actions/preview.js';
 import { bindOrReject, executionError, failureSummary, tryAudit } from './execution-errors.js';
+import { actionOutcomeOf, type OpsdeckMetrics } from './metrics.js';
 
 /** The fields every audit record of one action request shares. */
 export type AuditBase = Omit<AuditEntry, 'outcome'>;
@@ -45,9 +46,21 @@ export async function startAudit(audit: AuditLog, log: Logger, base: AuditBase, 
   }
 }
 
-/** Runs the action and audits its outcome. */
-export async function runAction(deps: { audit: AuditLog; log: Logger }, run: ActionRun): Promise<ActionOutcome> {
-  if (run.action.steps !== undefined) return runStepAction(deps, run);
+/** Runs the action and audits its outcome; with `metrics`, times it by outcome. */
+export async function runAction(deps: { audit: AuditLog; log: Logger; metrics?: OpsdeckMetrics }, run: ActionRun): Promise<ActionOutcome> {
+  const done = deps.metrics?.startAction(run.app.id, run.action.id);
+  try {
+    const outcome = run.action.steps !== undefined ? await runStepAction(deps, run) : await runStatementAction(deps, run);
+    done?.(actionOutcomeOf(outcome));
+    return outcome;
+  } catch (err) {
+    done?.(actionOutcomeOf(err));
+    throw err;
+  }
+}
+
+/** Runs an action that is a single statement. */
+async function runStatementAction(deps: { audit: AuditLog; log: Logger }, run: ActionRun): Promise<ActionOutcome> {
   const { audit, log } = deps;
   const { app, action, base, params, masked, identity } = run;
   const source = app.datasources.get(action.datasource!)!;

@@ -18,6 +18,9 @@ import { UnsafeRequestValue } from '../datasources/http-url.js';
 import { HttpRequestFailed } from '../datasources/http.js';
 import type { ChunkKey, JobRun, RunEvent } from './run-state.js';
 
+/** Maximum time between two checkpoints of a batch step whose data source defers durability. */
+export const CHECKPOINT_MS = 500;
+
 /** Callbacks the steps use to record progress, check for a stop and start other jobs. */
 export interface StepHooks {
   /** Records an event of this run durably; the run's state after it. */
@@ -92,26 +95,47 @@ async function runBatchStep(source: Datasource, step: SqlStepModel & { batch: Ba
   let rows = rowsSoFar;
   let changes = changesSoFar;
   let last = after;
-  for (;;) {
-    const stop = hooks.stopRequested();
-    if (stop !== undefined) return { status: 'stopped', why: stop };
-    const chunk = last === undefined ? await source.query(firstChunk, walkValues) : await source.query(laterChunk, [...walkValues, last]);
-    if (chunk.rows.length === 0) break;
-    const keys = chunk.rows.map((row) => chunkKey(row.k));
-    if (keys.some((value) => value === null)) throw new BatchKeyInvalid(step.id, batch.key);
-    const first = keys[0]!;
-    const lastKey = keys[keys.length - 1]!;
-    const chunkScope: StepScope = { ...scope, steps: { ...scope.steps } };
-    const values = { ...flatScope(chunkScope), 'batch.first': first, 'batch.last': lastKey, 'batch.rows': keys.length };
-    const sql = statementFor(source, step);
-    const bound = bindValues(sql, values, identity, source.dialect, step.paramsSchema);
-    const result = await source.transaction('commit', (tx) => tx.run(sql.text, bound));
-    rows += keys.length;
-    changes += result.changes;
-    last = lastKey;
-    await hooks.record({ type: 'chunk', id: '', at: new Date().toISOString(), step: step.id, after: lastKey, rows, changes });
-    if (keys.length < batch.size) break;
-    await yieldToEventLoop();
+  // Where commits can defer their durability (sql.js rewrites its whole file on each durable commit), chunks are made durable
+  // together at most every CHECKPOINT_MS; a chunk's key is recorded only after that, so the checkpoint never runs ahead of the data.
+  const deferred = source.flush !== undefined;
+  let recorded = last;
+  let recordedAt = Date.now();
+  const checkpoint = async (): Promise<void> => {
+    if (last === recorded || last === undefined) return;
+    if (deferred) await source.flush!();
+    await hooks.record({ type: 'chunk', id: '', at: new Date().toISOString(), step: step.id, after: last, rows, changes });
+    recorded = last;
+    recordedAt = Date.now();
+  };
+  try {
+    for (;;) {
+      const stop = hooks.stopRequested();
+      if (stop !== undefined) {
+        await checkpoint();
+        return { status: 'stopped', why: stop };
+      }
+      const chunk = last === undefined ? await source.query(firstChunk, walkValues) : await source.query(laterChunk, [...walkValues, last]);
+      if (chunk.rows.length === 0) break;
+      const keys = chunk.rows.map((row) => chunkKey(row.k));
+      if (keys.some((value) => value === null)) throw new BatchKeyInvalid(step.id, batch.key);
+      const first = keys[0]!;
+      const lastKey = keys[keys.length - 1]!;
+      const values = { ...flatScope(scope), 'batch.first': first, 'batch.last': lastKey, 'batch.rows': keys.length };
+      const sql = statementFor(source, step);
+      const bound = bindValues(sql, values, identity, source.dialect, step.paramsSchema);
+      const result = await source.transaction('commit', (tx) => tx.run(sql.text, bound), { deferDurability: deferred });
+      rows += keys.length;
+      changes += result.changes;
+      last = lastKey;
+      if (!deferred || Date.now() - recordedAt >= CHECKPOINT_MS) await checkpoint();
+      if (keys.length < batch.size) break;
+      await yieldToEventLoop();
+    }
+    await checkpoint();
+  } catch (err) {
+    // The chunks committed before the failure stay, and so does their checkpoint.
+    await checkpoint().catch(() => undefined);
+    throw err;
   }
   scope.steps[step.id] = { changes, rows };
   await hooks.record({ type: 'step-done', id: '', at: new Date().toISOString(), step: step.id, changes, rows, outputs: { changes, rows } });

@@ -10,7 +10,7 @@ describe('buildSettings', () => {
   test('example settings file', () => {
     const { settings, diagnostics } = buildSettings('identity:\n  mode: dev\n', 'opsdeck.yaml');
     expect(diagnostics).toEqual([]);
-    expect(settings?.server).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(settings?.server).toEqual({ host: '127.0.0.1', port: 3000, shutdownTimeoutMs: 10_000 });
     expect(settings?.audit.file).toBe('.opsdeck/audit.jsonl');
     expect(settings?.session.maxAgeHours).toBe(12);
   });
@@ -31,7 +31,7 @@ describe('buildSettings', () => {
       mode: 'proxy',
       proxy: { trustedProxies: ['127.0.0.1', '::1'], userHeader: 'X-Forwarded-Email', groupsHeader: 'X-Forwarded-Groups', nameHeader: 'X-Forwarded-User' },
     });
-    expect(settings?.server).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(settings?.server).toEqual({ host: '127.0.0.1', port: 8080, shutdownTimeoutMs: 10_000 });
     expect(settings?.session).toEqual({ secret: '${env:OPSDECK_SECRET}', maxAgeHours: 12 });
   });
 

@@ -10,7 +10,7 @@ export const ANA = 'ana@jobs.example';
 export const OLE = 'ole@jobs.example';
 export const ITEMS = 5000;
 
-export function jobsSpec(options: { chunk?: number; retryBackoff?: string } = {}): string {
+export function jobsSpec(options: { chunk?: number; retryBackoff?: string; slowCount?: number } = {}): string {
   return `
 opsdeck: 1
 id: ledger
@@ -34,6 +34,15 @@ queries:
     datasource: main
     sql: select id, amount from totals
     allow: [ops, viewer]
+  items:
+    datasource: main
+    sql: |
+      select id, amount, case when id % 1000 = 0 then '=1+2' else 'plain, "quoted"' end as note from items where amount >= :minimum
+    params: { minimum: { type: integer } }
+    required: [minimum]
+    key: id
+    allow: [ops, viewer]
+    export: { allow: [ops] }
 jobs:
   rebuild:
     title: Rebuild totals
@@ -54,6 +63,23 @@ jobs:
           insert into totals (id, amount) select id, amount * :factor from items where id between :batch.first and :batch.last
           on conflict (id) do update set amount = excluded.amount
       - { id: stamp, datasource: main, sql: "insert into runs_log (note) values ('rebuilt ' || :steps.copy.rows)" }
+  slowCopy:
+    title: Slow copy
+    description: Copies like rebuild, but each chunk also counts to ${options.slowCount ?? 4000}, so a run lasts long enough to watch and stop.
+    params:
+      factor: { type: integer, minimum: 1, maximum: 100 }
+    required: [factor]
+    allow: [ops]
+    steps:
+      - { id: clear, datasource: main, sql: delete from totals }
+      - id: copy
+        datasource: main
+        batch: { query: select id from items, key: id, size: ${options.chunk ?? 250} }
+        sql: |
+          insert into totals (id, amount) select id, amount * :factor from items
+          where id between :batch.first and :batch.last
+            and (with recursive n(i) as (select 1 union all select i + 1 from n where i < ${options.slowCount ?? 4000}) select count(*) from n) > 0
+          on conflict (id) do update set amount = excluded.amount
   flaky:
     title: Flaky job
     allow: [ops]

@@ -817,7 +817,22 @@ export class DataTable extends LitElement {
     return html`<div class="export" role="group" aria-label="Export ${this.heading}">
       <a class="btn small" data-testid="export-csv" href=${href('csv')} download>Export CSV</a>
       <a class="btn small" data-testid="export-jsonl" href=${href('jsonl')} download>JSON lines</a>
+      <button class="btn small" type="button" data-testid="export-background" title="Write the CSV file on the server and download it later from the Jobs page" @click=${() => this.#exportInBackground()}>
+        CSV in background
+      </button>
     </div>`;
+  }
+
+  /** Starts a background export of the same rows as the links; the Jobs page offers its file when it is written. */
+  async #exportInBackground(): Promise<void> {
+    const params: Record<string, unknown> = { ...resolveParams(this.table!.params, this.selections, this.bindings).values };
+    if (this.table!.search && this.search !== '') params[this.table!.search] = this.search;
+    try {
+      await apiPost(`/api/apps/${segment(this.appId)}/queries/${segment(this.table!.query)}/export-runs`, { format: 'csv', params, ...(this.sort ? { sort: [this.sort] } : {}) });
+      showToast('The export started. Download its file from the Jobs page when it is written.', 'info');
+    } catch (error) {
+      showToast(error instanceof ApiError ? error.message : 'The export could not be started.', 'error');
+    }
   }
 
   #renderSearch() {

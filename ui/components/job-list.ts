@@ -16,7 +16,7 @@ export { JOBS_PAGE };
 
 /** Tells whether the app offers the user its Jobs page: the client view lists at least one job. */
 export function hasJobs(spec: ClientSpec): boolean {
-  return spec.jobs !== undefined && Object.keys(spec.jobs).length > 0;
+  return (spec.jobs !== undefined && Object.keys(spec.jobs).length > 0) || spec.exports === true;
 }
 
 /** Badge styles of run statuses, one colour per status tone. */

@@ -1,0 +1,56 @@
+// Opens the system store that `store:` in opsdeck.yaml names: the audit log
+// and, on PostgreSQL, the approval store. The file store keeps the audit log
+// at `audit.file` and leaves approvals to the file under `.opsdeck/`.
+import { resolve } from 'node:path';
+import type { StoreSettings } from '../../core/settings.js';
+import type { ApprovalStore } from '../approvals/store.js';
+import { FileAuditLog, type AuditLog } from '../audit.js';
+import type { Logger } from '../log.js';
+import { migrateStore } from './migrations.js';
+import { PostgresApprovalStore } from './pg-approvals.js';
+import { PostgresAuditLog } from './pg-audit.js';
+import { openStorePool, storeFailureReason } from './pool.js';
+
+/** The stores of the server's own records. */
+export interface SystemStore {
+  audit: AuditLog;
+  /** The approval store; undefined for the file store, whose approvals file the API opens itself. */
+  approvals?: ApprovalStore;
+  /** Ends the connections (after the server stopped using the store). */
+  close(): Promise<void>;
+}
+
+/** Raised when the PostgreSQL store cannot be prepared at start; the message names the schema, never the URL. */
+export class SystemStoreUnavailable extends Error {}
+
+/**
+ * Opens the store. For PostgreSQL it creates the schema and tables or
+ * migrates them (under an advisory lock, so replicas that start together
+ * take turns), and raises SystemStoreUnavailable when that fails: a server
+ * that cannot reach its store does not start.
+ */
+export async function openSystemStore(store: StoreSettings, options: { root: string; auditFile: string; log: Logger }): Promise<SystemStore> {
+  if (store.kind === 'files') {
+    const audit = new FileAuditLog(resolve(options.root, options.auditFile));
+    return { audit, close: () => audit.close() };
+  }
+  const pool = openStorePool({ url: store.url, schema: store.schema, log: options.log });
+  try {
+    const applied = await migrateStore(pool, store.schema);
+    if (applied.length > 0) options.log.info({ store: store.schema, migrations: applied }, 'system store migrated');
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    const cause = (err as { code?: string }).code === undefined && err instanceof Error ? err.message : storeFailureReason(err);
+    throw new SystemStoreUnavailable(`cannot prepare the system store in PostgreSQL schema "${store.schema}" (store.url in opsdeck.yaml): ${cause}`);
+  }
+  const audit = new PostgresAuditLog({ pool, schema: store.schema, ownsPool: false });
+  await audit.probe();
+  return {
+    audit,
+    approvals: new PostgresApprovalStore({ pool, schema: store.schema }),
+    close: async () => {
+      await audit.close();
+      await pool.end();
+    },
+  };
+}

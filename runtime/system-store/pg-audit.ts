@@ -1,0 +1,252 @@
+// The audit log in the PostgreSQL system store. Records are rows of
+// `audit_records` (the record as JSONB, its chain fields as columns), linked
+// into one hash chain exactly as in the file (runtime/audit-chain.ts) however
+// many processes write. Each batch of appends runs in one transaction that
+// first locks the one row of `audit_chain_head` (SELECT ... FOR UPDATE), so
+// writers take turns at the end of the chain and never fork it.
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { GENESIS, recordHash, type ChainFields } from '../audit-chain.js';
+import { AuditReadFailed } from '../audit-file-read.js';
+import type { VerifyResult } from '../audit-verify.js';
+import { AuditUnavailable, type AuditEntry, type AuditLog, type AuditRecord } from '../audit.js';
+import { inTransaction, storeFailureReason, storeTables, type StoreTables } from './pool.js';
+
+/** Rows read per statement by `verify`. */
+const VERIFY_PAGE = 10_000;
+
+interface Pending {
+  record: Omit<AuditRecord, keyof ChainFields>;
+  sync: boolean;
+  resolve: (record: AuditRecord) => void;
+  reject: (err: AuditUnavailable) => void;
+}
+
+/** A row of audit_records as pg returns it (bigint arrives as a string). */
+interface RecordRow {
+  seq: string;
+  prev: string;
+  hash: string;
+  record: Record<string, unknown>;
+}
+
+/** Raised inside an append or probe when the chain head does not match the last record, so nothing may be linked to it. */
+class ChainHeadMismatch extends Error {}
+
+/**
+ * The audit log on PostgreSQL, with group commit like the file log: appends
+ * that arrive while a batch is in its transaction form the next batch. A
+ * batch of `sync: false` records only (query runs) commits with
+ * `synchronous_commit = off`, so it waits for the database's write, not for
+ * its disk. Any later synchronous commit makes it durable too.
+ *
+ * Fails closed like the file: when the database cannot be reached or the
+ * chain's end does not verify, `append` rejects with AuditUnavailable and
+ * `status` reports the reason until an append or `probe` succeeds.
+ */
+export class PostgresAuditLog implements AuditLog {
+  readonly location: string;
+  readonly #pool: pg.Pool;
+  readonly #tables: StoreTables;
+  readonly #ownsPool: boolean;
+  #queue: Pending[] = [];
+  #writing = false;
+  #failure: string | undefined;
+  #closed?: Promise<void>;
+
+  /** `ownsPool`: `close` ends the pool (default true). The tables must exist (see migrateStore). */
+  constructor(options: { pool: pg.Pool; schema: string; ownsPool?: boolean }) {
+    this.#pool = options.pool;
+    this.#tables = storeTables(options.schema);
+    this.#ownsPool = options.ownsPool !== false;
+    this.location = `PostgreSQL schema "${options.schema}"`;
+  }
+
+  get status(): { available: boolean; reason?: string } {
+    return this.#failure === undefined ? { available: true } : { available: false, reason: this.#failure };
+  }
+
+  /** Reads the chain head and the record it names, and checks that they match; a success clears an earlier failure. */
+  async probe(): Promise<{ available: boolean; reason?: string }> {
+    try {
+      await inTransaction(this.#pool, async (client) => {
+        await client.query('SET TRANSACTION READ ONLY');
+        await this.#readHead(client, false);
+      });
+      this.#failure = undefined;
+    } catch (err) {
+      this.#failure = this.#unavailable(err).reason;
+    }
+    return this.status;
+  }
+
+  append(entry: AuditEntry, options: { sync?: boolean } = {}): Promise<AuditRecord> {
+    const object = entry.object ?? (entry.action === undefined ? '' : `action:${entry.action}`);
+    const record = { id: randomUUID(), time: new Date().toISOString(), ...entry, object };
+    return new Promise<AuditRecord>((resolve, reject) => {
+      if (this.#closed !== undefined) {
+        reject(new AuditUnavailable(`cannot write the audit log to ${this.location}: the store is closed`, 'the store is closed'));
+        return;
+      }
+      this.#queue.push({ record, sync: options.sync !== false, resolve, reject });
+      if (this.#writing) return;
+      // Starting on the next turn of the event loop lets callers that were just resolved queue their next record into the same batch.
+      this.#writing = true;
+      setImmediate(() => void this.#writeQueued());
+    });
+  }
+
+  async appRecords(app: string): Promise<AuditRecord[]> {
+    try {
+      const { rows } = await this.#pool.query<RecordRow>(`SELECT seq, prev, hash, record FROM ${this.#tables.auditRecords} WHERE app = $1 ORDER BY seq DESC`, [app]);
+      return rows.map(toRecord);
+    } catch (err) {
+      throw new AuditReadFailed(err);
+    }
+  }
+
+  /**
+   * Checks every record from seq 1 in order: its hash, its link to the one
+   * before, and consecutive seq numbers. Then it checks that the chain head
+   * names the last record, so records removed from the end show too. `line`
+   * in a problem is the record's position in seq order.
+   */
+  async verify(onProgress?: (records: number) => void): Promise<VerifyResult> {
+    let records = 0;
+    let expectedSeq = 1;
+    let previousHash = GENESIS;
+    let after = 0;
+    for (;;) {
+      const { rows } = await this.#pool.query<RecordRow>(`SELECT seq, prev, hash, record FROM ${this.#tables.auditRecords} WHERE seq > $1 ORDER BY seq LIMIT ${VERIFY_PAGE}`, [after]);
+      for (const row of rows) {
+        const seq = Number(row.seq);
+        const at = { line: records + 1, seq, id: typeof row.record.id === 'string' ? row.record.id : undefined };
+        if (recordHash({ ...row.record, seq, prev: row.prev }) !== row.hash) {
+          return { records, unchained: 0, problem: { ...at, kind: 'changed', message: 'the record does not match its hash: a field was changed' } };
+        }
+        if (seq !== expectedSeq) {
+          const missing = seq - expectedSeq;
+          return { records, unchained: 0, problem: { ...at, kind: 'removed', message: `seq jumps from ${expectedSeq - 1} to ${seq}: ${missing} record${missing === 1 ? ' was' : 's were'} removed` } };
+        }
+        if (row.prev !== previousHash) {
+          const message = `prev does not match the hash of the record before it${records === 0 ? ' (the first record must link to the genesis value)' : ''}: that record was changed and re-hashed, or records were removed and renumbered`;
+          return { records, unchained: 0, problem: { ...at, kind: records === 0 ? 'removed' : 'changed', message } };
+        }
+        records += 1;
+        expectedSeq += 1;
+        previousHash = row.hash;
+      }
+      if (rows.length > 0) onProgress?.(records);
+      if (rows.length < VERIFY_PAGE) break;
+      after = Number(rows[rows.length - 1].seq);
+    }
+    const head = await this.#pool.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${this.#tables.auditHead}`);
+    const headSeq = Number(head.rows[0]?.seq ?? -1);
+    if (headSeq !== records || (head.rows[0]?.hash ?? '') !== previousHash) {
+      const message = headSeq > records ? `the chain head names seq ${headSeq}, but the records end at seq ${records}: the last records were removed` : `the chain head (seq ${headSeq}) does not match the last record (seq ${records}): the head was changed`;
+      return { records, unchained: 0, problem: { line: records + 1, seq: headSeq, kind: 'removed', message } };
+    }
+    return { records, unchained: 0 };
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= this.#ownsPool ? this.#pool.end() : Promise.resolve();
+    return this.#closed;
+  }
+
+  async #writeQueued(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#queue.length);
+        try {
+          const records = await this.#writeBatch(
+            batch.map((pending) => pending.record),
+            batch.some((pending) => pending.sync),
+          );
+          this.#failure = undefined;
+          batch.forEach((pending, index) => pending.resolve(records[index]));
+        } catch (err) {
+          const failure = this.#unavailable(err);
+          this.#failure = failure.reason;
+          for (const pending of batch) pending.reject(failure);
+        }
+      }
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  async #writeBatch(entries: Array<Omit<AuditRecord, keyof ChainFields>>, sync: boolean): Promise<AuditRecord[]> {
+    // Hashing before the JSONB round trip is safe: JSONB keeps every value the JSON text holds, and canonicalJson sorts the keys again when verifying.
+    const bodies = entries.map((entry) => JSON.parse(JSON.stringify(entry)) as Record<string, unknown>);
+    return inTransaction(this.#pool, async (client) => {
+      if (!sync) await client.query('SET LOCAL synchronous_commit = off');
+      let { seq, hash } = await this.#readHead(client, true);
+      const records: AuditRecord[] = [];
+      const columns = { seq: [] as number[], id: [] as string[], time: [] as string[], app: [] as string[], record: [] as string[], prev: [] as string[], hash: [] as string[] };
+      for (const body of bodies) {
+        const { id, ...fields } = body;
+        const unhashed = { id, seq: seq + 1, prev: hash, ...fields };
+        const record = { ...unhashed, hash: recordHash(unhashed) } as unknown as AuditRecord;
+        columns.seq.push(record.seq);
+        columns.id.push(record.id);
+        columns.time.push(record.time);
+        columns.app.push(record.app);
+        columns.record.push(JSON.stringify(body));
+        columns.prev.push(record.prev);
+        columns.hash.push(record.hash);
+        seq = record.seq;
+        hash = record.hash;
+        records.push(record);
+      }
+      // One statement inserts the batch and moves the head, so the head row stays locked one round trip less.
+      await client.query(
+        `WITH inserted AS (
+           INSERT INTO ${this.#tables.auditRecords} (seq, id, time, app, record, prev, hash)
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::jsonb[], $6::text[], $7::text[])
+         )
+         UPDATE ${this.#tables.auditHead} SET seq = $8, hash = $9`,
+        [columns.seq, columns.id, columns.time, columns.app, columns.record, columns.prev, columns.hash, seq, hash],
+      );
+      return records;
+    });
+  }
+
+  /**
+   * Reads the chain head (locking it when `lock`) and checks it against the
+   * record it names. The record is read by a second statement, because under
+   * read committed a statement that waited for the lock gets the head row as
+   * the other writer left it, but not that writer's new records: a new
+   * snapshot starts with the next statement only.
+   */
+  async #readHead(client: pg.PoolClient, lock: boolean): Promise<{ seq: number; hash: string }> {
+    const heads = await client.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${this.#tables.auditHead}${lock ? ' FOR UPDATE' : ''}`);
+    if (heads.rows.length !== 1) throw new ChainHeadMismatch('the chain head row of the audit log is missing');
+    const head = { seq: Number(heads.rows[0].seq), hash: heads.rows[0].hash };
+    if (head.seq === 0) {
+      if (head.hash !== GENESIS) throw new ChainHeadMismatch('the chain head of the empty audit log is not the genesis value');
+      return head;
+    }
+    const last = await client.query<RecordRow>(`SELECT seq, prev, hash, record FROM ${this.#tables.auditRecords} WHERE seq = $1`, [head.seq]);
+    if (last.rows.length !== 1) throw new ChainHeadMismatch(`the last record of the audit log (seq ${head.seq}) is missing`);
+    const { record, prev, hash: recordHashValue } = last.rows[0];
+    if (recordHashValue !== head.hash || recordHash({ ...record, seq: head.seq, prev }) !== head.hash) {
+      throw new ChainHeadMismatch(`the last record of the audit log (seq ${head.seq}) does not match its hash`);
+    }
+    return head;
+  }
+
+  /** Wraps a database or chain error into AuditUnavailable, with a reason that names no URL or host. */
+  #unavailable(err: unknown): AuditUnavailable {
+    if (err instanceof AuditUnavailable) return err;
+    if (err instanceof ChainHeadMismatch) return new AuditUnavailable(`cannot append to the audit log in ${this.location}: ${err.message}; run "opsdeck audit verify"`, err.message);
+    const reason = storeFailureReason(err);
+    return new AuditUnavailable(`cannot write the audit log to ${this.location}: ${reason}`, reason);
+  }
+}
+
+/** Rebuilds a record from its row, with the chain fields in the order the file log writes them. */
+function toRecord(row: RecordRow): AuditRecord {
+  const { id, ...fields } = row.record;
+  return { id, seq: Number(row.seq), prev: row.prev, ...fields, hash: row.hash } as unknown as AuditRecord;
+}

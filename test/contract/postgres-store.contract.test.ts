@@ -1,0 +1,47 @@
+import { pino } from 'pino';
+import type pg from 'pg';
+import { PostgresApprovalStore } from '../../runtime/system-store/pg-approvals.js';
+import { PostgresAuditLog } from '../../runtime/system-store/pg-audit.js';
+import { migrateStore } from '../../runtime/system-store/migrations.js';
+import { openStorePool } from '../../runtime/system-store/pool.js';
+import { systemStoreContract } from './system-store.contract.js';
+import { createTestSchema, TEST_POSTGRES_URL, type TestSchema } from './postgres-schema.js';
+
+const log = pino({ level: 'silent' });
+const pools: pg.Pool[] = [];
+const schemas: TestSchema[] = [];
+/** Nothing listens on port 1 of 127.0.0.1, so connections are refused at once. */
+const CLOSED_PORT_URL = 'postgres://postgres@127.0.0.1:1/test';
+
+/** Two pools on one migrated schema, standing in for two server processes. */
+async function twoPools(): Promise<[pg.Pool, pg.Pool, string]> {
+  const schema = await createTestSchema('store');
+  schemas.push(schema);
+  const one = openStorePool({ url: TEST_POSTGRES_URL, schema: schema.name, max: 4, log });
+  const two = openStorePool({ url: TEST_POSTGRES_URL, schema: schema.name, max: 4, log });
+  pools.push(one, two);
+  await migrateStore(one, schema.name);
+  return [one, two, schema.name];
+}
+
+systemStoreContract({
+  name: 'postgres',
+  openAuditWriters: async () => {
+    const [one, two, schema] = await twoPools();
+    return [new PostgresAuditLog({ pool: one, schema, ownsPool: false }), new PostgresAuditLog({ pool: two, schema, ownsPool: false })];
+  },
+  openUnavailableAudit: async () => new PostgresAuditLog({ pool: openStorePool({ url: CLOSED_PORT_URL, schema: 'opsdeck', log }), schema: 'opsdeck' }),
+  openApprovalStores: async () => {
+    const [one, two, schema] = await twoPools();
+    return [new PostgresApprovalStore({ pool: one, schema }), new PostgresApprovalStore({ pool: two, schema })];
+  },
+  openUnavailableApprovals: async () => {
+    const pool = openStorePool({ url: CLOSED_PORT_URL, schema: 'opsdeck', log });
+    pools.push(pool);
+    return new PostgresApprovalStore({ pool, schema: 'opsdeck' });
+  },
+  cleanup: async () => {
+    for (const pool of pools) await pool.end();
+    for (const schema of schemas) await schema.drop();
+  },
+});
