@@ -100,12 +100,12 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
   // Jobs: runs that were going on when the server stopped become interrupted; schedules pick up missed slots.
   const runner = new JobRunner({
     registry,
-    store: new FileRunStore(join(root, '.opsdeck', 'jobs.jsonl'), log),
+    store: store.runs ?? new FileRunStore(join(root, '.opsdeck', 'jobs.jsonl'), log),
     audit,
     log,
     executors: { export: exportRunExecutor({ folder: join(root, '.opsdeck', 'exports'), audit, log }) },
   });
-  const scheduler = options.schedules === false ? undefined : new Scheduler(join(root, '.opsdeck', 'schedules.json'), registry, runner, log);
+  const scheduler = options.schedules === false ? undefined : new Scheduler(store.slots ?? join(root, '.opsdeck', 'schedules.json'), registry, runner, log);
   const metrics = settings.metrics.enabled ? new OpsdeckMetrics({ jobs: runner.store }) : undefined;
   metrics?.countDenials(audit);
   const app = createKoaApp({

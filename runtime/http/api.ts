@@ -129,7 +129,8 @@ export function apiRouter(options: ApiOptions): Router {
       .list()
       .filter((app) => Object.keys(app.model.pages).some((page) => app.enforcer.allows(identity, `page:${page}`, 'view')))
       .map((app) => ({ id: app.id, specVersion: app.specVersion, contentHash: app.model.version }));
-    ctx.body = { apps };
+    // Which server process answered: the id its job runs carry as their owner, new at each start.
+    ctx.body = { apps, ...(options.jobs === undefined ? {} : { replica: options.jobs.runner.owner }) };
   });
 
   router.get('/apps/:app/events', (ctx) => {

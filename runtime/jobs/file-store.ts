@@ -9,7 +9,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, w
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../log.js';
-import { applyRunEvent, FINAL_STATUSES, RunConflict, RunStoreUnavailable, type JobRun, type NewRun, type RunEvent, type RunStatus, type RunStore } from './run-state.js';
+import { applyRunEvent, FINAL_STATUSES, RunConflict, RunStoreUnavailable, type JobRun, type NewRun, type RecordOptions, type RunEvent, type RunStatus, type RunStore } from './run-state.js';
 
 /** Finished runs kept per app when the file is compacted. */
 export const KEPT_FINISHED_RUNS = 500;
@@ -47,16 +47,39 @@ export class FileRunStore implements RunStore {
     return [...this.#runs.values()].filter((run) => statuses.includes(run.status));
   }
 
-  async record(event: Exclude<RunEvent, { type: 'created' }>): Promise<JobRun> {
-    return this.#apply(event);
+  async record(event: Exclude<RunEvent, { type: 'created' }>, options: RecordOptions = {}): Promise<JobRun> {
+    return this.#apply(event, options.durable !== false);
   }
 
-  /** Checks the event against the current state, writes it durably, then changes the state; one event at a time, in call order. */
-  #apply(event: RunEvent): Promise<JobRun> {
+  async claim(run: JobRun, at: string, owner: string, limit: number): Promise<JobRun | undefined> {
+    // Checked inside the chain of writes, so two claims at once see each other's result.
+    return this.#apply({ type: 'started', id: run.id, at, owner }, true, () => {
+      if (this.#runs.get(run.id)?.status !== 'queued') return false;
+      const running = [...this.#runs.values()].filter((other) => other.app === run.app && other.job === run.job && (other.status === 'running' || other.status === 'cancelling')).length;
+      return running < limit;
+    });
+  }
+
+  async heartbeat(): Promise<void> {
+    // One process owns every run of this file, so there is no one to tell.
+  }
+
+  async interruptStale(owner: string, _staleBefore: Date, at: string): Promise<JobRun[]> {
+    const stale = [...this.#runs.values()].filter((run) => (run.status === 'running' || run.status === 'cancelling') && run.owner !== owner);
+    const interrupted: JobRun[] = [];
+    for (const run of stale) interrupted.push(await this.#apply({ type: 'interrupted', id: run.id, at }));
+    return interrupted;
+  }
+
+  /** Checks the event against the current state (and `when`, if given), writes it durably, then changes the state; one event at a time, in call order. */
+  #apply(event: RunEvent, durable?: boolean): Promise<JobRun>;
+  #apply(event: RunEvent, durable: boolean, when: () => boolean): Promise<JobRun | undefined>;
+  #apply(event: RunEvent, durable = true, when?: () => boolean): Promise<JobRun | undefined> {
     const step = this.#tail.then(async () => {
+      if (when !== undefined && !when()) return undefined;
       const id = event.type === 'created' ? event.run.id : event.id;
       const next = applyRunEvent(this.#runs.get(id), event);
-      await this.#append(`${JSON.stringify(event)}\n`);
+      if (durable) await this.#append(`${JSON.stringify(event)}\n`);
       this.#runs.set(id, next);
       return next;
     });

@@ -16,15 +16,26 @@ import type { LiveApp } from '../registry.js';
 import { flatScope, runSqlStep, sendHttpStep } from '../actions/run-steps.js';
 import { UnsafeRequestValue } from '../datasources/http-url.js';
 import { HttpRequestFailed } from '../datasources/http.js';
-import type { ChunkKey, JobRun, RunEvent } from './run-state.js';
+import type { ChunkKey, JobRun, RecordOptions, RunEvent } from './run-state.js';
 
-/** Maximum time between two checkpoints of a batch step whose data source defers durability. */
-export const CHECKPOINT_MS = 500;
+/**
+ * Maximum time between two checkpoints of a batch step whose data source
+ * defers durability. Each checkpoint rewrites the sql.js file, which blocks
+ * the event loop for a time that grows with the database, so they are rare;
+ * progress in between is recorded in memory only.
+ */
+export const CHECKPOINT_MS = checkpointMsFrom(process.env.OPSDECK_CHECKPOINT_MS);
+
+/** Reads `OPSDECK_CHECKPOINT_MS` (a whole number of milliseconds from 10 to 600000); 5000 when unset or invalid. */
+function checkpointMsFrom(text: string | undefined): number {
+  const value = Number(text);
+  return text !== undefined && Number.isInteger(value) && value >= 10 && value <= 600_000 ? value : 5000;
+}
 
 /** Callbacks the steps use to record progress, check for a stop and start other jobs. */
 export interface StepHooks {
   /** Records an event of this run durably; the run's state after it. */
-  record(event: Exclude<RunEvent, { type: 'created' } | { type: 'finished' } | { type: 'interrupted' } | { type: 'requeued' } | { type: 'cancel-requested' }>): Promise<JobRun>;
+  record(event: Exclude<RunEvent, { type: 'created' } | { type: 'finished' } | { type: 'interrupted' } | { type: 'requeued' } | { type: 'cancel-requested' }>, options?: RecordOptions): Promise<JobRun>;
   /** True once the run should stop at the next chunk boundary: cancelled, or the server is shutting down. */
   stopRequested(): 'cancel' | 'shutdown' | undefined;
   /** Starts a run of another job as the same user; returns its id. */
@@ -128,6 +139,7 @@ async function runBatchStep(source: Datasource, step: SqlStepModel & { batch: Ba
       changes += result.changes;
       last = lastKey;
       if (!deferred || Date.now() - recordedAt >= CHECKPOINT_MS) await checkpoint();
+      else await hooks.record({ type: 'chunk', id: '', at: new Date().toISOString(), step: step.id, after: last, rows, changes }, { durable: false });
       if (keys.length < batch.size) break;
       await yieldToEventLoop();
     }

@@ -87,12 +87,14 @@ export interface JobRun extends NewRun {
   result?: ExportResult;
   /** Id of the user who cancelled the run. */
   cancelledBy?: string;
+  /** Id of the server process running the run (a new id per process start). */
+  owner?: string;
 }
 
 /** One change of a run. */
 export type RunEvent =
   | { type: 'created'; at: string; run: NewRun }
-  | { type: 'started'; id: string; at: string }
+  | { type: 'started'; id: string; at: string; owner?: string }
   | { type: 'step-started'; id: string; at: string; step: string; rowsTotal?: number }
   | { type: 'chunk'; id: string; at: string; step: string; after: ChunkKey; rows: number; changes: number }
   | { type: 'step-done'; id: string; at: string; step: string; changes?: number; rows?: number; outputs?: Record<string, unknown> }
@@ -132,7 +134,7 @@ export function applyRunEvent(current: JobRun | undefined, event: RunEvent): Job
   const withStep = (step: string, change: (state: StepRun) => StepRun): StepRun[] => current.steps.map((state) => (state.id === step ? change(state) : state));
   switch (event.type) {
     case 'started':
-      return { ...current, status: 'running', startedAt: event.at, finishedAt: undefined, error: undefined, retryAt: undefined };
+      return { ...current, status: 'running', startedAt: event.at, finishedAt: undefined, error: undefined, retryAt: undefined, ...(event.owner === undefined ? {} : { owner: event.owner }) };
     case 'step-started':
       return { ...current, steps: withStep(event.step, (state) => ({ ...state, status: 'running', startedAt: event.at, rowsAtStart: state.rows ?? 0, ...(event.rowsTotal === undefined ? {} : { rowsTotal: event.rowsTotal }) })) };
     case 'chunk':
@@ -194,5 +196,30 @@ export interface RunStore {
   list(app: string, limit: number): Promise<JobRun[]>;
   /** Every run in one of `statuses`, of every app. */
   withStatus(statuses: readonly RunStatus[]): Promise<JobRun[]>;
-  record(event: Exclude<RunEvent, { type: 'created' }>): Promise<JobRun>;
+  /**
+   * Applies the event and stores it durably. With `durable: false` (progress
+   * between checkpoints) it changes the run in memory only, so readers see the
+   * progress and a restart falls back to the last durable event.
+   */
+  record(event: Exclude<RunEvent, { type: 'created' }>, options?: RecordOptions): Promise<JobRun>;
+  /**
+   * Starts a queued run for `owner` unless another process started it first
+   * or `limit` runs of its job are running already; undefined when not
+   * started. Two processes that claim one run at once start it once.
+   */
+  claim(run: JobRun, at: string, owner: string, limit: number): Promise<JobRun | undefined>;
+  /** Records that `owner` still runs `ids`, so other processes do not take them for interrupted. */
+  heartbeat(owner: string, ids: string[]): Promise<void>;
+  /**
+   * Marks interrupted the running runs of owners other than `owner` that sent
+   * no heartbeat since `staleBefore`, and returns them. The file store has one
+   * process, so it marks every running run of another owner (a previous start).
+   */
+  interruptStale(owner: string, staleBefore: Date, at: string): Promise<JobRun[]>;
+  /** Calls `listener` with each run another process changed; absent where only one process uses the store. */
+  watch?(listener: (run: JobRun) => void): () => void;
+}
+
+export interface RecordOptions {
+  durable?: boolean;
 }

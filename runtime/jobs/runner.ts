@@ -13,13 +13,19 @@ import { checkParams } from '../params.js';
 import type { LiveApp, Registry } from '../registry.js';
 import { tryAudit } from '../http/execution-errors.js';
 import { JobStartRefused, runJobSteps, type StepsEnd } from './job-steps.js';
-import { FINAL_STATUSES, RunConflict, type JobRun, type NewRun, type RunEvent, type RunStore, type RunTrigger, type RunUser } from './run-state.js';
+import { FINAL_STATUSES, RunConflict, type JobRun, type NewRun, type RecordOptions, type RunEvent, type RunStore, type RunTrigger, type RunUser } from './run-state.js';
 
 /** Runs of all jobs at once in one server. */
 export const MAX_RUNNING = 4;
 
 /** Wait before the first retry when the spec gives no `backoff`. */
 export const DEFAULT_BACKOFF = '30s';
+
+/** Silence after which another process's runs count as interrupted (a shared store only); `OPSDECK_RUN_STALE_MS` (at least 1000) overrides it. */
+export const STALE_MS = Number.isInteger(Number(process.env.OPSDECK_RUN_STALE_MS)) && Number(process.env.OPSDECK_RUN_STALE_MS) >= 1000 ? Number(process.env.OPSDECK_RUN_STALE_MS) : 30_000;
+
+/** How often a process tells the store it still runs its runs: well within STALE_MS. */
+export const HEARTBEAT_MS = Math.min(5_000, Math.floor(STALE_MS / 4));
 
 /** How long `close` waits for running runs to reach a chunk boundary. */
 const CLOSE_WAIT_MS = 10_000;
@@ -33,7 +39,7 @@ export type RunExecutor = (run: JobRun, app: LiveApp, signal: RunSignal) => Prom
 /** The stop check an executor polls at chunk boundaries, and its progress recorder. */
 export interface RunSignal {
   stopRequested(): 'cancel' | 'shutdown' | undefined;
-  record(event: Exclude<RunEvent, { type: 'created' }>): Promise<JobRun>;
+  record(event: Exclude<RunEvent, { type: 'created' }>, options?: RecordOptions): Promise<JobRun>;
 }
 
 export interface RunnerDeps {
@@ -63,6 +69,9 @@ export class JobRunner {
   #closing = false;
   #pumping = false;
   #pumpAgain = false;
+  readonly #owner = randomUUID();
+  #unwatch: (() => void) | undefined;
+  #beatTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps;
@@ -78,16 +87,57 @@ export class JobRunner {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Marks runs that were running when the server stopped as interrupted, and picks up queued ones and pending retries. Call once at start. */
+  /**
+   * Marks interrupted the runs that a stopped process was running (with the
+   * file store, every run that was going on; with a shared store, those of
+   * processes silent for STALE_MS), picks up queued runs and pending retries,
+   * and starts the heartbeat that tells other processes this one is alive.
+   * Call once at start.
+   */
   async recover(): Promise<void> {
-    const { store, log } = this.#deps;
-    for (const run of await store.withStatus(['running', 'cancelling'])) {
-      const interrupted = await store.record({ type: 'interrupted', id: run.id, at: new Date().toISOString() });
-      await this.#auditEnd(interrupted, 'interrupted', 'the server stopped while the run was going on');
-      log.warn({ app: run.app, job: run.job, run: run.id }, 'job run interrupted by a restart');
-    }
+    const { store } = this.#deps;
+    await this.#interruptStale();
     for (const run of await store.withStatus(['queued'])) if (run.retryAt !== undefined) this.#wakeAt(Date.parse(run.retryAt));
+    this.#unwatch = store.watch?.((run) => this.#remoteChange(run));
+    const beat = setInterval(() => void this.#beat(), HEARTBEAT_MS);
+    beat.unref();
+    this.#beatTimer = beat;
     this.#pump();
+  }
+
+  /** Id of this process in run records: a new one at each start. */
+  get owner(): string {
+    return this.#owner;
+  }
+
+  async #interruptStale(): Promise<void> {
+    const { store, log } = this.#deps;
+    for (const run of await store.interruptStale(this.#owner, new Date(Date.now() - STALE_MS), new Date().toISOString())) {
+      this.#emit(run);
+      await this.#auditEnd(run, 'interrupted', 'the server running it stopped while the run was going on');
+      log.warn({ app: run.app, job: run.job, run: run.id, owner: run.owner }, 'job run interrupted: its server stopped');
+    }
+  }
+
+  /** Sends the heartbeat for the runs going on here, then looks for runs of stopped processes. */
+  async #beat(): Promise<void> {
+    try {
+      await this.#deps.store.heartbeat(this.#owner, [...this.#active.keys()]);
+      await this.#interruptStale();
+    } catch (err) {
+      this.#deps.log.warn({ err }, 'job heartbeat failed');
+    }
+  }
+
+  /** Another process changed a run: show it, stop it here when it was cancelled there, and start queued runs. */
+  #remoteChange(run: JobRun): void {
+    this.#emit(run);
+    const active = this.#active.get(run.id);
+    if (active !== undefined && run.status === 'cancelling') active.stop ??= 'cancel';
+    if (run.status === 'queued') {
+      if (run.retryAt !== undefined) this.#wakeAt(Date.parse(run.retryAt));
+      this.#pump();
+    }
   }
 
   /**
@@ -158,6 +208,8 @@ export class JobRunner {
   /** Stops starting runs, asks running ones to stop at their next chunk boundary (they become interrupted), and waits for them a while. */
   async close(): Promise<void> {
     this.#closing = true;
+    clearInterval(this.#beatTimer);
+    this.#unwatch?.();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     for (const active of this.#active.values()) active.stop ??= 'shutdown';
@@ -213,19 +265,15 @@ export class JobRunner {
   async #fill(): Promise<void> {
     const { store } = this.#deps;
     const queued = (await store.withStatus(['queued'])).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    const busy = await store.withStatus(['running', 'cancelling']);
-    const perJob = new Map<string, number>();
-    for (const run of busy) perJob.set(`${run.app}/${run.job}`, (perJob.get(`${run.app}/${run.job}`) ?? 0) + 1);
     const now = Date.now();
     for (const run of queued) {
       if (this.#closing || this.#active.size >= MAX_RUNNING) return;
       if (this.#active.has(run.id)) continue;
       if (run.retryAt !== undefined && Date.parse(run.retryAt) > now) continue;
-      const key = `${run.app}/${run.job}`;
       const limit = run.kind === 'job' ? this.#deps.registry.get(run.app)?.model.jobs[run.job]?.spec.concurrency ?? 1 : 2;
-      if ((perJob.get(key) ?? 0) >= limit) continue;
-      perJob.set(key, (perJob.get(key) ?? 0) + 1);
-      const started = await store.record({ type: 'started', id: run.id, at: new Date().toISOString() });
+      // The store decides: another process may have started the run, or the job may be at its limit across processes.
+      const started = await store.claim(run, new Date().toISOString(), this.#owner, limit);
+      if (started === undefined) continue;
       this.#emit(started);
       const entry: { stop?: 'cancel' | 'shutdown'; done: Promise<void> } = { done: Promise.resolve() };
       this.#active.set(run.id, entry);
@@ -242,8 +290,8 @@ export class JobRunner {
     let current = run;
     const signal: RunSignal = {
       stopRequested: () => entry.stop,
-      record: async (event) => {
-        current = await store.record({ ...event, id: run.id } as Exclude<RunEvent, { type: 'created' }>);
+      record: async (event, options) => {
+        current = await store.record({ ...event, id: run.id } as Exclude<RunEvent, { type: 'created' }>, options);
         this.#emit(current);
         return current;
       },
@@ -290,7 +338,7 @@ export class JobRunner {
     if (job.stepsHash !== run.stepsHash) return { status: 'failed', step: '', message: 'the job\'s steps or parameters changed since this run was queued; start a new run', cause: undefined };
     const identity: Identity = { ...run.startedBy, ...(run.startedBy.id.includes('@') ? { email: run.startedBy.id } : {}) };
     return runJobSteps(app, job, run, identity, {
-      record: (event) => signal.record(event as Exclude<RunEvent, { type: 'created' }>),
+      record: (event, options) => signal.record(event as Exclude<RunEvent, { type: 'created' }>, options),
       stopRequested: signal.stopRequested,
       startJob: async (id, params) => {
         const target = app.model.jobs[id];

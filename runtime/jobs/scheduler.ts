@@ -1,9 +1,11 @@
 // Schedules: starts each job with `schedule:` once per slot of its cron
-// expression. The last slot started per job is kept in
-// `.opsdeck/schedules.json`, written (fsynced, then renamed into place)
-// before the run is queued, so a crash never starts one slot twice. A slot
-// missed while the server was down runs once at start or is skipped, as the
-// job's `missed:` says; several missed slots run once, not once each.
+// expression. A slot is claimed in a slot store before its run is queued:
+// `.opsdeck/schedules.json` (fsynced, then renamed into place) for one
+// server, or the PostgreSQL system store, where a unique key lets exactly one
+// of several servers claim it. So neither a crash nor a second replica starts
+// one slot twice. A slot missed while the server was down runs once at start
+// or is skipped, as the job's `missed:` says; several missed slots run once,
+// not once each.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { nextSlot, parseCron, previousSlot, type CronSchedule, type CronSlot } from '../../core/cron.js';
@@ -19,17 +21,85 @@ export const ON_TIME_MS = 60_000;
 /** Maximum sleep between checks, so spec changes and clock jumps are picked up. */
 const MAX_SLEEP_MS = 30_000;
 
-interface LastSlot {
+/** The last slot claimed for a schedule: its id and when it fired. */
+export interface LastSlot {
   slot: string;
   at: string;
 }
 
-export class Scheduler {
+/** A store of claimed slots; schedules are named `<app>/<job>`. */
+export interface SlotStore {
+  /** Returns the latest slot claimed for the schedule. */
+  last(schedule: string): Promise<LastSlot | undefined>;
+  /** Claims a slot; false when it was claimed already, by this or another process. */
+  claim(schedule: string, slot: CronSlot): Promise<boolean>;
+  /** Gives a claimed slot back (its run could not be queued), so the next check tries it again. */
+  release(schedule: string, slot: CronSlot, previous: LastSlot | undefined): Promise<void>;
+}
+
+/** Slots of one server in a JSON file: the latest slot per schedule. */
+export class FileSlotStore implements SlotStore {
   readonly file: string;
+  readonly #last: Record<string, LastSlot>;
+  readonly #log: Logger;
+
+  constructor(file: string, log: Logger) {
+    this.file = file;
+    this.#log = log;
+    this.#last = this.#read();
+  }
+
+  async last(schedule: string): Promise<LastSlot | undefined> {
+    return this.#last[schedule];
+  }
+
+  async claim(schedule: string, slot: CronSlot): Promise<boolean> {
+    const last = this.#last[schedule];
+    if (last !== undefined && (last.slot === slot.id || Date.parse(last.at) >= slot.at.getTime())) return false;
+    this.#last[schedule] = { slot: slot.id, at: slot.at.toISOString() };
+    this.#write();
+    return true;
+  }
+
+  async release(schedule: string, _slot: CronSlot, previous: LastSlot | undefined): Promise<void> {
+    if (previous === undefined) delete this.#last[schedule];
+    else this.#last[schedule] = previous;
+    this.#write();
+  }
+
+  #read(): Record<string, LastSlot> {
+    if (!existsSync(this.file)) return {};
+    try {
+      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as unknown;
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, LastSlot>;
+    } catch (err) {
+      this.#log.warn({ err, file: this.file }, 'schedules file unreadable; every schedule starts from its next slot');
+    }
+    return {};
+  }
+
+  /** Writes the file whole: to a temporary file, fsynced, then renamed over the old one. */
+  #write(): void {
+    const temporary = `${this.file}.tmp`;
+    mkdirSync(dirname(this.file), { recursive: true });
+    const fd = openSync(temporary, 'w', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(this.#last, null, 2)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, this.file);
+  }
+}
+
+export class Scheduler {
+  /** The slots file, when the slots are kept in one. */
+  readonly file: string | undefined;
+  readonly #slots: SlotStore;
   readonly #registry: Registry;
   readonly #runner: JobRunner;
   readonly #log: Logger;
-  readonly #last: Record<string, LastSlot>;
   readonly #parsed = new Map<string, CronSchedule>();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -37,12 +107,13 @@ export class Scheduler {
   /** Clock, replaceable in tests. */
   now: () => number = Date.now;
 
-  constructor(file: string, registry: Registry, runner: JobRunner, log: Logger) {
-    this.file = file;
+  /** `slots` is a slot store, or the path of the slots file of one server. */
+  constructor(slots: string | SlotStore, registry: Registry, runner: JobRunner, log: Logger) {
+    this.#slots = typeof slots === 'string' ? new FileSlotStore(slots, log) : slots;
+    this.file = typeof slots === 'string' ? slots : undefined;
     this.#registry = registry;
     this.#runner = runner;
     this.#log = log;
-    this.#last = this.#read();
   }
 
   /** Checks every schedule now (running or skipping missed slots), then keeps checking at each next slot. */
@@ -93,26 +164,24 @@ export class Scheduler {
     const key = `${app.id}/${job.id}`;
     const due = previousSlot(schedule, new Date(now));
     if (due === undefined) return;
-    const last = this.#last[key];
+    const last = await this.#slots.last(key);
     if (last !== undefined && (last.slot === due.id || Date.parse(last.at) >= due.at.getTime())) return;
     const onTime = now - due.at.getTime() < ON_TIME_MS;
     const missed = job.spec.schedule!.missed ?? 'skip';
     if (!onTime && (last === undefined || missed === 'skip')) {
       // A schedule seen for the first time starts with its next slot; a missed slot under `missed: skip` is passed over.
-      this.#remember(key, due);
-      if (last !== undefined) this.#log.info({ app: app.id, job: job.id, slot: due.id }, 'missed schedule slot skipped');
+      if ((await this.#slots.claim(key, due)) && last !== undefined) this.#log.info({ app: app.id, job: job.id, slot: due.id }, 'missed schedule slot skipped');
       return;
     }
-    this.#remember(key, due);
+    // Another process may have claimed the slot first; then it starts the run.
+    if (!(await this.#slots.claim(key, due))) return;
     try {
       const run = await this.#runner.start({ app, job, user: SCHEDULE_USER, params: job.spec.schedule!.params ?? {}, trigger: 'schedule', slot: due.id });
       this.#log.info({ app: app.id, job: job.id, slot: due.id, run: run.id, late: !onTime }, 'scheduled job run queued');
     } catch (err) {
       if (err instanceof JobAuditUnavailable) {
-        // Not started: forget the slot so the next check tries again while it is on time.
-        if (last === undefined) delete this.#last[key];
-        else this.#last[key] = last;
-        this.#write();
+        // Not started: give the slot back so the next check tries again while it is on time.
+        await this.#slots.release(key, due, last);
         return;
       }
       this.#log.error({ err, app: app.id, job: job.id, slot: due.id }, 'scheduled job run not started');
@@ -132,35 +201,5 @@ export class Scheduler {
       this.#parsed.set(cacheKey, parsed);
     }
     return parsed;
-  }
-
-  #remember(key: string, slot: CronSlot): void {
-    this.#last[key] = { slot: slot.id, at: slot.at.toISOString() };
-    this.#write();
-  }
-
-  #read(): Record<string, LastSlot> {
-    if (!existsSync(this.file)) return {};
-    try {
-      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as unknown;
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, LastSlot>;
-    } catch (err) {
-      this.#log.warn({ err, file: this.file }, 'schedules file unreadable; every schedule starts from its next slot');
-    }
-    return {};
-  }
-
-  /** Writes the file whole: to a temporary file, fsynced, then renamed over the old one. */
-  #write(): void {
-    const temporary = `${this.file}.tmp`;
-    mkdirSync(dirname(this.file), { recursive: true });
-    const fd = openSync(temporary, 'w', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(this.#last, null, 2)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, this.file);
   }
 }

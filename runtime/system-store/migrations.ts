@@ -56,6 +56,30 @@ export const STORE_MIGRATIONS: Migration[] = [
       );
       CREATE INDEX ON ${t.approvalEvents} (request_id);`,
   },
+  {
+    version: 3,
+    name: 'job runs and schedule slots',
+    sql: (t) => `
+      CREATE TABLE ${t.jobRuns} (
+        id text PRIMARY KEY,
+        app text NOT NULL,
+        job text NOT NULL,
+        status text NOT NULL,
+        owner text,
+        heartbeat_at timestamptz,
+        created_at timestamptz NOT NULL,
+        run jsonb NOT NULL
+      );
+      CREATE INDEX ON ${t.jobRuns} (app, created_at DESC);
+      CREATE INDEX ON ${t.jobRuns} (status);
+      CREATE TABLE ${t.scheduleSlots} (
+        schedule text NOT NULL,
+        slot text NOT NULL,
+        at timestamptz NOT NULL,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (schedule, slot)
+      );`,
+  },
 ];
 
 /** First key of the two-key advisory lock. The second is the hash of the schema name, so stores in different schemas do not wait for each other. */

@@ -9,6 +9,10 @@ import type { Logger } from '../log.js';
 import { migrateStore } from './migrations.js';
 import { PostgresApprovalStore } from './pg-approvals.js';
 import { PostgresAuditLog } from './pg-audit.js';
+import { PostgresRunStore } from './pg-runs.js';
+import { PostgresSlotStore } from './pg-slots.js';
+import type { RunStore } from '../jobs/run-state.js';
+import type { SlotStore } from '../jobs/scheduler.js';
 import { openStorePool, storeFailureReason } from './pool.js';
 
 /** The stores of the server's own records. */
@@ -16,6 +20,9 @@ export interface SystemStore {
   audit: AuditLog;
   /** The approval store; undefined for the file store, whose approvals file the API opens itself. */
   approvals?: ApprovalStore;
+  /** Job runs and schedule slots shared by several processes; undefined for the file store, whose files the server opens itself. */
+  runs?: RunStore;
+  slots?: SlotStore;
   /** Ends the connections (after the server stopped using the store). */
   close(): Promise<void>;
 }
@@ -48,6 +55,8 @@ export async function openSystemStore(store: StoreSettings, options: { root: str
   return {
     audit,
     approvals: new PostgresApprovalStore({ pool, schema: store.schema }),
+    runs: new PostgresRunStore({ pool, schema: store.schema, url: store.url, log: options.log }),
+    slots: new PostgresSlotStore({ pool, schema: store.schema }),
     close: async () => {
       await audit.close();
       await pool.end();

@@ -28,6 +28,8 @@ export interface StoreTables {
   auditHead: string;
   approvalRequests: string;
   approvalEvents: string;
+  jobRuns: string;
+  scheduleSlots: string;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -43,6 +45,8 @@ export function storeTables(schema: string): StoreTables {
     auditHead: name('audit_chain_head'),
     approvalRequests: name('approval_requests'),
     approvalEvents: name('approval_events'),
+    jobRuns: name('job_runs'),
+    scheduleSlots: name('schedule_slots'),
   };
 }
 
