@@ -2,7 +2,7 @@
 // (choices read from a query), `visibleWhen` (a field shown only for some
 // values of another) and multi-select `items`. Also checks a form's `defaults`.
 import type { DiagnosticInput, DocPath } from './load.js';
-import type { ActionSpec, FormSpec, ParamSpec, QuerySpec } from './spec.js';
+import type { ActionSpec, FiltersSpec, FormSpec, ParamSpec, QueryOptionsSpec, QuerySpec } from './spec.js';
 import { suggestionHint } from './suggest.js';
 
 type Report = (input: DiagnosticInput) => void;
@@ -94,18 +94,40 @@ export function checkOptionColumns(
   report: (path: DocPath, code: string, message: string, hint: string) => void,
 ): void {
   for (const [name, param] of Object.entries(params ?? {})) {
-    if (!param.options) continue;
-    const columns = columnsByQuery.get(param.options.query);
-    if (!columns) continue;
-    for (const key of ['value', 'label'] as const) {
-      const column = param.options[key];
-      if (column === undefined || columns.includes(column)) continue;
-      report(
-        [...base, 'params', name, 'options', key],
-        'unknown-column',
-        `the choices of \`${name}\` use \`${column}\`, which is not a column of query \`${param.options.query}\``,
-        suggestionHint(column, columns, `Columns of \`${param.options.query}\``),
-      );
-    }
+    if (param.options) checkColumnsOf(param.options, `\`${name}\``, [...base, 'params', name, 'options'], columnsByQuery, report);
+  }
+}
+
+/** Reports a filter `select` whose options query does not return its `value` or `label` column. */
+export function checkFilterOptionColumns(
+  filters: FiltersSpec,
+  base: DocPath,
+  columnsByQuery: Map<string, string[]>,
+  report: (path: DocPath, code: string, message: string, hint: string) => void,
+): void {
+  filters.fields.forEach((field, index) => {
+    if (field.options === undefined || Array.isArray(field.options)) return;
+    checkColumnsOf(field.options, `filter \`${field.field ?? ''}\``, [...base, 'fields', index, 'options'], columnsByQuery, report);
+  });
+}
+
+function checkColumnsOf(
+  options: QueryOptionsSpec,
+  subject: string,
+  path: DocPath,
+  columnsByQuery: Map<string, string[]>,
+  report: (path: DocPath, code: string, message: string, hint: string) => void,
+): void {
+  const columns = columnsByQuery.get(options.query);
+  if (!columns) return;
+  for (const key of ['value', 'label'] as const) {
+    const column = options[key];
+    if (column === undefined || columns.includes(column)) continue;
+    report(
+      [...path, key],
+      'unknown-column',
+      `the choices of ${subject} use \`${column}\`, which is not a column of query \`${options.query}\``,
+      suggestionHint(column, columns, `Columns of \`${options.query}\``),
+    );
   }
 }

@@ -2,6 +2,7 @@
 import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, isSeq, Scalar } from 'yaml';
 import type { Alias, Document, Node as YamlNode } from 'yaml';
 import type { Diagnostic, Severity } from './diagnostics.js';
+import { fastLoadYaml } from './fast-yaml.js';
 
 /** Document path: map keys and sequence indices from the root, such as ['queries', 'customers', 'sql']. */
 export type DocPath = Array<string | number>;
@@ -32,7 +33,7 @@ interface NodeEntry {
   key?: number;
   value: number;
   /** Source offsets of a scalar value, kept so offsets inside the value can be mapped back. */
-  scalar?: { type: Scalar['type']; start: number; end: number };
+  scalar?: { type: Scalar['type']; start: number };
 }
 
 /**
@@ -177,12 +178,30 @@ export const MAX_ALIAS_COUNT = 1000;
 // Always YAML 1.2 core: an explicit schema keeps a `%YAML 1.1` directive from turning `NO` or `on` into booleans.
 const PARSE_OPTIONS = { version: '1.2', schema: 'core', merge: false, uniqueKeys: false, prettyErrors: false } as const;
 
+/** Options of loadYaml. */
+export interface LoadOptions {
+  /** Whether to try the fast path of core/fast-yaml.ts first (the default). Tests pass false to compare both paths. */
+  fast?: boolean;
+}
+
 /**
  * Parses one YAML document into plain data. Rejects empty files, several
  * documents in one file, a top level that is not a map, duplicate keys, tabs
  * used as indentation, unresolved aliases and alias expansion past MAX_ALIAS_COUNT.
+ * A file in the plain subset that core/fast-yaml.ts reads is loaded without
+ * the `yaml` package; the result is the same either way.
  */
-export function loadYaml(file: string, text: string): LoadResult {
+export function loadYaml(file: string, text: string, options: LoadOptions = {}): LoadResult {
+  if (options.fast !== false) {
+    const fast = fastLoadYaml(text);
+    if (fast !== undefined) {
+      const lineCounter = new LineCounter();
+      for (const start of fast.lineStarts) lineCounter.addNewLine(start);
+      const positions = new SourcePositions(text, lineCounter);
+      for (const [key, entry] of fast.entries) positions.set(key, entry);
+      return { loaded: { file, text, data: fast.data, positions }, diagnostics: [] };
+    }
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter: lines });
   const positions = new SourcePositions(text, lines);
@@ -278,7 +297,7 @@ class DocumentWalk {
     if (node === null) return;
     const value = node.range?.[0] ?? 0;
     const entry: NodeEntry = { key, value };
-    if (isScalar(node) && node.range) entry.scalar = { type: node.type, start: node.range[0], end: node.range[1] };
+    if (isScalar(node) && node.range) entry.scalar = { type: node.type, start: node.range[0] };
     this.#positions.set(path, entry);
 
     if (isAlias(node)) {

@@ -16,6 +16,7 @@ import { checkFormDefaults, checkParamFormHints } from './form-param-checks.js';
 import { parseTemplate } from './template.js';
 import { bindingPaths, checkBindingPath, parseBindings, type BindingScope } from './bindings.js';
 import { filterFieldNames } from './spec.js';
+import { checkFilterOptions } from './filter-checks.js';
 
 /** Identity values a statement may use without declaring them: `:user.id`, `:user.email`, `:user.name`. */
 export const IDENTITY_FIELDS: readonly string[] = ['id', 'email', 'name'];
@@ -404,6 +405,8 @@ class SemanticChecker {
           }
         } else if ('job' in component) {
           this.#checkRef('job', 'jobs', component.job.job, this.#spec.jobs ?? {}, [...path, 'job', 'job']);
+        } else if ('filters' in component) {
+          checkFilterOptions(component.filters, [...path, 'filters'], page.allow, this.#spec.queries ?? {}, this.#spec.roles, (input) => this.#report(input));
         }
       });
     }
@@ -499,6 +502,7 @@ class SemanticChecker {
         }
         if ('chart' in component) shownQueries.add(component.chart.query);
         if ('stat' in component) for (const query of [component.stat.query, component.stat.compare?.query]) if (query !== undefined) shownQueries.add(query);
+        if ('filters' in component) for (const field of component.filters.fields) if (field.options !== undefined && !Array.isArray(field.options)) shownQueries.add(field.options.query);
         if (!('table' in component)) continue;
         shownQueries.add(component.table.query);
         for (const rowAction of component.table.rowActions ?? []) {

@@ -173,6 +173,13 @@ export interface RoleSpec {
   members?: { users?: string[]; groups?: string[] };
 }
 
+/** Choices read from query `query`: each row's `value` column, shown as its `label` column (default `value`). */
+export interface QueryOptionsSpec {
+  query: string;
+  value: string;
+  label?: string;
+}
+
 /** JSON Schema subset allowed for one query or action parameter. */
 export interface ParamSpec {
   type: 'string' | 'integer' | 'number' | 'boolean' | 'array';
@@ -185,7 +192,7 @@ export interface ParamSpec {
   /** ISO 4217 code shown beside a money field. */
   currency?: string;
   /** Choices read from a query's `value` column, labelled by its `label` column. */
-  options?: { query: string; value: string; label?: string };
+  options?: QueryOptionsSpec;
   /** Shows the field only while parameter `field` equals `equals` (or one of a list). */
   visibleWhen?: { field: string; equals: string | number | boolean | Array<string | number | boolean> };
   title?: string;
@@ -431,8 +438,8 @@ export interface FilterFieldSpec {
   from?: string;
   to?: string;
   label?: string;
-  /** Values of a `select`. */
-  options?: Array<string | number>;
+  /** Values of a `select`: a fixed list, or read from a query like a parameter's `options`. */
+  options?: Array<string | number> | QueryOptionsSpec;
 }
 
 /** A bar of inputs that `{{ <id>.<field> }}` bindings read. */

@@ -10,7 +10,7 @@ import type { ColumnSpec, RowActionSpec, TableSpec } from '../core/spec.js';
 import { pageComponents } from '../core/components.js';
 import { suggestionHint } from '../core/suggest.js';
 import { checkChartColumns, checkStatColumns } from './chart-columns-check.js';
-import { checkOptionColumns } from '../core/form-param-checks.js';
+import { checkFilterOptionColumns, checkOptionColumns } from '../core/form-param-checks.js';
 import { parseTemplate } from '../core/template.js';
 import { bindingPaths, parseBindings } from '../core/bindings.js';
 import { statementFor, type StatementModel } from './bind.js';
@@ -103,6 +103,7 @@ export async function checkAgainstDatabases(model: AppModel, spec: Pick<LoadedDo
     for (const { component, path } of pageComponents(pageId, page)) {
       if ('chart' in component) checkChartColumns(component.chart, [...path, 'chart'], columnsByQuery, report);
       if ('stat' in component) checkStatColumns(component.stat, [...path, 'stat'], columnsByQuery, report);
+      if ('filters' in component) checkFilterOptionColumns(component.filters, [...path, 'filters'], columnsByQuery, report);
       if ('detail' in component) {
         const detail = component.detail;
         const columns = columnsByQuery.get(detail.query);

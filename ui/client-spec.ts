@@ -224,7 +224,8 @@ export interface ClientFilterField {
   from?: string;
   to?: string;
   label?: string;
-  options?: Array<string | number>;
+  /** A fixed list, or the query (run as the user) whose `value` column lists the choices. */
+  options?: Array<string | number> | { query: string; value: string; label?: string };
 }
 
 /** A bar of inputs whose values `{{ <id>.<field> }}` bindings read; kept in the URL under `<id>.<field>`. */

@@ -53,9 +53,9 @@ export function navigate(path: string, options: { replace?: boolean } = {}): voi
 }
 
 /**
- * State of a page kept in its query string: the open tab of each `tabs` and
- * the selected row key of each table with an `id`, by that id, such as
- * `{ customers: '42', tab: 'invoices' }`.
+ * State of a page kept in its query string: the open tab of each `tabs`, the
+ * selected row key of each table with an `id`, by that id, and the open modal
+ * or drawer as `<id>: 'open'`, such as `{ customers: '42', tab: 'invoices', customerDrawer: 'open' }`.
  */
 export type PageState = Record<string, string>;
 

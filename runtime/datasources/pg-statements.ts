@@ -82,7 +82,7 @@ function skipEscapeString(sql: string, quoteAt: number): number {
 }
 
 /** Skips a block comment; PostgreSQL block comments nest. */
-function skipBlockComment(sql: string, start: number): number {
+export function skipBlockComment(sql: string, start: number): number {
   let depth = 0;
   let i = start;
   while (i < sql.length) {

@@ -3,6 +3,9 @@
 // read-write ones, each with `SET LOCAL statement_timeout`. Values cross the
 // binding layer in values.ts through type parsers set on this pool only.
 import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { finished } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CompiledSql } from '../../core/model.js';
@@ -53,7 +56,14 @@ const UNREACHABLE: Record<string, string> = {
 type Client = pg.PoolClient;
 
 /** A function that runs one statement of a snapshot (see readSnapshot). `parserOf` may return a text parser for a type id, in place of the pool's. */
-export type SnapshotRead = (sql: string, values: BindValue[], parserOf?: (oid: number) => ((text: string) => CellValue) | undefined) => Promise<{ columns: string[]; rows: CellValue[][] }>;
+export type SnapshotRead = (sql: string, values: BindValue[], parserOf?: (oid: number) => ((text: string) => CellValue) | undefined) => Promise<{ columns: string[]; types: number[]; rows: CellValue[][] }>;
+
+/**
+ * Starts a `COPY ... TO STDOUT` in a snapshot (see copySnapshot) and returns
+ * its bytes. Read it with back-pressure and never destroy it: when the work
+ * ends before the stream does, copySnapshot cancels the COPY.
+ */
+export type SnapshotCopy = (sql: string) => Readable;
 
 /**
  * Runs one statement with the extended query protocol even without
@@ -71,6 +81,12 @@ export class PostgresDatasource implements Datasource {
   /** Settings that decide whether a reload can keep this pool: equal keys mean equal settings. */
   readonly settingsKey: string;
   readonly #pool: pg.Pool;
+  readonly #poolConfig: pg.PoolConfig;
+  readonly #log: Logger;
+  /** Connections without pipelining for COPY (see copySnapshot), opened on first use. */
+  #copyPool?: pg.Pool;
+  /** Backend process ids of the COPY pool's connections, to cancel a COPY. */
+  readonly #backendPids = new WeakMap<Client, number>();
   readonly #timeoutMs: number;
   readonly #columnCache = new Map<string, string[]>();
   #closed?: Promise<void>;
@@ -81,7 +97,8 @@ export class PostgresDatasource implements Datasource {
     this.settingsKey = JSON.stringify([options.url, options.schema ?? null, this.#timeoutMs, options.poolMax]);
     const log = options.log;
     const { url, startupOptions } = withoutStartupOptions(checkedUrl(options.name, options.url));
-    this.#pool = new pg.Pool({
+    this.#log = log;
+    this.#poolConfig = {
       connectionString: url,
       max: options.poolMax,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -92,7 +109,8 @@ export class PostgresDatasource implements Datasource {
       options: connectionOptions(startupOptions, options.schema),
       // Parsers on the pool, not pg.types, so other users of pg in the process keep pg's defaults.
       types: { getTypeParser: ((oid: number, format?: string) => (format === 'binary' ? undefined : postgresTextParser(oid)) ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
-    });
+    };
+    this.#pool = new pg.Pool(this.#poolConfig);
     // An idle connection that the server drops emits here; without a listener the process would exit.
     this.#pool.on('error', (err) => log.warn({ datasource: this.name, reason: describeFailure(err) }, 'idle database connection closed'));
   }
@@ -178,12 +196,78 @@ export class PostgresDatasource implements Datasource {
   async readSnapshot<T>(work: (read: SnapshotRead) => Promise<T>): Promise<T> {
     return this.#transaction('READ ONLY', 'rollback', async (client) => {
       await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-      return work(async (sql, values, parserOf) => {
-        const types = parserOf && { getTypeParser: ((oid: number, format?: string) => (format === 'binary' ? undefined : (parserOf(oid) ?? postgresTextParser(oid))) ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser };
-        const result = await client.query({ text: sql, values, rowMode: 'array', queryMode: 'extended', ...(types && { types }) } as pg.QueryArrayConfig);
-        return { columns: result.fields.map((field) => field.name), rows: result.rows as CellValue[][] };
-      });
+      return work(snapshotReader(client));
     });
+  }
+
+  /**
+   * Like readSnapshot, and `copy` may also stream a `COPY (select) TO STDOUT`
+   * in the same snapshot (runtime/export/pg-copy.ts). pg refuses COPY on a
+   * pipelined connection, so this runs on a second pool without pipelining,
+   * of the same size. When `work` ends before a COPY stream did (the client
+   * went away), the COPY is cancelled with pg_cancel_backend and the rest of
+   * its bytes discarded. The connection then goes back to the pool usable,
+   * or is closed when the COPY ended with another error or the rollback failed.
+   * NOTE: the COPY pool can add up to `poolMax` connections to the database.
+   */
+  async copySnapshot<T>(work: (read: SnapshotRead, copy: SnapshotCopy) => Promise<T>): Promise<T> {
+    return this.#transaction(
+      'READ ONLY',
+      'rollback',
+      async (client, tracker) => {
+        await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+        if (!this.#backendPids.has(client)) this.#backendPids.set(client, Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid));
+        let active: Readable | undefined;
+        try {
+          return await work(snapshotReader(client), (sql) => {
+            if (active !== undefined && !active.readableEnded) throw new Error('a snapshot runs one COPY at a time; read the last one to its end first');
+            active = client.query(copyStreams.to(sql));
+            return active;
+          });
+        } finally {
+          // A COPY that failed in the database has ended too: pg read the error and the transaction only needs its rollback.
+          if (active !== undefined && !active.readableEnded && !(active.errored instanceof pg.DatabaseError)) await this.#abandonCopy(client, active, tracker);
+        }
+      },
+      () => this.#copyConnection(),
+    );
+  }
+
+  /** Cancels a COPY whose reader stopped early and discards the rest of its bytes; marks the connection broken when that fails. */
+  async #abandonCopy(client: Client, stream: Readable, tracker: { broken: Error | undefined }): Promise<void> {
+    if (stream.destroyed) {
+      // A destroyed stream no longer reads the connection, so no later statement would get a response: close the socket.
+      tracker.broken ??= new Error('the COPY stream was destroyed before its end');
+      (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+      return;
+    }
+    const ended = finished(stream).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    stream.resume();
+    try {
+      await this.#pool.query('SELECT pg_cancel_backend($1)', [this.#backendPids.get(client)]);
+    } catch (err) {
+      this.#log.warn({ datasource: this.name, reason: (err as Error).message }, 'could not cancel an export COPY; its rows are read to the end and discarded');
+    }
+    const err = await ended;
+    // 57014 is the requested cancel. Any other error leaves the connection's state unknown.
+    if (err !== undefined && (err as { code?: unknown }).code !== '57014') tracker.broken ??= err as Error;
+  }
+
+  async #copyConnection(): Promise<Client> {
+    if (this.#copyPool === undefined) {
+      // After close, the ended main pool raises the usual error instead of a new pool opening.
+      if (this.#closed !== undefined) return this.#connect();
+      this.#copyPool = new pg.Pool({ ...this.#poolConfig, pipeline: false } as pg.PoolConfig);
+      this.#copyPool.on('error', (err) => this.#log.warn({ datasource: this.name, reason: describeFailure(err) }, 'idle database connection closed'));
+    }
+    try {
+      return await this.#copyPool.connect();
+    } catch (err) {
+      throw this.#translate(err);
+    }
   }
 
   async ping(): Promise<void> {
@@ -257,7 +341,7 @@ export class PostgresDatasource implements Datasource {
   }
 
   async close(): Promise<void> {
-    this.#closed ??= this.#pool.end();
+    this.#closed ??= Promise.all([this.#pool.end(), this.#copyPool?.end()]).then(() => undefined);
     return this.#closed;
   }
 
@@ -273,12 +357,12 @@ export class PostgresDatasource implements Datasource {
    * or rolls back. A connection whose rollback fails is discarded instead of
    * going back to the pool.
    */
-  async #transaction<T>(mode: 'READ ONLY' | 'READ WRITE', end: 'commit' | 'rollback', work: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.#connect();
+  async #transaction<T>(mode: 'READ ONLY' | 'READ WRITE', end: 'commit' | 'rollback', work: (client: Client, tracker: { broken: Error | undefined }) => Promise<T>, connect = () => this.#connect()): Promise<T> {
+    const client = await connect();
     const tracker = trackErrors(client);
     try {
       await client.query(`BEGIN ${mode}; SET LOCAL statement_timeout = ${this.#timeoutMs}`);
-      const result = await work(client);
+      const result = await work(client, tracker);
       await client.query(end === 'commit' ? 'COMMIT' : 'ROLLBACK');
       return result;
     } catch (err) {
@@ -310,6 +394,15 @@ export class PostgresDatasource implements Datasource {
     const reason = unreachableReason(err);
     return reason === undefined ? err : new DatasourceUnavailable(`the database of data source \`${this.name}\` cannot be reached: ${reason}`);
   }
+}
+
+/** Returns the `read` of a snapshot on `client`: rows as arrays, with the result's column names and type ids. */
+function snapshotReader(client: Client): SnapshotRead {
+  return async (sql, values, parserOf) => {
+    const types = parserOf && { getTypeParser: ((oid: number, format?: string) => (format === 'binary' ? undefined : (parserOf(oid) ?? postgresTextParser(oid))) ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser };
+    const result = await client.query({ text: sql, values, rowMode: 'array', queryMode: 'extended', ...(types && { types }) } as pg.QueryArrayConfig);
+    return { columns: result.fields.map((field) => field.name), types: result.fields.map((field) => field.dataTypeID), rows: result.rows as CellValue[][] };
+  };
 }
 
 /**

@@ -23,5 +23,5 @@ export async function exportStatement(source: Datasource, query: SqlQueryModel, 
   const columns = await source.columnsOf(compiled.text, compiled.bindings.length);
   const visible = usableColumns(columns, access).visible;
   const sql = withoutPaging(source, buildPagedSql(source, compiled.text, values, columns, { sort: body.sort, filter: body.filter }, { access, identity }));
-  return { sql, visible };
+  return { sql: { ...sql, columns }, visible };
 }

@@ -1,6 +1,7 @@
 // Reads every row of an export in chunks, so an export keeps at most one or
 // two chunks of rows in memory and waits for the client between chunks. Rows
-// are read as arrays and each chunk is encoded into one buffer.
+// are read as arrays and each chunk is encoded into one buffer. PostgreSQL
+// CSV exports read COPY's CSV instead where they can (pg-copy.ts).
 import { createHash, type Hash } from 'node:crypto';
 import type { Datasource } from '../datasources/datasource.js';
 import { PostgresDatasource } from '../datasources/postgres.js';
@@ -8,8 +9,11 @@ import { SqliteDatasource } from '../datasources/sqlite.js';
 import type { BindValue, CellValue } from '../datasources/values.js';
 import type { PagedSql } from '../http/query-request.js';
 import type { ChunkEncoder } from './encode.js';
-import { exportParserOf } from './pg-timestamps.js';
+import { copySelect, readThroughCopy, type CopyColumns } from './pg-copy.js';
+import { readCursor } from './pg-cursor.js';
 import { SqliteRows } from './sqlite-rows.js';
+
+export { POSTGRES_CHUNK_ROWS } from './pg-cursor.js';
 
 /** The wrapped statement of an export without paging, and its count. */
 export interface ExportSql {
@@ -17,12 +21,12 @@ export interface ExportSql {
   values: BindValue[];
   count: string;
   countValues: BindValue[];
+  /** Every result column of the query, hidden ones included, in order; PostgreSQL CSV exports need them to send the rows through COPY. */
+  columns?: string[];
 }
 
 /** Rows per chunk on SQLite, each stepped from one statement without awaiting (see bench/export.bench.mjs). */
 export const SQLITE_CHUNK_ROWS = 2_000;
-/** Rows per FETCH from a PostgreSQL cursor. The next FETCH runs while a chunk is sent. */
-export const POSTGRES_CHUNK_ROWS = 2_000;
 
 /** Raised when a write changed rows an export had already sent; the download is stopped rather than sent with rows missing or twice. */
 export class ExportRowsChanged extends Error {
@@ -50,13 +54,20 @@ export interface ChunkHandlers {
   start(total: number): Promise<void>;
   /** Returns the encoder of rows read as arrays with these result columns; called once, before the first chunk. */
   encoder(columns: string[]): ChunkEncoder;
-  /** Called with each non-empty encoded chunk, in order; the chunk after it is sent only once it resolves. */
-  send(chunk: Buffer | string): Promise<void>;
+  /** Called with each non-empty chunk, in order, and the number of rows it completes; the chunk after it is sent only once it resolves. */
+  send(chunk: Buffer | string, rows: number): Promise<void>;
+  /** The column rules of a CSV export; with them PostgreSQL may send the rows through COPY (pg-copy.ts) instead of `encoder`. */
+  csv?: CopyColumns;
 }
 
 /** Counts and reads every row of `sql`; returns the number of rows sent. */
 export async function readInChunks(source: Datasource, sql: ExportSql, handlers: ChunkHandlers): Promise<number> {
-  if (source instanceof PostgresDatasource) return readFromCursor(source, sql, handlers);
+  if (source instanceof PostgresDatasource) {
+    const csv = handlers.csv;
+    const select = csv === undefined ? undefined : copySelect(sql, csv);
+    if (csv !== undefined && select !== undefined) return readThroughCopy(source, sql, select, csv.visible, handlers);
+    return readFromCursor(source, sql, handlers);
+  }
   if (source instanceof SqliteDatasource) return readFromStatement(source, sql, handlers);
   throw new Error(`exports read SQLite and PostgreSQL data sources only, not ${source.dialect}`);
 }
@@ -86,7 +97,7 @@ async function readFromStatement(source: SqliteDatasource, sql: ExportSql, handl
         encode ??= handlers.encoder(reader.columns);
         const bytes = Buffer.from(encode(rows));
         digest.update(bytes);
-        await handlers.send(bytes);
+        await handlers.send(bytes, rows.length);
         sent += rows.length;
       }
       if (reader.done) return sent;
@@ -124,33 +135,9 @@ async function resume(reader: SqliteRows, first: CellValue[][], sent: number, di
 
 /**
  * PostgreSQL: one read-only, repeatable-read transaction, so the count and
- * the rows see the same snapshot; the rows come from a cursor, FETCH by
- * FETCH, the next one running while the last one is encoded and sent. The
- * transaction holds one pool connection until the last chunk is sent.
+ * the rows see the same snapshot; the rows come from a cursor (pg-cursor.ts).
+ * The transaction keeps one pool connection until the last chunk is sent.
  */
 async function readFromCursor(source: PostgresDatasource, sql: ExportSql, handlers: ChunkHandlers): Promise<number> {
-  return source.readSnapshot(async (read) => {
-    const count = await read(sql.count, sql.countValues);
-    await handlers.start(Number(count.rows[0]?.[0] ?? 0));
-    await read(`DECLARE opsdeck_export NO SCROLL CURSOR FOR ${sql.select}`, sql.values);
-    const fetch = () => read(`FETCH FORWARD ${POSTGRES_CHUNK_ROWS} FROM opsdeck_export`, [], exportParserOf);
-    let next: ReturnType<typeof fetch> | undefined = fetch();
-    let encode: ChunkEncoder | undefined;
-    let sent = 0;
-    try {
-      for (;;) {
-        const result: Awaited<ReturnType<typeof fetch>> = await next;
-        next = result.rows.length === POSTGRES_CHUNK_ROWS ? fetch() : undefined;
-        if (result.rows.length > 0) {
-          encode ??= handlers.encoder(result.columns);
-          await handlers.send(encode(result.rows));
-          sent += result.rows.length;
-        }
-        if (next === undefined) return sent;
-      }
-    } finally {
-      // A FETCH still running when the client went away fails with the rolled-back transaction; nobody waits for it.
-      next?.catch(() => undefined);
-    }
-  });
+  return source.readSnapshot((read) => readCursor(read, sql, handlers));
 }

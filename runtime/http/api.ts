@@ -33,6 +33,7 @@ import { NO_RULE, auditHiddenApp, auditQueryRun, denialEntry, queryRunEntry, rec
 import { addApprovalRoutes, openApprovals, requestApproval } from './approval-routes.js';
 import type { ApprovalStore } from '../approvals/store.js';
 import { addExportRoutes } from './export-routes.js';
+import { checkOptionValues } from './option-values.js';
 import { addJobRoutes } from './job-routes.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { Scheduler } from '../jobs/scheduler.js';
@@ -174,6 +175,7 @@ export function apiRouter(options: ApiOptions): Router {
     const access = queryAccess(query, app.enforcer.grantingRoles(identity, `query:${query.id}`, 'run'));
     rejectBlockedSearches(query, access, params);
     requireAvailable(app);
+    await checkOptionValues(app, identity, query.spec.params, params, log);
     const stopTimer = options.metrics?.startQuery(app.id, query.id);
     try {
       if (query.kind === 'http') {
@@ -235,6 +237,12 @@ export function apiRouter(options: ApiOptions): Router {
     }
     const masked = maskParams(params, action.secretParams);
     requireAvailable(app);
+    try {
+      await checkOptionValues(app, identity, action.spec.params, params, log);
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 400) await tryAudit(audit, log, { ...base, outcome: 'invalid', error: err.message });
+      throw err;
+    }
     return { identity, app, action, base, params, masked };
   };
 

@@ -1,6 +1,7 @@
 // The koa application: error handling, security headers, identity, the API
 // and the UI. Nothing here opens a port; server.ts does.
 import Koa from 'koa';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { HttpError } from './errors.js';
 import { identify, type IdentityMode } from './identify.js';
@@ -44,7 +45,11 @@ export function createKoaApp(options: KoaAppOptions): Koa {
   if (options.metrics !== undefined) app.use(options.metrics.middleware());
   app.use(async (ctx, next) => {
     const started = performance.now();
+    // Every log line of a request and its response carry one id, so a user's report can be matched to the log.
+    const requestId = randomUUID();
+    ctx.state.requestId = requestId;
     ctx.set(SECURITY_HEADERS);
+    ctx.set('X-Request-Id', requestId);
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'not_found', `Nothing is served at ${ctx.path}.`);
@@ -54,11 +59,11 @@ export function createKoaApp(options: KoaAppOptions): Koa {
       ctx.status = status;
       ctx.type = 'application/json';
       ctx.body = known ? known.toJSON() : { error: { code: 'internal_error', message: 'The server failed to handle this request. The details are in the server log.' } };
-      if (!known) log.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
-      else if (status === 401 && ctx.state.identityProblem) log.warn({ path: ctx.path, problem: ctx.state.identityProblem }, 'unauthenticated');
+      if (!known) log.error({ err, requestId, method: ctx.method, path: ctx.path }, 'request failed');
+      else if (status === 401 && ctx.state.identityProblem) log.warn({ requestId, path: ctx.path, problem: ctx.state.identityProblem }, 'unauthenticated');
     } finally {
       const identity = ctx.state.identity as { id?: string } | undefined;
-      log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), user: identity?.id }, 'request');
+      log.debug({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), user: identity?.id }, 'request');
     }
   });
 

@@ -77,6 +77,8 @@ export function addExportRoutes(router: Router, options: ExportRouteOptions): vo
         },
         // The column rules of applyColumnRules, applied while encoding: only visible columns, masked values replaced.
         encoder: (result) => chunkEncoder(request.format, { result, visible, masked: access.masked, maskedValue: MASKED_VALUE }),
+        // The same rules for CSV through COPY on PostgreSQL (runtime/export/pg-copy.ts).
+        csv: request.format === 'csv' ? { visible, masked: access.masked, maskedValue: MASKED_VALUE } : undefined,
         send: (chunk) => response.write(chunk),
       });
       response.end();

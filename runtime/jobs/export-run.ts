@@ -58,7 +58,6 @@ export function exportRunExecutor(deps: { folder: string; audit: AuditLog; log: 
     let handle: FileHandle | undefined;
     let rows = 0;
     let bytes = 0;
-    let pendingRows = 0;
     const write = async (data: string | Buffer): Promise<void> => {
       const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
       await handle!.write(buffer);
@@ -74,18 +73,13 @@ export function exportRunExecutor(deps: { folder: string; audit: AuditLog; log: 
           await signal.record({ type: 'step-started', id: run.id, at: new Date().toISOString(), step: EXPORT_STEP, rowsTotal: total });
           await write(exportHeader(request.format, visible, request.bom));
         },
-        encoder: (result) => {
-          const encode = chunkEncoder(request.format, { result, visible, masked: access.masked, maskedValue: MASKED_VALUE });
-          return (chunk) => {
-            pendingRows = chunk.length;
-            return encode(chunk);
-          };
-        },
-        send: async (chunk) => {
+        encoder: (result) => chunkEncoder(request.format, { result, visible, masked: access.masked, maskedValue: MASKED_VALUE }),
+        csv: request.format === 'csv' ? { visible, masked: access.masked, maskedValue: MASKED_VALUE } : undefined,
+        send: async (chunk, count) => {
           const stop = signal.stopRequested();
           if (stop !== undefined) throw new ExportStopped(stop);
           await write(chunk);
-          rows += pendingRows;
+          rows += count;
           await signal.record({ type: 'chunk', id: run.id, at: new Date().toISOString(), step: EXPORT_STEP, after: rows, rows, changes: 0 });
         },
       });

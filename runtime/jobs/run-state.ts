@@ -99,7 +99,7 @@ export type RunEvent =
   | { type: 'chunk'; id: string; at: string; step: string; after: ChunkKey; rows: number; changes: number }
   | { type: 'step-done'; id: string; at: string; step: string; changes?: number; rows?: number; outputs?: Record<string, unknown> }
   | { type: 'cancel-requested'; id: string; at: string; by: string }
-  | { type: 'finished'; id: string; at: string; status: 'succeeded' | 'failed' | 'cancelled'; step?: string; error?: string; result?: ExportResult }
+  | { type: 'finished'; id: string; at: string; status: 'succeeded' | 'failed' | 'cancelled'; step?: string; error?: string; result?: ExportResult; retryAt?: string }
   | { type: 'interrupted'; id: string; at: string }
   | { type: 'requeued'; id: string; at: string; trigger: 'retry' | 'resume'; retryAt?: string };
 
@@ -160,7 +160,7 @@ export function applyRunEvent(current: JobRun | undefined, event: RunEvent): Job
         if (state.status === 'running') return { ...state, status: event.status === 'failed' && state.id === event.step ? 'failed' : 'pending' };
         return state;
       });
-      return {
+      const ended: JobRun = {
         ...current,
         status: event.status,
         finishedAt: event.at,
@@ -168,6 +168,11 @@ export function applyRunEvent(current: JobRun | undefined, event: RunEvent): Job
         ...(event.error === undefined ? {} : { error: { ...(event.step === undefined ? {} : { step: event.step }), message: event.error } }),
         ...(event.result === undefined ? {} : { result: event.result }),
       };
+      // A failure with a retry goes straight back to the queue, so no reader sees it failed in between; the error stays until the next attempt starts.
+      if (event.status === 'failed' && event.retryAt !== undefined) {
+        return { ...ended, status: 'queued', trigger: 'retry', attempt: current.attempt + 1, retryAt: event.retryAt, steps: steps.map((state) => (state.status === 'failed' ? { ...state, status: 'pending' } : state)) };
+      }
+      return ended;
     }
     case 'interrupted':
       return { ...current, status: 'interrupted', finishedAt: event.at, steps: current.steps.map((state) => (state.status === 'running' ? { ...state, status: 'pending' } : state)) };

@@ -66,6 +66,7 @@ export class JobRunner {
   readonly #active = new Map<string, { stop?: 'cancel' | 'shutdown'; done: Promise<void> }>();
   readonly #listeners = new Set<(run: JobRun) => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #wakeTimes = new Set<number>();
   #closing = false;
   #pumping = false;
   #pumpAgain = false;
@@ -234,11 +235,15 @@ export class JobRunner {
     }
   }
 
+  /** Pumps the queue at `time` (once per distinct time, however often it is asked). */
   #wakeAt(time: number): void {
+    if (this.#wakeTimes.has(time)) return;
+    this.#wakeTimes.add(time);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
+      this.#wakeTimes.delete(time);
       this.#pump();
-    }, Math.max(0, time - Date.now()));
+    }, Math.max(0, time - Date.now()) + 5);
     timer.unref();
     this.#timers.add(timer);
   }
@@ -269,7 +274,11 @@ export class JobRunner {
     for (const run of queued) {
       if (this.#closing || this.#active.size >= MAX_RUNNING) return;
       if (this.#active.has(run.id)) continue;
-      if (run.retryAt !== undefined && Date.parse(run.retryAt) > now) continue;
+      if (run.retryAt !== undefined && Date.parse(run.retryAt) > now) {
+        // A timer may fire a little before the clock reaches retryAt, so a run not due yet gets its wake-up again.
+        this.#wakeAt(Date.parse(run.retryAt));
+        continue;
+      }
       const limit = run.kind === 'job' ? this.#deps.registry.get(run.app)?.model.jobs[run.job]?.spec.concurrency ?? 1 : 2;
       // The store decides: another process may have started the run, or the job may be at its limit across processes.
       const started = await store.claim(run, new Date().toISOString(), this.#owner, limit);
@@ -315,10 +324,14 @@ export class JobRunner {
       }
       if (end.status === 'failed') {
         if (end.cause !== undefined) log.warn({ err: end.cause, app: run.app, job: run.job, run: run.id, step: end.step }, 'job step failed');
-        current = await store.record({ type: 'finished', id: run.id, at: at(), status: 'failed', ...(end.step === '' ? {} : { step: end.step }), error: end.message });
+        const retryAt = this.#retryAt(current);
+        current = await store.record({ type: 'finished', id: run.id, at: at(), status: 'failed', ...(end.step === '' ? {} : { step: end.step }), error: end.message, ...(retryAt === undefined ? {} : { retryAt }) });
         this.#emit(current);
         await this.#auditEnd(current, 'failed', end.step === '' ? end.message : `step ${end.step}: ${end.message}`);
-        this.#retryIfAllowed(current);
+        if (retryAt !== undefined) {
+          log.info({ app: run.app, job: run.job, run: run.id, attempt: current.attempt, retryAt }, 'job run will be retried');
+          this.#wakeAt(Date.parse(retryAt));
+        }
         return;
       }
       const status = end.status === 'stopped' ? 'cancelled' : 'succeeded';
@@ -354,21 +367,12 @@ export class JobRunner {
     });
   }
 
-  /** Queues a failed run again after its backoff when it has attempts left. */
-  #retryIfAllowed(run: JobRun): void {
-    if (run.kind !== 'job' || run.attempt >= run.maxAttempts || this.#closing) return;
+  /** Returns when a run that failed now runs again: after its backoff, doubled at each attempt, while it has attempts left; undefined for no retry. */
+  #retryAt(run: JobRun): string | undefined {
+    if (run.kind !== 'job' || run.attempt >= run.maxAttempts || this.#closing) return undefined;
     const job = this.#deps.registry.get(run.app)?.model.jobs[run.job];
     const base = parseDuration(job?.spec.retry?.backoff ?? DEFAULT_BACKOFF) ?? 30_000;
-    const wait = base * 2 ** (run.attempt - 1);
-    const retryAt = new Date(Date.now() + wait).toISOString();
-    void this.#deps.store
-      .record({ type: 'requeued', id: run.id, at: new Date().toISOString(), trigger: 'retry', retryAt })
-      .then((queued) => {
-        this.#emit(queued);
-        this.#deps.log.info({ app: run.app, job: run.job, run: run.id, attempt: queued.attempt, retryAt }, 'job run will be retried');
-        this.#wakeAt(Date.parse(retryAt));
-      })
-      .catch((err) => this.#deps.log.error({ err, run: run.id }, 'job retry not recorded'));
+    return new Date(Date.now() + base * 2 ** (run.attempt - 1)).toISOString();
   }
 
   #entryBase(run: Pick<JobRun, 'app' | 'job' | 'kind' | 'startedBy' | 'maskedParams' | 'specVersion' | 'id'>): AuditEntry {

@@ -93,6 +93,11 @@ export async function migrateStore(pool: pg.Pool, schema: string): Promise<numbe
   const tables = storeTables(schema);
   const client = await pool.connect();
   let failed: Error | undefined;
+  // See inTransaction: a connection lost while checked out emits an error that needs a listener.
+  const onError = (err: Error): void => {
+    failed ??= err;
+  };
+  client.on('error', onError);
   try {
     await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_CLASS, schema]);
     try {
@@ -126,6 +131,7 @@ export async function migrateStore(pool: pg.Pool, schema: string): Promise<numbe
     failed = err as Error;
     throw err;
   } finally {
+    client.removeListener('error', onError);
     client.release(failed);
   }
 }

@@ -115,6 +115,11 @@ export function storeFailureReason(err: unknown): string {
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: unknown;
+  // A checked-out client has no error listener of the pool's, and a connection lost meanwhile emits one that would end the process.
+  const onError = (err: Error): void => {
+    broken ??= err;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -129,6 +134,7 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     }
     throw err;
   } finally {
+    client.removeListener('error', onError);
     client.release(isConnectionError(broken) ? (broken as Error) : undefined);
   }
 }

@@ -170,7 +170,7 @@ describe('table in Chromium', () => {
     // Item 4 is closed already, so closing it fails and item 5 must not run.
     for (const id of [1, 2, 4, 5]) await row(page, id).locator('td.check input').check();
     await page.locator('[data-bulk-action="closeItem"]').click();
-    await expect(page.locator('[data-testid="bulk-bar"]').textContent()).resolves.toContain('on 4 rows');
+    await expect(page.locator('[data-testid="bulk-dialog"] h2').textContent()).resolves.toContain('on 4 rows');
     if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, 'table-bulk.png') });
     await page.locator('[data-testid="bulk-confirm"]').click();
     const toast = page.locator('[data-testid="toast"]').last();

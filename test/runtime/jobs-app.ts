@@ -1,6 +1,7 @@
 // A small SQLite app with jobs, written into a temporary folder for the job
-// tests: `rebuild` copies 5,000 items into `totals` in chunks, `flaky` fails
-// until a flag is set, `chain` starts `rebuild`, and `nightly` has a schedule.
+// tests: `rebuild` copies 5,000 items into `totals` in chunks, `flaky` calls a
+// service that fails as often as the test's mock says, `chain` starts
+// `rebuild`, and `nightly` has a schedule.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ id: ledger
 title: Ledger
 datasources:
   main: { kind: sqlite, file: data/ledger.sqlite, migrations: migrations }
+  # A service the flaky job calls; tests start a mock on 127.0.0.1 and name it in OPSDECK_TEST_FLAKY_URL.
+  service: { kind: http, baseUrl: "\${env:OPSDECK_TEST_FLAKY_URL:-http://127.0.0.1:9}", retries: 0, timeoutMs: 2000 }
 roles:
   ops: { members: { groups: [ops] } }
   viewer: { members: { groups: [viewers] } }
@@ -85,10 +88,10 @@ jobs:
     allow: [ops]
     retry: { attempts: 3, backoff: ${options.retryBackoff ?? '1s'} }
     steps:
+      - { id: count, datasource: main, sql: "update flags set tries = tries + 1 where name = 'flaky'" }
       - id: check
-        datasource: main
-        sql: "update flags set tries = tries + 1 where name = 'flaky' and ready = 1"
-        expect: { rows: 1, message: not ready yet }
+        datasource: service
+        request: { method: POST, path: /check }
   chain:
     title: Chain
     params: { factor: { type: integer } }

@@ -3,6 +3,8 @@
 // concurrency, jobs that start jobs, authorization and audit records.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { devLogin, request, startServer, type TestServer } from '../helpers/server.js';
 import type { TempRoot } from '../helpers/apps.js';
@@ -25,8 +27,18 @@ describe('jobs API', () => {
   let api: string;
   const cookies: Record<string, string> = {};
 
+  // The service the flaky job calls: it fails the first two calls and answers the third.
+  let checks = 0;
+  const service = createServer((req, res) => {
+    checks += 1;
+    res.writeHead(checks <= 2 ? 500 : 200, { 'content-type': 'application/json' });
+    res.end(checks <= 2 ? '{"error":"not ready yet"}' : '{"ok":true}');
+  });
+
   beforeAll(async () => {
-    temp = writeJobsApp(jobsSpec({ chunk: 50, slowCount: 15000 }));
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+    process.env.OPSDECK_TEST_FLAKY_URL = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+    temp = writeJobsApp(jobsSpec({ chunk: 50, slowCount: 15000, retryBackoff: '1s' }));
     server = await startServer(temp.root);
     api = `${server.url}/api/apps/ledger`;
     for (const user of [ANA, OLE]) cookies[user] = await devLogin(server.url, user);
@@ -35,6 +47,8 @@ describe('jobs API', () => {
   afterAll(async () => {
     await server?.close();
     temp?.remove();
+    service.close();
+    delete process.env.OPSDECK_TEST_FLAKY_URL;
   });
 
   const start = (job: string, params: Record<string, unknown>, user = ANA) => request(`${api}/jobs/${job}/runs`, { method: 'POST', json: { params }, cookie: cookies[user] });
@@ -153,20 +167,25 @@ describe('jobs API', () => {
   it('retries a failed run with doubling backoff, from the step that failed, counting attempts', async () => {
     const started = await start('flaky', {});
     const id = started.body.run.id;
-    // Attempts 1 and 2 fail; attempt 3 waits out its backoff of 2 s as queued.
-    const waiting = await waitFor(id, (run) => run.attempt === 3 && run.status === 'queued');
-    expect(waiting.maxAttempts).toBe(3);
-    expect(Date.parse(waiting.retryAt)).toBeGreaterThan(Date.now());
-    // While it waits, the run shows why the last attempt failed.
-    expect(waiting.error).toEqual({ step: 'check', message: 'not ready yet' });
-    const ready = await request(`${api}/actions/makeReady`, { method: 'POST', json: { params: {} }, cookie: cookies[ANA] });
-    expect(ready.status).toBe(200);
     const run = await waitFor(id, ended, 30_000);
-    expect(run.status).toBe('succeeded');
+    // The run and its audit records explain a failure here.
+    expect(run.status, JSON.stringify({ run, audit: auditOf(id) })).toBe('succeeded');
     expect(run.attempt).toBe(3);
-    const audit = auditOf(id);
-    expect(audit.filter((line) => line.outcome === 'failed').map((line) => line.error)).toEqual(['step check: not ready yet', 'step check: not ready yet']);
-    expect(audit.at(-1)!.outcome).toBe('succeeded');
+    expect(checks).toBe(3);
+    // Each attempt called the service once, so it saw three calls; each failure is audited with its step.
+    const failures = auditOf(id).filter((line) => line.outcome === 'failed');
+    expect(failures).toHaveLength(2);
+    expect(failures.every((line) => /^step check: .*500/.test(line.error ?? ''))).toBe(true);
+    // The second wait is twice the first (1 s, then 2 s).
+    // A failure with a retry is one event, so the run is never seen failed between attempts.
+    const times = readFileSync(join(temp.root, '.opsdeck', 'jobs.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)).filter((event) => event.id === id && event.type === 'finished' && event.retryAt !== undefined);
+    const waits = times.map((event) => Date.parse(event.retryAt) - Date.parse(event.at));
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toBeGreaterThanOrEqual(1000);
+    expect(waits[0]).toBeLessThan(1500);
+    expect(waits[1]).toBeGreaterThanOrEqual(2000);
+    expect(waits[1]).toBeLessThan(2500);
+    expect(auditOf(id).at(-1)!.outcome).toBe('succeeded');
   }, 40_000);
 
   it('starts another job from a job step, as the same user', async () => {
@@ -202,6 +221,10 @@ describe('jobs API', () => {
 
   it('lists jobs with their forms and schedules, never their SQL', async () => {
     const list = await request(`${api}/jobs`, { cookie: cookies[ANA] });
+    // Each response names its request, as the log lines of that request do.
+    const again = await request(`${api}/jobs`, { cookie: cookies[ANA] });
+    expect(list.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(again.headers.get('x-request-id')).not.toBe(list.headers.get('x-request-id'));
     const ids = list.body.jobs.map((job: any) => job.id);
     expect(ids).toEqual(['rebuild', 'slowCopy', 'flaky', 'chain', 'nightly']);
     const nightly = list.body.jobs.find((job: any) => job.id === 'nightly');

@@ -71,7 +71,7 @@ describe('spec version', () => {
     expect(view.body.version).toMatch(/^[0-9a-f]{64}$/);
     const versions = await request(`${server.url}/api/version`, { cookie });
     expect(versions.status).toBe(200);
-    expect(versions.body).toEqual({ apps: [{ id: 'split', specVersion: commit, contentHash: view.body.version }] });
+    expect(versions.body).toEqual({ apps: [{ id: 'split', specVersion: commit, contentHash: view.body.version }], replica: expect.stringMatching(/^[0-9a-f-]{36}$/) });
 
     const action = await request(`${server.url}/api/apps/split/actions/rename`, { method: 'POST', cookie, json: { params: { id: 1, name: 'Ana B' } } });
     expect(action.status).toBe(200);
@@ -101,6 +101,6 @@ describe('spec version', () => {
     expect(anonymous.status).toBe(401);
     const nora = await request(`${server.url}/api/version`, { cookie: await devLogin(server.url, 'nora@example.com') });
     expect(nora.status).toBe(200);
-    expect(nora.body).toEqual({ apps: [] });
+    expect(nora.body).toEqual({ apps: [], replica: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 });

@@ -14,6 +14,8 @@ import { formatCell, humanize, toText, type CellView } from '../format.js';
 import { matchesRowCondition } from '../row-conditions.js';
 import { resolveParams, type BindingContext } from '../template.js';
 import { rowLabel } from './action-dialog.js';
+import { bulkConfirmLines } from './bulk-confirm.js';
+import './bulk-confirm.js';
 import type { RowMenuItem, RowMenuSelectDetail } from './row-menu.js';
 import './row-menu.js';
 import { buttonStyles, inputStyles, utilityStyles } from './shared-styles.js';
@@ -719,7 +721,14 @@ export class DataTable extends LitElement {
       .map((id) => ({ id, action: this.actions[id], map: rowActions.find((entry) => entry.action === id)?.params ?? {} }));
   }
 
-  // NOTE: a bulk run shows no preview and no confirm text of the action, only the bar's own confirmation; the server still checks every row.
+  /** Closes the bulk confirmation without running anything, and puts focus back on the action's button. */
+  async #cancelBulk(actionId: string): Promise<void> {
+    this.bulk = undefined;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>(`[data-bulk-action="${CSS.escape(actionId)}"]`)?.focus();
+  }
+
+  // NOTE: a bulk run shows no preview, only the confirmation dialog with the action's confirm text; the server still checks every row.
   async #runBulk(actionId: string): Promise<void> {
     const entry = this.#bulkActions.find((candidate) => candidate.id === actionId);
     if (!entry) return;
@@ -779,15 +788,7 @@ export class DataTable extends LitElement {
         <span class="count">${this.actions[bulk.actionId]?.title}: ${bulk.done} of ${bulk.total} done…</span>
       </div>`;
     }
-    if (bulk) {
-      const title = this.actions[bulk.actionId]?.title ?? bulk.actionId;
-      return html`<div class="bulk" role="group" aria-label="Confirm ${title}" data-testid="bulk-bar">
-        <span class="count">Run ${title} on ${count} ${count === 1 ? 'row' : 'rows'}, one after another? The run stops at the first failure.</span>
-        <button class="btn small primary" type="button" data-testid="bulk-confirm" @click=${() => this.#runBulk(bulk.actionId)}>Run on ${count}</button>
-        <button class="btn small" type="button" data-testid="bulk-cancel" @click=${() => (this.bulk = undefined)}>Cancel</button>
-      </div>`;
-    }
-    return html`<div class="bulk" role="group" aria-label="Selected rows" data-testid="bulk-bar">
+    return html`${bulk ? this.#renderBulkConfirm(bulk.actionId) : nothing}<div class="bulk" role="group" aria-label="Selected rows" data-testid="bulk-bar">
       <span class="count" data-testid="selected-count">${count} selected</span>
       ${this.#bulkActions.map(({ id, action, map }) => {
         const missing = missingBulkParams(action, columns, map);
@@ -804,6 +805,29 @@ export class DataTable extends LitElement {
       })}
       <button class="btn small" type="button" data-testid="clear-selection" @click=${() => this.#setChecked(this.checkedRows, false)}>Clear selection</button>
     </div>`;
+  }
+
+  /** Renders the confirmation dialog of a bulk run, which runs nothing until its Run button. */
+  #renderBulkConfirm(actionId: string) {
+    const entry = this.#bulkActions.find((candidate) => candidate.id === actionId);
+    if (!entry) return nothing;
+    const runs = this.checkedRows.map((row) => ({ row, params: paramsFromRow(entry.action, row, entry.map) }));
+    const { lines, more } = bulkConfirmLines(entry.action.confirm, runs);
+    return html`<od-bulk-confirm
+      .heading=${entry.action.title}
+      .count=${runs.length}
+      .lines=${lines}
+      .more=${more}
+      .danger=${entry.action.style === 'danger'}
+      @od-bulk-confirm=${(event: Event) => {
+        event.stopPropagation();
+        void this.#runBulk(actionId);
+      }}
+      @od-bulk-cancel=${(event: Event) => {
+        event.stopPropagation();
+        void this.#cancelBulk(actionId);
+      }}
+    ></od-bulk-confirm>`;
   }
 
   /** Download links for every row under the current parameters, search and sort; the server applies the same row and column rules. */

@@ -3,7 +3,8 @@
 // `{{ <id>.<field> }}` bindings of other components.
 import { LitElement, css, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
-import type { ClientFilterField, ClientFilters } from '../client-spec.js';
+import { apiPost, segment } from '../api.js';
+import type { ClientFilterField, ClientFilters, QueryResult } from '../client-spec.js';
 import { humanize } from '../format.js';
 import { buttonStyles, inputStyles, utilityStyles } from './shared-styles.js';
 
@@ -11,6 +12,12 @@ import { buttonStyles, inputStyles, utilityStyles } from './shared-styles.js';
 export interface FilterChangeDetail {
   id: string;
   values: Record<string, string>;
+}
+
+/** One choice of a select: the value the filter takes and the text shown. */
+interface Choice {
+  value: string;
+  label: string;
 }
 
 /** Time a search input waits after the last key before it applies its text, in milliseconds. */
@@ -42,6 +49,12 @@ export function filterScope(filters: ClientFilters, values: Record<string, strin
         continue;
       }
       if (field.type === 'select') {
+        // Choices read from a query arrive later; the server checks the value against the query's parameter rules.
+        // NOTE: a URL value that the options query does not return is still passed on to bindings.
+        if (field.options !== undefined && !Array.isArray(field.options)) {
+          scope[name] = text;
+          continue;
+        }
         // A value from the URL that is not an option is dropped, so a link cannot send what the bar cannot show.
         const option = field.options?.find((candidate) => String(candidate) === text);
         if (option !== undefined) scope[name] = option;
@@ -56,8 +69,11 @@ export function filterScope(filters: ClientFilters, values: Record<string, strin
 
 export class FilterBar extends LitElement {
   static override properties = {
+    appId: { type: String },
     filters: { attribute: false },
     values: { attribute: false },
+    choices: { state: true },
+    loadError: { state: true },
   };
 
   static override styles = [
@@ -95,15 +111,66 @@ export class FilterBar extends LitElement {
     `,
   ];
 
+  /** App whose queries list the choices of selects with query options. */
+  appId = '';
   filters: ClientFilters | undefined;
   /** Text values by field name, as the URL holds them. */
   values: Record<string, string> = {};
+  /** Choices of the selects whose options come from a query, by field name; missing while loading. */
+  choices: Record<string, Choice[]> = {};
+  /** Error message of the choices that could not be read, empty when all loaded. */
+  loadError = '';
 
   #searchTimer: ReturnType<typeof setTimeout> | undefined;
+  #choicesAbort: AbortController | undefined;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearTimeout(this.#searchTimer);
+    this.#choicesAbort?.abort();
+  }
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('filters') || changed.has('appId')) void this.#loadChoices();
+  }
+
+  /** Reads the choices of each select with query options; the server runs the query with the user's row rules. */
+  async #loadChoices(): Promise<void> {
+    this.#choicesAbort?.abort();
+    const controller = new AbortController();
+    this.#choicesAbort = controller;
+    const queried = (this.filters?.fields ?? []).flatMap((field) =>
+      field.type === 'select' && field.field !== undefined && field.options !== undefined && !Array.isArray(field.options) ? [{ name: field.field, options: field.options }] : [],
+    );
+    this.choices = {};
+    this.loadError = '';
+    if (!this.appId || queried.length === 0) return;
+    const choices: Record<string, Choice[]> = {};
+    const errors: string[] = [];
+    await Promise.all(
+      queried.map(async ({ name, options }) => {
+        try {
+          // NOTE: only the first page (500 rows) of an options query is offered, as in forms.
+          const result = await apiPost<QueryResult>(`/api/apps/${segment(this.appId)}/queries/${segment(options.query)}`, { params: {}, page: { size: 500, offset: 0 } }, { signal: controller.signal });
+          choices[name] = result.rows.map((row) => ({ value: String(row[options.value] ?? ''), label: String(row[options.label ?? options.value] ?? '') }));
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          choices[name] = [];
+          errors.push(`The choices of ${humanize(name)} could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }),
+    );
+    if (controller.signal.aborted) return;
+    this.choices = choices;
+    this.loadError = errors.join(' ');
+  }
+
+  #selectChoices(field: ClientFilterField): Choice[] {
+    if (Array.isArray(field.options)) return field.options.map((option) => ({ value: String(option), label: String(option) }));
+    const loaded = this.choices[field.field ?? ''] ?? [];
+    // A value from the URL stays shown while the choices load or when the query no longer returns it, so it is not lost silently.
+    const current = this.#value(field.field);
+    return current === '' || loaded.some((choice) => choice.value === current) ? loaded : [...loaded, { value: current, label: current }];
   }
 
   #emit(name: string, value: string): void {
@@ -128,6 +195,7 @@ export class FilterBar extends LitElement {
     if (!this.filters) return nothing;
     return html`<form class="card" role="search" aria-label="Filters" data-filters=${this.filters.id} @submit=${(event: Event) => event.preventDefault()}>
       ${this.filters.fields.map((field) => this.#renderField(field))}
+      ${this.loadError ? html`<p class="error" role="alert" data-testid="filter-error">${this.loadError}</p>` : nothing}
     </form>`;
   }
 
@@ -141,12 +209,11 @@ export class FilterBar extends LitElement {
           <input class="input" type="search" data-filter=${name} .value=${live(this.#value(name))} @input=${(event: Event) => this.#onSearchInput(name, event)} />
         </label>`;
       case 'select':
-        // NOTE: options come only from the spec; options read from a query are not supported yet.
         return html`<label>
           ${label}
           <select class="input" data-filter=${name} .value=${live(this.#value(name))} @change=${(event: Event) => this.#emit(name, (event.target as HTMLSelectElement).value)}>
             <option value="" ?selected=${this.#value(name) === ''}>All</option>
-            ${(field.options ?? []).map((option) => html`<option value=${String(option)} ?selected=${this.#value(name) === String(option)}>${String(option)}</option>`)}
+            ${this.#selectChoices(field).map((choice) => html`<option value=${choice.value} ?selected=${this.#value(name) === choice.value}>${choice.label}</option>`)}
           </select>
         </label>`;
       case 'toggle':

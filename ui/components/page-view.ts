@@ -32,6 +32,9 @@ const DEFAULT_TABS_KEY = 'tab';
  */
 const OPEN_PREFIX = 'open:';
 
+/** URL value of a modal or drawer id while it is open: `?history=open`. */
+const OVERLAY_OPEN = 'open';
+
 /** Returns the table and actions to give the data table, with each `{ open: <id> }` row action as an action without parameters. */
 export function withOpenActions(table: ClientTable, actions: Record<string, ClientAction>, overlayTitles: Record<string, string>): [ClientTable, Record<string, ClientAction>] {
   const entries = (table.rowActions ?? []) as Array<string | ClientRowAction | ClientOpenRowAction>;
@@ -215,8 +218,13 @@ export class PageView extends LitElement {
     return this.#placed().flatMap(({ component }) => (component.type === 'filters' ? [component] : []));
   }
 
+  /** Ids of the page's modals and drawers; each is a URL key whose value is `open` while it is open. */
+  #overlayIds(): string[] {
+    return this.#placed().flatMap(({ component }) => (component.type === 'modal' || component.type === 'drawer' ? [component.id] : []));
+  }
+
   #stateKeys(): string[] {
-    return [...this.#allFilters().flatMap(filterUrlKeys), ...this.#linkedTables().map((table) => table.id!), ...this.#allTabs().map(tabsKey)];
+    return [...this.#allFilters().flatMap(filterUrlKeys), ...this.#linkedTables().map((table) => table.id!), ...this.#allTabs().map(tabsKey), ...this.#overlayIds()];
   }
 
   /** What bindings read besides selected rows: the filter bars' values and the query string. */
@@ -245,6 +253,7 @@ export class PageView extends LitElement {
       // The first tab is the default, so it stays out of the URL.
       if (open !== undefined && open !== tabs.tabs[0]?.id) state[tabsKey(tabs)] = open;
     }
+    if (this.openOverlay !== undefined && this.#overlayIds().includes(this.openOverlay)) state[this.openOverlay] = OVERLAY_OPEN;
     return state;
   }
 
@@ -283,6 +292,8 @@ export class PageView extends LitElement {
     this.selections = selections;
     this.openTabs = openTabs;
     this.filterValues = filterValues;
+    // At most one modal or drawer is open; with several in the URL the first the page declares wins.
+    this.openOverlay = this.#overlayIds().find((id) => state[id] === OVERLAY_OPEN);
     writePageState(buildPageSearch(this.#currentState(), this.#stateKeys()), { replace: true });
   }
 
@@ -327,13 +338,25 @@ export class PageView extends LitElement {
     const table = event.target instanceof DataTable ? event.target : undefined;
     if (overlay !== undefined && table) {
       this.#select(table.tableKey, event.detail.row);
-      this.openOverlay = overlay;
+      this.#openOverlay(overlay);
       return;
     }
     const action = this.spec?.actions[event.detail.actionId];
     if (!action) return;
     const dialog = this.renderRoot.querySelector<ActionDialog>('od-action-dialog');
     void dialog?.open({ ...event.detail, action });
+  }
+
+  /** Opens a modal or drawer as a new history entry, so the back button closes it. */
+  #openOverlay(id: string): void {
+    this.openOverlay = id;
+    this.#recordState(false);
+  }
+
+  /** A closed modal or drawer leaves the URL; the entry is replaced, so back does not open it again. */
+  #onOverlayClose(): void {
+    this.openOverlay = undefined;
+    this.#recordState(true);
   }
 
   #onFilterChange(event: CustomEvent<FilterChangeDetail>): void {
@@ -451,7 +474,7 @@ export class PageView extends LitElement {
             kind=${component.type}
             .heading=${component.title}
             .open=${open}
-            @od-overlay-close=${() => (this.openOverlay = undefined)}
+            @od-overlay-close=${() => this.#onOverlayClose()}
           >
             ${open ? this.#renderList(component.components, `${path}.0`, titles) : nothing}
           </od-overlay>
@@ -459,14 +482,14 @@ export class PageView extends LitElement {
       }
       case 'button':
         return html`<div class="buttons">
-          <button class="btn ${component.style === 'primary' ? 'primary' : ''}" type="button" data-open=${component.open} aria-haspopup="dialog" @click=${() => (this.openOverlay = component.open)}>
+          <button class="btn ${component.style === 'primary' ? 'primary' : ''}" type="button" data-open=${component.open} aria-haspopup="dialog" @click=${() => this.#openOverlay(component.open)}>
             ${component.label}
           </button>
         </div>`;
       case 'markdown':
         return html`<od-markdown .text=${component.text}></od-markdown>`;
       case 'filters':
-        return keyed(key, html`<od-filter-bar .filters=${component} .values=${this.filterValues[component.id] ?? {}} @od-filter-change=${this.#onFilterChange}></od-filter-bar>`);
+        return keyed(key, html`<od-filter-bar .appId=${this.appId} .filters=${component} .values=${this.filterValues[component.id] ?? {}} @od-filter-change=${this.#onFilterChange}></od-filter-bar>`);
       case 'job':
         return keyed(key, html`<od-job-card data-job-card=${component.job} .appId=${this.appId} .jobId=${component.job} .job=${spec.jobs?.[component.job]} .heading=${component.title ?? ''}></od-job-card>`);
       case 'detail':
