@@ -32,7 +32,7 @@ export interface ExportRouteOptions {
   registry: Registry;
   audit: AuditLog;
   log: Logger;
-  /** The job runner; without it background exports answer 404. */
+  /** The job runner; without it background exports return 404. */
   runner?: JobRunner;
 }
 

@@ -103,7 +103,7 @@ export function addJobRoutes(router: Router, deps: JobRouteDeps): void {
 
   // The file of a background export, for the person who started it while they may still export the query.
   router.get('/apps/:app/jobs/runs/:run/download', async (ctx) => {
-    if (ctx.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'Downloads answer GET only.');
+    if (ctx.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'Downloads support GET only.');
     const identity = requireIdentity(ctx);
     if (ctx.get('Sec-Fetch-Site') === 'cross-site') throw new HttpError(403, 'cross_site_request', 'Downloads cannot be started from another site. Open the app\'s Jobs page and use its link.');
     const app = appOf(registry, ctx.params.app);

@@ -107,7 +107,7 @@ async function runBatchStep(source: Datasource, step: SqlStepModel & { batch: Ba
   let changes = changesSoFar;
   let last = after;
   // Where commits can defer their durability (sql.js rewrites its whole file on each durable commit), chunks are made durable
-  // together at most every CHECKPOINT_MS; a chunk's key is recorded only after that, so the checkpoint never runs ahead of the data.
+  // together at most every CHECKPOINT_MS. A chunk's key is recorded only after that, so the checkpoint never runs ahead of the data.
   const deferred = source.flush !== undefined;
   let recorded = last;
   let recordedAt = Date.now();

@@ -24,7 +24,7 @@ export const DEFAULT_BACKOFF = '30s';
 /** Silence after which another process's runs count as interrupted (a shared store only); `OPSDECK_RUN_STALE_MS` (at least 1000) overrides it. */
 export const STALE_MS = Number.isInteger(Number(process.env.OPSDECK_RUN_STALE_MS)) && Number(process.env.OPSDECK_RUN_STALE_MS) >= 1000 ? Number(process.env.OPSDECK_RUN_STALE_MS) : 30_000;
 
-/** How often a process tells the store it still runs its runs: well within STALE_MS. */
+/** Interval of the heartbeat that marks a process's runs as alive, well within STALE_MS. */
 export const HEARTBEAT_MS = Math.min(5_000, Math.floor(STALE_MS / 4));
 
 /** How long `close` waits for running runs to reach a chunk boundary. */
@@ -92,7 +92,7 @@ export class JobRunner {
    * Marks interrupted the runs that a stopped process was running (with the
    * file store, every run that was going on; with a shared store, those of
    * processes silent for STALE_MS), picks up queued runs and pending retries,
-   * and starts the heartbeat that tells other processes this one is alive.
+   * and starts the heartbeat that shows other processes this one is alive.
    * Call once at start.
    */
   async recover(): Promise<void> {
@@ -206,7 +206,7 @@ export class JobRunner {
     return queued;
   }
 
-  /** Stops starting runs, asks running ones to stop at their next chunk boundary (they become interrupted), and waits for them a while. */
+  /** Stops starting runs, requests running ones to stop at their next chunk boundary (they become interrupted), and waits for them a while. */
   async close(): Promise<void> {
     this.#closing = true;
     clearInterval(this.#beatTimer);
