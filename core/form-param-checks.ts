@@ -2,13 +2,13 @@
 // (choices read from a query), `visibleWhen` (a field shown only for some
 // values of another) and multi-select `items`. Also checks a form's `defaults`.
 import type { DiagnosticInput, DocPath } from './load.js';
-import type { ActionSpec, FiltersSpec, FormSpec, ParamSpec, QueryOptionsSpec, QuerySpec } from './spec.js';
+import type { ActionSpec, FiltersSpec, FormSpec, ParamSpec, QueryOptionsSpec, QuerySpec, JobSpec } from './spec.js';
 import { suggestionHint } from './suggest.js';
 
 type Report = (input: DiagnosticInput) => void;
 
 /** Reports unknown queries and parameters named by the parameters' form hints; `queries` are the app's declared queries. */
-export function checkParamFormHints(base: DocPath, statement: QuerySpec | ActionSpec, queries: Record<string, QuerySpec>, report: Report): void {
+export function checkParamFormHints(base: DocPath, statement: Pick<QuerySpec | ActionSpec | JobSpec, 'params'>, queries: Record<string, QuerySpec>, report: Report): void {
   const params = statement.params ?? {};
   const names = Object.keys(params);
   for (const [name, param] of Object.entries(params)) {

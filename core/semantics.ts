@@ -250,6 +250,7 @@ class SemanticChecker {
 
   checkJobs(): void {
     checkJobs({ ...this.#stepContext(), checkAllow: (allow, path) => this.#checkAllow(allow, path) }, this.#spec);
+    for (const [id, job] of Object.entries(this.#spec.jobs ?? {})) checkParamFormHints(['jobs', id], job, this.#spec.queries ?? {}, (input) => this.#report(input));
   }
 
   #stepContext(): StepCheckContext {

@@ -97,6 +97,7 @@ export async function checkAgainstDatabases(model: AppModel, spec: Pick<LoadedDo
   checkAccessColumns(model, columnsByQuery, report);
   for (const action of Object.values(model.actions)) checkOptionColumns(['actions', action.id], action.spec.params, columnsByQuery, report);
   for (const query of Object.values(model.queries)) checkOptionColumns(['queries', query.id], query.spec.params, columnsByQuery, report);
+  for (const job of Object.values(model.jobs)) checkOptionColumns(['jobs', job.id], job.spec.params, columnsByQuery, report);
 
   for (const [pageId, page] of Object.entries(model.pages)) {
     const tableColumns = new Map<string, { columns: string[]; title: string }>();

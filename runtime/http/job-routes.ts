@@ -21,6 +21,8 @@ import { readJsonObject } from './body.js';
 import { HttpError, forbidden, invalid, notFound } from './errors.js';
 import { tryAudit } from './execution-errors.js';
 import { requireIdentity } from './identify.js';
+import { checkOptionValues } from './option-values.js';
+import { checkParams } from '../params.js';
 
 export interface JobRouteDeps {
   registry: Registry;
@@ -149,7 +151,10 @@ export function addJobRoutes(router: Router, deps: JobRouteDeps): void {
     if (extra.length > 0) throw invalid('invalid_request', extra.map((key) => ({ field: key, message: 'is not part of this request; send only params.' })));
     let run: JobRun;
     try {
-      run = await runner.start({ app, job, user: { id: identity.id, name: identity.name, groups: identity.groups, attributes: identity.attributes }, params: body.params ?? {}, trigger: 'operator' });
+      // Values of parameters with `options: { query }` must be among those the options query returns for this user.
+      const params = checkParams(job.paramsSchema, body.params ?? {});
+      await checkOptionValues(app, identity, job.spec.params, params, log);
+      run = await runner.start({ app, job, user: { id: identity.id, name: identity.name, groups: identity.groups, attributes: identity.attributes }, params, trigger: 'operator' });
     } catch (err) {
       if (err instanceof HttpError) {
         await tryAudit(audit, log, { ...base, outcome: 'invalid', error: err.message });

@@ -33,6 +33,10 @@ actions:
     sql: "update flags set ready = 1 where name = 'flaky'"
     allow: [ops]
 queries:
+  factors:
+    datasource: main
+    sql: select 1 as factor union all select 2 union all select 3
+    allow: [ops]
   totals:
     datasource: main
     sql: select id, amount from totals
@@ -83,6 +87,14 @@ jobs:
           where id between :batch.first and :batch.last
             and (with recursive n(i) as (select 1 union all select i + 1 from n where i < ${options.slowCount ?? 4000}) select count(*) from n) > 0
           on conflict (id) do update set amount = excluded.amount
+  scaled:
+    title: Scaled copy
+    params:
+      factor: { type: integer, title: Factor, options: { query: factors, value: factor } }
+    required: [factor]
+    allow: [ops]
+    steps:
+      - { id: stamp, datasource: main, sql: "insert into runs_log (note) values ('scaled ' || :factor)" }
   flaky:
     title: Flaky job
     allow: [ops]

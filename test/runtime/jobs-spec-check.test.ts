@@ -51,4 +51,11 @@ describe('job SQL against the database', () => {
     const found = result.diagnostics.find((d) => d.code === 'unknown-column')!;
     expect(found.message).toBe('batch key `ids` is not a column of the batch query of job `rebuild` step `copy`');
   });
+
+  it('checks the options of job parameters like those of actions', async () => {
+    const unknownColumn = await validateEdited((spec) => spec.replace('options: { query: factors, value: factor }', 'options: { query: factors, value: factr }'));
+    expect(unknownColumn.diagnostics.map((d) => d.code)).toContain('unknown-column');
+    const unknownQuery = await validateEdited((spec) => spec.replace('options: { query: factors, value: factor }', 'options: { query: factorz, value: factor }'));
+    expect(unknownQuery.diagnostics.find((d) => d.code === 'unknown-query')?.message).toContain('`factorz`');
+  });
 });

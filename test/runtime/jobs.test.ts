@@ -209,6 +209,12 @@ describe('jobs API', () => {
     const extra = await request(`${api}/jobs/rebuild/runs`, { method: 'POST', json: { params: { factor: 1 }, sql: 'drop table items' }, cookie: cookies[ANA] });
     expect(extra.status).toBe(400);
     expect(extra.body.error.field).toBe('sql');
+    // A value its options query does not return is refused, as for actions.
+    const offered = await start('scaled', { factor: 2 });
+    expect(offered.status).toBe(202);
+    const notOffered = await start('scaled', { factor: 7 });
+    expect(notOffered.status).toBe(400);
+    expect(notOffered.body.error.field).toBe('params.factor');
     const unknown = await start('nope', {});
     expect(unknown.status).toBe(404);
     const someone = (await request(`${api}/jobs`, { cookie: cookies[ANA] })).body.runs[0].id;
@@ -226,7 +232,7 @@ describe('jobs API', () => {
     expect(list.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(again.headers.get('x-request-id')).not.toBe(list.headers.get('x-request-id'));
     const ids = list.body.jobs.map((job: any) => job.id);
-    expect(ids).toEqual(['rebuild', 'slowCopy', 'flaky', 'chain', 'nightly']);
+    expect(ids).toEqual(['rebuild', 'slowCopy', 'scaled', 'flaky', 'chain', 'nightly']);
     const nightly = list.body.jobs.find((job: any) => job.id === 'nightly');
     expect(nightly.schedule).toMatchObject({ cron: '0 2 * * *', timeZone: 'Europe/Berlin' });
     expect(Date.parse(nightly.schedule.next)).toBeGreaterThan(Date.now());
