@@ -56,7 +56,7 @@ export interface AuditRecord extends ChainFields {
   comment?: string;
   /** Id of the job run, on records of jobs and background exports. */
   run?: string;
-  /** What queued a job run: `operator`, `schedule`, `job`, `retry` or `resume`. */
+  /** The trigger that queued a job run: `operator`, `schedule`, `job`, `retry` or `resume`. */
   trigger?: string;
 }
 

@@ -109,7 +109,7 @@ export function addExportRoutes(router: Router, options: ExportRouteOptions): vo
     const access = queryAccess(query, runRoles);
     rejectBlockedSearches(query, access, params);
     requireAvailable(app);
-    // Builds the statement once now, so a bad sort or filter answers 400 instead of failing the run.
+    // Builds the statement once now, so a bad sort or filter returns 400 instead of failing the run.
     await exportStatement(app.datasources.get(query.datasource)!, query as SqlQueryModel, identity, access, params, request.body);
     const secret = Object.entries(query.spec.params ?? {}).filter(([, param]) => param.secret === true).map(([name]) => name);
     let run: JobRun;

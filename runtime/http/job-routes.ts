@@ -206,26 +206,33 @@ export function jobInfo(job: JobModel, next?: Date): Record<string, unknown> {
   };
 }
 
-/** Builds the browser's view of a run: masked parameters, progress worked out, and no checkpoint keys or step outputs. */
-export function runView(run: JobRun, app: LiveApp, identity: Identity): Record<string, unknown> {
+/** Works out a run's progress: steps done, rows walked against their count, the fraction done and, for a running batch step, the seconds left. */
+export function runProgress(run: JobRun, now = Date.now()): Record<string, number> {
   const stepsDone = run.steps.filter((step) => step.status === 'done').length;
   const current = run.steps.find((step) => step.status === 'running');
   const rows = run.steps.reduce((sum, step) => sum + (step.rows ?? 0), 0);
   const totals = run.steps.filter((step) => step.rowsTotal !== undefined);
   const rowsTotal = totals.length === 0 ? undefined : totals.reduce((sum, step) => sum + step.rowsTotal!, 0);
+
   let fraction: number | undefined;
-  let etaSeconds: number | undefined;
   if (run.status === 'succeeded') fraction = 1;
   // A run that has not begun has no fraction, so the browser shows it as waiting rather than at 0 %.
   else if (run.steps.length > 0 && !(run.status === 'queued' && stepsDone === 0)) {
     const within = current?.rowsTotal ? Math.min(1, (current.rows ?? 0) / current.rowsTotal) : 0;
     fraction = (stepsDone + within) / run.steps.length;
   }
+
+  let etaSeconds: number | undefined;
   if (current?.rowsTotal && current.startedAt !== undefined && (run.status === 'running' || run.status === 'cancelling')) {
     const walked = (current.rows ?? 0) - (current.rowsAtStart ?? 0);
-    const elapsed = (Date.now() - Date.parse(current.startedAt)) / 1000;
+    const elapsed = (now - Date.parse(current.startedAt)) / 1000;
     if (walked > 0 && elapsed > 0) etaSeconds = Math.round(((current.rowsTotal - (current.rows ?? 0)) * elapsed) / walked);
   }
+  return { stepsDone, stepsTotal: run.steps.length, rows, ...(rowsTotal === undefined ? {} : { rowsTotal }), ...(fraction === undefined ? {} : { fraction }), ...(etaSeconds === undefined ? {} : { etaSeconds }) };
+}
+
+/** Builds the browser's view of a run: masked parameters, its progress, and no checkpoint keys or step outputs. */
+export function runView(run: JobRun, app: LiveApp, identity: Identity): Record<string, unknown> {
   const act = mayAct(app, identity, run);
   return {
     id: run.id,
@@ -251,7 +258,7 @@ export function runView(run: JobRun, app: LiveApp, identity: Identity): Record<s
       ...(step.rowsTotal === undefined ? {} : { rowsTotal: step.rowsTotal }),
       ...(step.changes === undefined ? {} : { changes: step.changes }),
     })),
-    progress: { stepsDone, stepsTotal: run.steps.length, rows, ...(rowsTotal === undefined ? {} : { rowsTotal }), ...(fraction === undefined ? {} : { fraction }), ...(etaSeconds === undefined ? {} : { etaSeconds }) },
+    progress: runProgress(run),
     ...(run.error === undefined ? {} : { error: run.error }),
     ...(run.result === undefined ? {} : { result: { filename: run.result.filename, bytes: run.result.bytes, rows: run.result.rows, url: `/api/apps/${encodeURIComponent(run.app)}/jobs/runs/${encodeURIComponent(run.id)}/download` } }),
     canCancel: act && (run.status === 'queued' || run.status === 'running'),

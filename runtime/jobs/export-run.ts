@@ -14,7 +14,7 @@ import { exportEntry, writeExportRecord } from '../export/export-audit.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../log.js';
 import type { RunExecutor } from './runner.js';
-import type { JobRun } from './run-state.js';
+import { identityOfRun } from './run-state.js';
 
 /** The options of a background export, stored with its run. */
 export interface ExportRunRequest {
@@ -32,11 +32,6 @@ class ExportStopped extends Error {
   constructor(readonly why: 'cancel' | 'shutdown') {
     super(`export stopped: ${why}`);
   }
-}
-
-/** Returns the identity a run acts for. */
-export function identityOfRun(run: JobRun): Identity {
-  return { ...run.startedBy, ...(run.startedBy.id.includes('@') ? { email: run.startedBy.id } : {}) };
 }
 
 /** Builds the executor of export runs, writing files into `folder`. */

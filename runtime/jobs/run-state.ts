@@ -2,7 +2,7 @@
 // that applies an event. Every change is one event, so a store can keep an
 // append-only log and replay it; a run's checkpoint (the last committed chunk
 // of a batch step) is part of its state, so a resumed run goes on from there.
-import type { IdentityAttribute } from '../identity.js';
+import type { Identity, IdentityAttribute } from '../identity.js';
 
 export type RunStatus = 'queued' | 'running' | 'cancelling' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 export type RunTrigger = 'operator' | 'schedule' | 'job' | 'retry' | 'resume';
@@ -14,6 +14,11 @@ export interface RunUser {
   name: string;
   groups: string[];
   attributes: Record<string, IdentityAttribute>;
+}
+
+/** Returns the identity a run acts for: its user, with the id as email when it is an address. */
+export function identityOfRun(run: Pick<NewRun, 'startedBy'>): Identity {
+  return { ...run.startedBy, ...(run.startedBy.id.includes('@') ? { email: run.startedBy.id } : {}) };
 }
 
 /** The user that scheduled runs act for. No sign-in yields the id `schedule`, and the user has no role. */

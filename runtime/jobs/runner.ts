@@ -13,7 +13,7 @@ import { checkParams } from '../params.js';
 import type { LiveApp, Registry } from '../registry.js';
 import { tryAudit } from '../http/execution-errors.js';
 import { JobStartRefused, runJobSteps, type StepsEnd } from './job-steps.js';
-import { FINAL_STATUSES, RunConflict, type JobRun, type NewRun, type RecordOptions, type RunEvent, type RunStore, type RunTrigger, type RunUser } from './run-state.js';
+import { FINAL_STATUSES, identityOfRun, RunConflict, type JobRun, type NewRun, type RecordOptions, type RunEvent, type RunStore, type RunTrigger, type RunUser } from './run-state.js';
 
 /** Runs of all jobs at once in one server. */
 export const MAX_RUNNING = 4;
@@ -349,8 +349,7 @@ export class JobRunner {
     const job = app.model.jobs[run.job];
     if (job === undefined) return { status: 'failed', step: '', message: `job ${run.job} is not in the app's spec any more`, cause: undefined };
     if (job.stepsHash !== run.stepsHash) return { status: 'failed', step: '', message: 'the job\'s steps or parameters changed since this run was queued; start a new run', cause: undefined };
-    const identity: Identity = { ...run.startedBy, ...(run.startedBy.id.includes('@') ? { email: run.startedBy.id } : {}) };
-    return runJobSteps(app, job, run, identity, {
+    return runJobSteps(app, job, run, identityOfRun(run), {
       record: (event, options) => signal.record(event as Exclude<RunEvent, { type: 'created' }>, options),
       stopRequested: signal.stopRequested,
       startJob: async (id, params) => {

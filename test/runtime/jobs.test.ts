@@ -27,7 +27,7 @@ describe('jobs API', () => {
   let api: string;
   const cookies: Record<string, string> = {};
 
-  // The service the flaky job calls: it fails the first two calls and answers the third.
+  // The service the flaky job calls: it fails the first two calls and succeeds on the third.
   let checks = 0;
   const service = createServer((req, res) => {
     checks += 1;
