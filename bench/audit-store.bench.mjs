@@ -12,10 +12,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { pino } from 'pino';
-import { FileAuditLog } from '../dist/runtime/audit.js';
-import { migrateStore } from '../dist/runtime/system-store/migrations.js';
-import { PostgresAuditLog } from '../dist/runtime/system-store/pg-audit.js';
-import { openStorePool } from '../dist/runtime/system-store/pool.js';
+// BENCH_DIST=<folder> measures another build (for example an older commit's dist/) with this script.
+const DIST = process.env.BENCH_DIST ?? '../dist';
+const { FileAuditLog } = await import(`${DIST}/runtime/audit.js`);
+const { migrateStore } = await import(`${DIST}/runtime/system-store/migrations.js`);
+const { PostgresAuditLog } = await import(`${DIST}/runtime/system-store/pg-audit.js`);
+const { openStorePool } = await import(`${DIST}/runtime/system-store/pool.js`);
 
 const URL_ = process.env.OPSDECK_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const RECORDS = Number(process.env.BENCH_AUDIT_RECORDS ?? 3000);
@@ -54,13 +56,13 @@ await admin.connect();
 const schemas = [];
 const folders = [];
 
-/** Creates a fresh store schema and returns `writers` logs on as many pools. */
+/** Creates a fresh store schema and returns `writers` logs on as many pools, each appending on a pipelined pool as a server does. */
 async function postgresLogs(writers) {
   const schema = `opsdeck_bench_store_${randomBytes(4).toString('hex')}`;
   schemas.push(schema);
   const pools = Array.from({ length: writers }, () => openStorePool({ url: URL_, schema, max: CALLERS, log }));
   await migrateStore(pools[0], schema);
-  return pools.map((pool) => new PostgresAuditLog({ pool, schema }));
+  return pools.map((pool) => new PostgresAuditLog({ pool, writePool: openStorePool({ url: URL_, schema, max: 2, pipeline: true, log }), schema }));
 }
 
 function fileLogs() {

@@ -50,7 +50,9 @@ export async function openSystemStore(store: StoreSettings, options: { root: str
     const cause = (err as { code?: string }).code === undefined && err instanceof Error ? err.message : storeFailureReason(err);
     throw new SystemStoreUnavailable(`cannot prepare the system store in PostgreSQL schema "${store.schema}" (store.url in opsdeck.yaml): ${cause}`);
   }
-  const audit = new PostgresAuditLog({ pool, schema: store.schema, ownsPool: false });
+  // Appends send their statements together on a pipelined pool of their own; one batch is written at a time.
+  const writePool = openStorePool({ url: store.url, schema: store.schema, max: 2, pipeline: true, log: options.log });
+  const audit = new PostgresAuditLog({ pool, writePool, schema: store.schema, ownsPool: false });
   await audit.probe();
   return {
     audit,

@@ -3,14 +3,15 @@
 // into one hash chain exactly as in the file (runtime/audit-chain.ts) however
 // many processes write. Each batch of appends runs in one transaction that
 // first locks the one row of `audit_chain_head` (SELECT ... FOR UPDATE), so
-// writers take turns at the end of the chain and never fork it.
+// writers take turns at the end of the chain and never fork it. The
+// statements of an append are pipelined, so the lock is held briefly.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { GENESIS, recordHash, type ChainFields } from '../audit-chain.js';
 import { AuditReadFailed } from '../audit-file-read.js';
 import type { VerifyResult } from '../audit-verify.js';
 import { AuditUnavailable, type AuditEntry, type AuditLog, type AuditRecord } from '../audit.js';
-import { inTransaction, storeFailureReason, storeTables, type StoreTables } from './pool.js';
+import { inTransaction, isConnectionError, storeFailureReason, storeTables, type StoreTables } from './pool.js';
 
 /** Rows read per statement by `verify`. */
 const VERIFY_PAGE = 10_000;
@@ -36,9 +37,16 @@ class ChainHeadMismatch extends Error {}
 /**
  * The audit log on PostgreSQL, with group commit like the file log: appends
  * that arrive while a batch is in its transaction form the next batch. A
- * batch of `sync: false` records only (query runs) commits with
- * `synchronous_commit = off`, so it waits for the database's write, not for
- * its disk. Any later synchronous commit makes it durable too.
+ * batch of `sync: false` records only (query runs) waits for the database's
+ * write, not for its disk. Any later synchronous commit makes it durable too.
+ *
+ * The chain's transaction always commits with `synchronous_commit = off`, so
+ * the head's lock is released without waiting for the disk, and another
+ * process can append meanwhile. A synchronous batch then waits for the disk
+ * in a separate statement that commits a transaction id of its own: its
+ * commit is flushed only with all the log written before it, the batch's
+ * records included. The append resolves after that flush, so a record an
+ * action waits for is on disk before the action runs, as with the file.
  *
  * Fails closed like the file: when the database cannot be reached or the
  * chain's end does not verify, `append` rejects with AuditUnavailable and
@@ -47,6 +55,7 @@ class ChainHeadMismatch extends Error {}
 export class PostgresAuditLog implements AuditLog {
   readonly location: string;
   readonly #pool: pg.Pool;
+  readonly #writePool: pg.Pool;
   readonly #tables: StoreTables;
   readonly #ownsPool: boolean;
   #queue: Pending[] = [];
@@ -54,9 +63,14 @@ export class PostgresAuditLog implements AuditLog {
   #failure: string | undefined;
   #closed?: Promise<void>;
 
-  /** `ownsPool`: `close` ends the pool (default true). The tables must exist (see migrateStore). */
-  constructor(options: { pool: pg.Pool; schema: string; ownsPool?: boolean }) {
+  /**
+   * `ownsPool`: `close` ends the pool (default true). `writePool`: the pool
+   * appends use, best opened with `pipeline: true`; `close` ends it. The
+   * tables must exist (see migrateStore).
+   */
+  constructor(options: { pool: pg.Pool; writePool?: pg.Pool; schema: string; ownsPool?: boolean }) {
     this.#pool = options.pool;
+    this.#writePool = options.writePool ?? options.pool;
     this.#tables = storeTables(options.schema);
     this.#ownsPool = options.ownsPool !== false;
     this.location = `PostgreSQL schema "${options.schema}"`;
@@ -71,7 +85,7 @@ export class PostgresAuditLog implements AuditLog {
     try {
       await inTransaction(this.#pool, async (client) => {
         await client.query('SET TRANSACTION READ ONLY');
-        await this.#readHead(client, false);
+        await this.#readHead(client);
       });
       this.#failure = undefined;
     } catch (err) {
@@ -150,7 +164,10 @@ export class PostgresAuditLog implements AuditLog {
   }
 
   close(): Promise<void> {
-    this.#closed ??= this.#ownsPool ? this.#pool.end() : Promise.resolve();
+    this.#closed ??= Promise.all([
+      ...(this.#ownsPool ? [this.#pool.end()] : []),
+      ...(this.#writePool === this.#pool ? [] : [this.#writePool.end()]),
+    ]).then(() => undefined);
     return this.#closed;
   }
 
@@ -176,12 +193,33 @@ export class PostgresAuditLog implements AuditLog {
     }
   }
 
+  /**
+   * Appends a batch in one transaction, sent in two groups of statements
+   * without waiting between them (the write pool is pipelined). The first
+   * group locks the head and reads the record it names. The second inserts,
+   * commits and, for a synchronous batch, waits for the disk. So a writer
+   * holds the head's lock for one round trip and never during a disk write.
+   */
   async #writeBatch(entries: Array<Omit<AuditRecord, keyof ChainFields>>, sync: boolean): Promise<AuditRecord[]> {
     // Hashing before the JSONB round trip is safe: JSONB keeps every value the JSON text holds, and canonicalJson sorts the keys again when verifying.
     const bodies = entries.map((entry) => JSON.parse(JSON.stringify(entry)) as Record<string, unknown>);
-    return inTransaction(this.#pool, async (client) => {
-      if (!sync) await client.query('SET LOCAL synchronous_commit = off');
-      let { seq, hash } = await this.#readHead(client, true);
+    const client = await this.#writePool.connect();
+    let broken: unknown;
+    // A checked-out client has no error listener of the pool's, and a connection lost meanwhile emits one that would end the process.
+    const onError = (err: Error): void => {
+      broken ??= err;
+    };
+    client.on('error', onError);
+    try {
+      // The head's record is read by a second statement, which starts once the lock is granted. Under read committed each
+      // statement reads the rows committed before its own start, so it reads the records of the writer that held the lock before.
+      const opened = await sendTogether(client, [
+        ['BEGIN'],
+        ['SET LOCAL synchronous_commit = off'],
+        [`SELECT seq, hash FROM ${this.#tables.auditHead} FOR UPDATE`],
+        [`SELECT seq, prev, hash, record FROM ${this.#tables.auditRecords} WHERE seq = (SELECT seq FROM ${this.#tables.auditHead})`],
+      ]);
+      let { seq, hash } = checkedHead(opened.at(-2)!.rows as Array<{ seq: string; hash: string }>, opened.at(-1)!.rows as RecordRow[]);
       const records: AuditRecord[] = [];
       const columns = { seq: [] as number[], id: [] as string[], time: [] as string[], app: [] as string[], record: [] as string[], prev: [] as string[], hash: [] as string[] };
       for (const body of bodies) {
@@ -199,41 +237,39 @@ export class PostgresAuditLog implements AuditLog {
         hash = record.hash;
         records.push(record);
       }
-      // One statement inserts the batch and moves the head, so the head row stays locked one round trip less.
-      await client.query(
-        `WITH inserted AS (
-           INSERT INTO ${this.#tables.auditRecords} (seq, id, time, app, record, prev, hash)
-           SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::jsonb[], $6::text[], $7::text[])
-         )
-         UPDATE ${this.#tables.auditHead} SET seq = $8, hash = $9`,
-        [columns.seq, columns.id, columns.time, columns.app, columns.record, columns.prev, columns.hash, seq, hash],
-      );
+      // One statement inserts the batch and moves the head; COMMIT is sent with it.
+      const [, committed] = await sendTogether(client, [
+        [
+          `WITH inserted AS (
+             INSERT INTO ${this.#tables.auditRecords} (seq, id, time, app, record, prev, hash)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::jsonb[], $6::text[], $7::text[])
+           )
+           UPDATE ${this.#tables.auditHead} SET seq = $8, hash = $9`,
+          [columns.seq, columns.id, columns.time, columns.app, columns.record, columns.prev, columns.hash, seq, hash],
+        ],
+        ['COMMIT'],
+        // Runs as its own transaction after the lock is released. Taking a transaction id makes its commit wait until the log is on disk up to that commit, which comes after the batch's.
+        ...(sync ? [['SELECT txid_current()'] as Statement] : []),
+      ]);
+      // COMMIT after a failed statement returns ROLLBACK. sendTogether has raised that failure already, so this is a last guard.
+      if (committed.command !== 'COMMIT') throw new Error('the audit transaction did not commit');
       return records;
-    });
+    } catch (err) {
+      broken ??= err;
+      if (client.getTransactionStatus?.() !== 'I') await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(isConnectionError(broken) ? (broken as Error) : undefined);
+    }
   }
 
-  /**
-   * Reads the chain head (locking it when `lock`) and checks it against the
-   * record it names. The record is read by a second statement, because under
-   * read committed a statement that waited for the lock gets the head row as
-   * the other writer left it, but not that writer's new records: a new
-   * snapshot starts with the next statement only.
-   */
-  async #readHead(client: pg.PoolClient, lock: boolean): Promise<{ seq: number; hash: string }> {
-    const heads = await client.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${this.#tables.auditHead}${lock ? ' FOR UPDATE' : ''}`);
-    if (heads.rows.length !== 1) throw new ChainHeadMismatch('the chain head row of the audit log is missing');
-    const head = { seq: Number(heads.rows[0].seq), hash: heads.rows[0].hash };
-    if (head.seq === 0) {
-      if (head.hash !== GENESIS) throw new ChainHeadMismatch('the chain head of the empty audit log is not the genesis value');
-      return head;
-    }
-    const last = await client.query<RecordRow>(`SELECT seq, prev, hash, record FROM ${this.#tables.auditRecords} WHERE seq = $1`, [head.seq]);
-    if (last.rows.length !== 1) throw new ChainHeadMismatch(`the last record of the audit log (seq ${head.seq}) is missing`);
-    const { record, prev, hash: recordHashValue } = last.rows[0];
-    if (recordHashValue !== head.hash || recordHash({ ...record, seq: head.seq, prev }) !== head.hash) {
-      throw new ChainHeadMismatch(`the last record of the audit log (seq ${head.seq}) does not match its hash`);
-    }
-    return head;
+  /** Reads the chain head without a lock and checks it against the record it names. */
+  async #readHead(client: pg.PoolClient): Promise<{ seq: number; hash: string }> {
+    const heads = await client.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${this.#tables.auditHead}`);
+    const seq = heads.rows.length === 1 ? heads.rows[0].seq : '0';
+    const last = await client.query<RecordRow>(`SELECT seq, prev, hash, record FROM ${this.#tables.auditRecords} WHERE seq = $1`, [seq]);
+    return checkedHead(heads.rows, last.rows);
   }
 
   /** Wraps a database or chain error into AuditUnavailable, with a reason that names no URL or host. */
@@ -243,6 +279,42 @@ export class PostgresAuditLog implements AuditLog {
     const reason = storeFailureReason(err);
     return new AuditUnavailable(`cannot write the audit log to ${this.location}: ${reason}`, reason);
   }
+}
+
+/** A statement's text and bound values. */
+type Statement = [text: string, values?: unknown[]];
+
+/**
+ * Sends statements of one transaction. On a pipelined connection they all go
+ * out at once, and the first failure is raised after every result arrived.
+ * On another connection they go one at a time and stop at the first failure.
+ */
+async function sendTogether(client: pg.PoolClient, statements: Statement[]): Promise<pg.QueryResult[]> {
+  if (!client.pipeline) {
+    const results: pg.QueryResult[] = [];
+    for (const [text, values] of statements) results.push(await client.query(text, values));
+    return results;
+  }
+  const outcomes = await Promise.allSettled(statements.map(([text, values]) => client.query(text, values)));
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw (failure as PromiseRejectedResult).reason;
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<pg.QueryResult>).value);
+}
+
+/** Checks the chain head against the record it names and returns it; raises ChainHeadMismatch when they do not match. */
+function checkedHead(heads: Array<{ seq: string; hash: string }>, last: RecordRow[]): { seq: number; hash: string } {
+  if (heads.length !== 1) throw new ChainHeadMismatch('the chain head row of the audit log is missing');
+  const head = { seq: Number(heads[0].seq), hash: heads[0].hash };
+  if (head.seq === 0) {
+    if (head.hash !== GENESIS) throw new ChainHeadMismatch('the chain head of the empty audit log is not the genesis value');
+    return head;
+  }
+  if (last.length !== 1 || Number(last[0].seq) !== head.seq) throw new ChainHeadMismatch(`the last record of the audit log (seq ${head.seq}) is missing`);
+  const { record, prev, hash: recordHashValue } = last[0];
+  if (recordHashValue !== head.hash || recordHash({ ...record, seq: head.seq, prev }) !== head.hash) {
+    throw new ChainHeadMismatch(`the last record of the audit log (seq ${head.seq}) does not match its hash`);
+  }
+  return head;
 }
 
 /** Rebuilds a record from its row, with the chain fields in the order the file log writes them. */

@@ -17,6 +17,8 @@ export interface StorePoolOptions {
   schema: string;
   /** Connections kept at most (default 10). */
   max?: number;
+  /** Sends each statement without waiting for the result of the one before (pg's pipeline mode); for callers that send a transaction's statements together. */
+  pipeline?: boolean;
   log: Logger;
 }
 
@@ -71,6 +73,7 @@ export function openStorePool(options: StorePoolOptions): pg.Pool {
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
     application_name: 'opsdeck-store',
+    pipeline: options.pipeline === true,
     options: `-c TimeZone=UTC -c statement_timeout=${STATEMENT_TIMEOUT_MS}`,
   });
   // An idle connection that the server drops emits here; without a listener the process would exit.
@@ -140,7 +143,7 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
 }
 
 /** Tells whether an error leaves the connection unusable, so the pool should drop it. */
-function isConnectionError(err: unknown): boolean {
+export function isConnectionError(err: unknown): boolean {
   if (err === undefined) return false;
   const code = (err as { code?: string }).code;
   return code === undefined || code.startsWith('E') || code.startsWith('57P') || code === '08006' || code === '08003';

@@ -28,9 +28,17 @@ systemStoreContract({
   name: 'postgres',
   openAuditWriters: async () => {
     const [one, two, schema] = await twoPools();
-    return [new PostgresAuditLog({ pool: one, schema, ownsPool: false }), new PostgresAuditLog({ pool: two, schema, ownsPool: false })];
+    // The first writer appends on a pipelined pool as a server does; the second sends one statement at a time, so both ways race on one chain.
+    const writePool = openStorePool({ url: TEST_POSTGRES_URL, schema, max: 2, pipeline: true, log });
+    pools.push(writePool);
+    return [new PostgresAuditLog({ pool: one, writePool, schema, ownsPool: false }), new PostgresAuditLog({ pool: two, schema, ownsPool: false })];
   },
-  openUnavailableAudit: async () => new PostgresAuditLog({ pool: openStorePool({ url: CLOSED_PORT_URL, schema: 'opsdeck', log }), schema: 'opsdeck' }),
+  openUnavailableAudit: async () =>
+    new PostgresAuditLog({
+      pool: openStorePool({ url: CLOSED_PORT_URL, schema: 'opsdeck', log }),
+      writePool: openStorePool({ url: CLOSED_PORT_URL, schema: 'opsdeck', max: 2, pipeline: true, log }),
+      schema: 'opsdeck',
+    }),
   openApprovalStores: async () => {
     const [one, two, schema] = await twoPools();
     return [new PostgresApprovalStore({ pool: one, schema }), new PostgresApprovalStore({ pool: two, schema })];

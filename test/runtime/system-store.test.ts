@@ -109,10 +109,16 @@ describe('PostgreSQL store', () => {
     expect(() => storeTables('x"; drop table y; --')).toThrow(/store.schema .* is invalid/);
   });
 
-  it('detects tampering and stops appending', async () => {
+  it.each([
+    ['one statement at a time', false],
+    ['on a pipelined write pool', true],
+  ])('detects tampering and stops appending, %s', async (_how, pipelined) => {
+    await schema.admin(`DROP SCHEMA IF EXISTS ${schema.name} CASCADE`);
     const shared = pool();
     await migrateStore(shared, schema.name);
-    const audit = new PostgresAuditLog({ pool: shared, schema: schema.name, ownsPool: false });
+    const writePool = pipelined ? openStorePool({ url: TEST_POSTGRES_URL, schema: schema.name, max: 2, pipeline: true, log }) : undefined;
+    if (writePool) pools.push(writePool);
+    const audit = new PostgresAuditLog({ pool: shared, writePool, schema: schema.name, ownsPool: false });
     for (let n = 1; n <= 5; n += 1) await audit.append(entry(n));
     expect(await audit.verify()).toEqual({ records: 5, unchained: 0 });
     const tables = storeTables(schema.name);
