@@ -4,7 +4,7 @@
 import type { AuditLog } from '../audit.js';
 import type { Logger } from '../log.js';
 import { tryAudit } from '../http/execution-errors.js';
-import type { ApprovalRequest, ApprovalStore, KeyedLock } from './store.js';
+import { ApprovalConflict, type ApprovalRequest, type ApprovalStore, type KeyedLock } from './store.js';
 
 /** Default time a request waits for a decision when the spec gives no `expiresAfter`. */
 export const DEFAULT_EXPIRES_AFTER = '72h';
@@ -19,10 +19,23 @@ export interface ExpiryDeps {
   locks: KeyedLock;
 }
 
-/** Marks the request expired when it is pending and past expiresAt; returns it as it is now. Call it inside the request's lock. */
+/**
+ * Marks the request expired when it is pending and past expiresAt; returns it
+ * as it is now. Call it inside the request's lock. The lock is per process:
+ * when another process sharing the store expired or decided the request
+ * first, this returns the request as that process left it, with no audit record.
+ */
 export async function expireIfDue(deps: ExpiryDeps, request: ApprovalRequest, now = Date.now()): Promise<ApprovalRequest> {
   if (request.status !== 'pending' || Date.parse(request.expiresAt) > now) return request;
-  const expired = await deps.store.record({ type: 'expired', id: request.id, at: new Date(now).toISOString() });
+  let expired: ApprovalRequest;
+  try {
+    expired = await deps.store.record({ type: 'expired', id: request.id, at: new Date(now).toISOString() });
+  } catch (err) {
+    if (!(err instanceof ApprovalConflict)) throw err;
+    const latest = await deps.store.get(request.app, request.id);
+    if (latest === undefined || latest.status === 'pending') throw err;
+    return latest;
+  }
   const { requester } = request;
   await tryAudit(deps.audit, deps.log, {
     user: requester.id,

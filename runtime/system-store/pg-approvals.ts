@@ -58,7 +58,6 @@ export class PostgresApprovalStore implements ApprovalStore {
   }
 
   /** Locks the request's row, checks the event against its current status, and writes the new state and the event in one transaction. */
-  // NOTE: the expiry timers of two processes may expire one request at once; the later one gets ApprovalConflict, which expireDue (runtime/approvals/expiry.ts) does not catch yet.
   async record(event: Exclude<ApprovalEvent, { type: 'created' }>): Promise<ApprovalRequest> {
     try {
       return await inTransaction(this.#pool, async (client) => {
