@@ -65,7 +65,7 @@ const QUERY_BODY_KEYS = ['params', 'sort', 'filter', 'page', 'key'];
 export function apiRouter(options: ApiOptions): Router {
   const { registry, events, audit, log, mode } = options;
   const router = new Router({ prefix: '/api' });
-  const approvals = openApprovals(registry, audit, log, options.approvalStore);
+  const approvals = openApprovals(registry, audit, log, options.approvalStore, options.metrics);
   addApprovalRoutes(router, approvals);
   addExportRoutes(router, { registry, audit, log, runner: options.jobs?.runner });
   if (options.jobs !== undefined) addJobRoutes(router, { registry, audit, log, runner: options.jobs.runner, scheduler: options.jobs.scheduler, heartbeatMs: options.heartbeatMs });

@@ -25,6 +25,7 @@ import { readJsonObject } from './body.js';
 import { HttpError, forbidden, invalid, notFound } from './errors.js';
 import { executionError, requireAvailable, tryAudit } from './execution-errors.js';
 import { requireIdentity } from './identify.js';
+import type { OpsdeckMetrics } from './metrics.js';
 import { runAction, type ActionRun, type AuditBase } from './run-action.js';
 
 /** Maximum length of a comment on an approval or rejection, in characters. */
@@ -36,12 +37,14 @@ export interface ApprovalDeps {
   log: Logger;
   store: ApprovalStore;
   locks: KeyedLock;
+  /** Times the actions that run once approved, as for actions without approval. */
+  metrics?: OpsdeckMetrics;
 }
 
 /** Opens the approval store of the served folder (`.opsdeck/approvals.jsonl`, unless the system store gives one) and starts the expiry timer. */
-export function openApprovals(registry: Registry, audit: AuditLog, log: Logger, given?: ApprovalStore): ApprovalDeps {
+export function openApprovals(registry: Registry, audit: AuditLog, log: Logger, given?: ApprovalStore, metrics?: OpsdeckMetrics): ApprovalDeps {
   const store = given ?? new FileApprovalStore(join(registry.root, '.opsdeck', 'approvals.jsonl'), log);
-  const deps: ApprovalDeps = { registry, audit, log, store, locks: new KeyedLock() };
+  const deps: ApprovalDeps = { registry, audit, log, store, locks: new KeyedLock(), ...(metrics === undefined ? {} : { metrics }) };
   // NOTE: the timer is never stopped; it does not keep the process alive, and after the registry closed it has no app to check.
   startExpiryTimer(deps, () => registry.list().map((app) => app.id));
   return deps;
@@ -253,7 +256,7 @@ async function approveAndRun(
   const runBase = { user: identity.id, groups: identity.groups, app: app.id, object: `action:${action.id}`, action: action.id, specVersion: app.specVersion, contentHash: app.model.version, approval: request.id, requester: requester.id, approver: approver.id };
   let outcome: { status: number; body: Record<string, unknown> };
   try {
-    outcome = await runAction({ audit: deps.audit, log: deps.log }, { app, action, identity, params, masked, base: runBase });
+    outcome = await runAction({ audit: deps.audit, log: deps.log, metrics: deps.metrics }, { app, action, identity, params, masked, base: runBase });
   } catch (err) {
     await markFailed(deps, request, err instanceof HttpError ? err.message : 'the action failed');
     throw err;

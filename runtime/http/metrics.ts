@@ -92,7 +92,6 @@ export class OpsdeckMetrics {
   }
 
   /** Starts timing an action and returns the function to call with its outcome. */
-  // NOTE: actions that run after an approval (approval-routes.ts) are not timed yet, because the approval flow gets no metrics.
   startAction(app: string, action: string): (outcome: ActionOutcomeLabel) => void {
     const stop = this.#actionSeconds.startTimer({ app, action });
     return (outcome) => void stop({ outcome });

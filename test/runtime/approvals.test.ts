@@ -277,6 +277,9 @@ describe('approvals across restarts and spec changes', () => {
     expect(approved.status).toBe(200);
     const rows = await request(`${api}/queries/orders`, { method: 'POST', json: { filter: { id: 2 } }, cookie: cookies.lea });
     expect(rows.body.rows[0]).toMatchObject({ refunded: 7, refunded_by: AMY });
+    // The approved run is timed like an action without approval.
+    const metrics = await (await fetch(`${server!.url}/metrics`)).text();
+    expect(metrics).toContain('opsdeck_action_duration_seconds_count{app="refunds",action="refund",outcome="succeeded"} 1');
   });
 
   it('marks a request failed when the spec no longer accepts its params', async () => {
