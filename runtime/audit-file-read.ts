@@ -16,7 +16,7 @@ export class AuditReadFailed extends Error {
  * parse (a torn last line) are skipped; `opsdeck audit verify` reports them.
  * A missing file gives no records.
  */
-// NOTE: reads the whole JSONL file on each request; the PostgreSQL store (runtime/system-store/) reads one app's rows instead.
+// NOTE: reads the whole JSONL file on each request; the PostgreSQL store (runtime/system-store/) filters and pages in SQL instead.
 export async function readAppRecords(file: string, appId: string): Promise<AuditRecord[]> {
   let text: string;
   try {

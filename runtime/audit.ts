@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { recordHash, type ChainFields } from './audit-chain.js';
 import { AuditTailCorrupt, readChainTail, type ChainTail } from './audit-tail.js';
 import { readAppRecords } from './audit-file-read.js';
+import { searchInMemory, type AuditPage, type AuditSearch } from './audit-search.js';
 import { verifyAuditFile, type VerifyResult } from './audit-verify.js';
 
 /** Outcome of the request a record describes; a union, so further flows (such as approvals) can add their outcomes. */
@@ -121,6 +122,8 @@ export interface AuditLog {
   append(entry: AuditEntry, options?: { sync?: boolean }): Promise<AuditRecord>;
   /** Records of one app, newest first; rejects with AuditReadFailed when the log cannot be read. */
   appRecords(app: string): Promise<AuditRecord[]>;
+  /** One page of an app's records that match a filter, newest first, and their total; rejects with AuditReadFailed. */
+  searchRecords(app: string, search: AuditSearch): Promise<AuditPage>;
   /** Checks the whole hash chain; `onProgress` receives the count of records read so far now and then. */
   verify(onProgress?: (records: number) => void): Promise<VerifyResult>;
   /** Releases connections; the file log holds none between appends. */
@@ -266,6 +269,10 @@ export class FileAuditLog implements AuditLog {
 
   appRecords(app: string): Promise<AuditRecord[]> {
     return readAppRecords(this.file, app);
+  }
+
+  async searchRecords(app: string, search: AuditSearch): Promise<AuditPage> {
+    return searchInMemory(await readAppRecords(this.file, app), search);
   }
 
   verify(onProgress?: (records: number) => void): Promise<VerifyResult> {

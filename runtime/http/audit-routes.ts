@@ -1,7 +1,9 @@
 // GET /api/apps/:app/audit: an app's audit records for the roles its spec
-// names under `audit: { viewers }`, newest first, filtered and paged here.
+// names under `audit: { viewers }`, newest first, filtered and paged by the
+// audit log (in SQL on the PostgreSQL store).
 import Router from '@koa/router';
-import type { AuditLog, AuditOutcome, AuditRecord } from '../audit.js';
+import type { AuditLog, AuditOutcome } from '../audit.js';
+import type { AuditPage, AuditSearch } from '../audit-search.js';
 import { AUDIT_OBJECT, NO_RULE, denialEntry } from '../audit-events.js';
 import { AuditReadFailed } from '../audit-file-read.js';
 import type { Identity } from '../identity.js';
@@ -36,17 +38,6 @@ const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
 const FILTERS = ['user', 'object', 'outcome', 'from', 'to', 'limit', 'offset'];
 
-/** Checked filters of one request. */
-interface AuditFilter {
-  user?: string;
-  object?: string;
-  outcome?: string;
-  from?: number;
-  to?: number;
-  limit: number;
-  offset: number;
-}
-
 /** Builds the router for the audit API. */
 export function auditRouter(options: { registry: Registry; audit: AuditLog; log: Logger }): Router {
   const { registry, audit, log } = options;
@@ -61,16 +52,15 @@ export function auditRouter(options: { registry: Registry; audit: AuditLog; log:
       throw forbidden();
     }
     const filter = parseFilter(ctx.query);
-    let records: AuditRecord[];
+    let found: AuditPage;
     try {
-      records = await audit.appRecords(app.id);
+      found = await audit.searchRecords(app.id, filter);
     } catch (err) {
       log.error({ err: err instanceof AuditReadFailed ? err.cause : err, app: app.id }, 'audit log read failed');
       throw new HttpError(503, 'audit_unavailable', 'The audit log cannot be read right now. Try again later or tell an administrator.');
     }
-    const matching = records.filter((record) => matches(record, filter));
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { records: matching.slice(filter.offset, filter.offset + filter.limit), total: matching.length, limit: filter.limit, offset: filter.offset };
+    ctx.body = { records: found.records, total: found.total, limit: filter.limit, offset: filter.offset };
   });
 
   return router;
@@ -84,7 +74,7 @@ function openableApp(registry: Registry, id: string, identity: Identity): LiveAp
 }
 
 /** Checks the query string; every bad value is a 400 naming its field. */
-function parseFilter(query: Record<string, string | string[] | undefined>): AuditFilter {
+function parseFilter(query: Record<string, string | string[] | undefined>): AuditSearch {
   const errors: FieldError[] = [];
   const single = (name: string): string | undefined => {
     const value = query[name];
@@ -117,7 +107,7 @@ function parseFilter(query: Record<string, string | string[] | undefined>): Audi
     return parsed;
   };
 
-  const filter: AuditFilter = {
+  const filter: AuditSearch = {
     user: single('user'),
     object: single('object'),
     outcome,
@@ -131,14 +121,4 @@ function parseFilter(query: Record<string, string | string[] | undefined>): Audi
   }
   if (errors.length > 0) throw invalid('invalid_filter', errors);
   return filter;
-}
-
-function matches(record: AuditRecord, filter: AuditFilter): boolean {
-  if (filter.user !== undefined && record.user.toLowerCase() !== filter.user.toLowerCase()) return false;
-  if (filter.object !== undefined && record.object !== filter.object) return false;
-  if (filter.outcome !== undefined && record.outcome !== filter.outcome) return false;
-  const time = Date.parse(record.time);
-  if (filter.from !== undefined && !(time >= filter.from)) return false;
-  if (filter.to !== undefined && !(time <= filter.to)) return false;
-  return true;
 }

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { GENESIS, recordHash, type ChainFields } from '../audit-chain.js';
 import { AuditReadFailed } from '../audit-file-read.js';
+import type { AuditPage, AuditSearch } from '../audit-search.js';
 import type { VerifyResult } from '../audit-verify.js';
 import { AuditUnavailable, type AuditEntry, type AuditLog, type AuditRecord } from '../audit.js';
 import { inTransaction, isConnectionError, storeFailureReason, storeTables, type StoreTables } from './pool.js';
@@ -114,6 +115,29 @@ export class PostgresAuditLog implements AuditLog {
     try {
       const { rows } = await this.#pool.query<RecordRow>(`SELECT seq, prev, hash, record FROM ${this.#tables.auditRecords} WHERE app = $1 ORDER BY seq DESC`, [app]);
       return rows.map(toRecord);
+    } catch (err) {
+      throw new AuditReadFailed(err);
+    }
+  }
+
+  /** Filters and pages in SQL, so only one page of records reaches the process. */
+  async searchRecords(app: string, search: AuditSearch): Promise<AuditPage> {
+    const where = [
+      'app = $1',
+      '($2::text IS NULL OR lower(record->>\'user\') = lower($2))',
+      '($3::text IS NULL OR record->>\'object\' = $3)',
+      '($4::text IS NULL OR record->>\'outcome\' = $4)',
+      '($5::timestamptz IS NULL OR time >= $5)',
+      '($6::timestamptz IS NULL OR time <= $6)',
+    ].join(' AND ');
+    const at = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+    const values = [app, search.user ?? null, search.object ?? null, search.outcome ?? null, at(search.from), at(search.to)];
+    try {
+      const [counted, page] = await Promise.all([
+        this.#pool.query<{ total: string }>(`SELECT count(*) AS total FROM ${this.#tables.auditRecords} WHERE ${where}`, values),
+        this.#pool.query<RecordRow>(`SELECT seq, prev, hash, record FROM ${this.#tables.auditRecords} WHERE ${where} ORDER BY seq DESC LIMIT $7 OFFSET $8`, [...values, search.limit, search.offset]),
+      ]);
+      return { records: page.rows.map(toRecord), total: Number(counted.rows[0].total) };
     } catch (err) {
       throw new AuditReadFailed(err);
     }
