@@ -267,11 +267,18 @@ export function bindingPaths(node: BindingNode): BindingPath[] {
   }
 }
 
-/** Reads a path from the scope, following own properties only; undefined when a step is missing. */
+/**
+ * Reads a path from the scope, following own properties only; undefined when a step is missing.
+ * A name after a list reads that field of each item, so `t.selectedRows.Id` gives the list of `Id` values (items without it are left out).
+ */
 export function readPath(scope: unknown, segments: readonly string[]): unknown {
   let current = scope;
-  for (const segment of segments) {
+  for (const [index, segment] of segments.entries()) {
     if (FORBIDDEN_SEGMENTS.has(segment)) return undefined;
+    if (Array.isArray(current) && !/^\d+$/.test(segment)) {
+      const rest = segments.slice(index);
+      return current.map((item) => readPath(item, rest)).filter((value) => value !== undefined);
+    }
     if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return undefined;
     current = (current as Record<string, unknown>)[segment];
   }
@@ -343,6 +350,11 @@ function compare(left: unknown, right: unknown): number {
 export interface BindingScope {
   tables: ReadonlyMap<string, readonly string[] | undefined>;
   forms: ReadonlySet<string>;
+  /**
+   * Fields of each form of the page, which are its action's parameters. A form in `forms` but missing here accepts any field.
+   * A form listed here but not in `forms` is placed too low to be read.
+   */
+  formFields?: ReadonlyMap<string, readonly string[]>;
   /** Filter bars by id, each with the fields of its inputs. */
   filters: ReadonlyMap<string, readonly string[]>;
 }
@@ -354,7 +366,7 @@ export interface BindingPathProblem {
   hint: string;
 }
 
-const PATH_FORMS = '`<tableId>.selected.<column>`, `<tableId>.selectedRows`, `<formId>.values.<field>`, `<filtersId>.<field>`, `url.<param>` or `user.id|name|email`';
+const PATH_FORMS = '`<tableId>.selected.<column>`, `<tableId>.selectedRows`, `<tableId>.selectedRows.<column>`, `<tableId>.selectedCount`, `<formId>.values.<field>`, `<filtersId>.<field>`, `url.<param>` or `user.id|name|email`';
 
 /**
  * Checks one path against the ids of a page: unknown roots, tables that are
@@ -377,11 +389,22 @@ export function checkBindingPath(segments: readonly string[], scope: BindingScop
     if (segments.length === 2 && fields.includes(second)) return undefined;
     return { code: 'template-unknown-scope', message: `${shown} is not a field of filters \`${root}\``, hint: suggestionHint(second ?? '', fields, `Fields of \`${root}\``) };
   }
-  if (scope.forms.has(root)) {
-    if (segments.length === 3 && second === 'values') return undefined;
-    return { code: 'template-unknown-scope', message: `${shown} does not read a form value`, hint: `Write \`{{ ${root}.values.<field> }}\`.` };
+  if (!scope.forms.has(root) && scope.formFields?.has(root)) {
+    return {
+      code: 'template-unknown-scope',
+      message: `${shown} reads form \`${root}\`, which does not come earlier on this page`,
+      hint: 'Form defaults read only forms placed above them, so that two forms never reset each other in a loop. Move the form up, or read another value.',
+    };
   }
-  if (second === 'selected' || second === 'selectedRows' || scope.tables.has(root)) {
+  if (scope.forms.has(root)) {
+    if (segments.length !== 3 || second !== 'values') {
+      return { code: 'template-unknown-scope', message: `${shown} does not read a form value`, hint: `Write \`{{ ${root}.values.<field> }}\`.` };
+    }
+    const fields = scope.formFields?.get(root);
+    if (fields === undefined || fields.includes(third)) return undefined;
+    return { code: 'template-unknown-scope', message: `${shown} is not a field of form \`${root}\``, hint: suggestionHint(third, fields, `Fields of \`${root}\``) };
+  }
+  if (second === 'selected' || second === 'selectedRows' || second === 'selectedCount' || scope.tables.has(root)) {
     if (!scope.tables.has(root)) {
       return {
         code: 'template-unknown-table',
@@ -389,9 +412,13 @@ export function checkBindingPath(segments: readonly string[], scope: BindingScop
         hint: suggestionHint(root, scope.tables.keys(), 'Table ids above this one') + ' A table can only follow the selection of a table placed above it.',
       };
     }
-    if (second === 'selectedRows' && segments.length === 2) return undefined;
-    if (second !== 'selected' || segments.length !== 3) {
-      return { code: 'template-unknown-scope', message: `${shown} does not read a selection of table \`${root}\``, hint: `Write \`{{ ${root}.selected.<column> }}\` or \`{{ ${root}.selectedRows }}\`.` };
+    if ((second === 'selectedRows' || second === 'selectedCount') && segments.length === 2) return undefined;
+    if ((second !== 'selected' && second !== 'selectedRows') || segments.length !== 3) {
+      return {
+        code: 'template-unknown-scope',
+        message: `${shown} does not read a selection of table \`${root}\``,
+        hint: `Write \`{{ ${root}.selected.<column> }}\`, \`{{ ${root}.selectedRows }}\`, \`{{ ${root}.selectedRows.<column> }}\` or \`{{ ${root}.selectedCount }}\`.`,
+      };
     }
     const columns = scope.tables.get(root);
     if (columns === undefined || columns.includes(third)) return undefined;

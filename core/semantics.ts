@@ -45,6 +45,8 @@ class SemanticChecker {
   readonly #loaded: LoadedDocument;
   /** Filter bars of the page being checked, by id, with their field names; bindings in table params may read them. */
   #pageFilters = new Map<string, string[]>();
+  /** Forms with an id on the page being checked, each with its action's parameter names (undefined when the action is not declared). */
+  #pageForms = new Map<string, string[] | undefined>();
 
   constructor(spec: AppSpec, loaded: LoadedDocument) {
     this.#spec = spec;
@@ -384,7 +386,11 @@ class SemanticChecker {
       const visited = pageComponents(pageId, page);
       checkPageLayout(pageId, visited, (input) => this.#report(input));
       this.#pageFilters = new Map(visited.flatMap(({ component }) => ('filters' in component ? [[component.filters.id, component.filters.fields.flatMap(filterFieldNames)] as [string, string[]]] : [])));
+      this.#pageForms = new Map(visited.flatMap(({ component }) => ('form' in component && component.form.id !== undefined ? [[component.form.id, this.#actionParamNames(component.form.action)] as const] : [])));
+      // Ids of the forms met so far; a form's defaults read only these, so two forms never reset each other in a loop.
+      const formIds = new Set<string>();
       this.#checkFilterIds(visited);
+      this.#checkFormIds(visited);
       visited.forEach(({ component, path }, index) => {
         if ('table' in component) {
           this.#checkTable([...path, 'table'], component.table, tableIds);
@@ -400,10 +406,22 @@ class SemanticChecker {
           }
         } else if ('stat' in component) {
           checkStat([...path, 'stat'], component.stat, this.#spec.queries ?? {}, (input) => this.#report(input));
+          for (const [name, value] of Object.entries(component.stat.params ?? {})) {
+            if (typeof value === 'string') this.#checkSelectionTemplate([...path, 'stat', 'params', name], value, tableIds);
+          }
+          for (const [name, value] of Object.entries(component.stat.compare?.params ?? {})) {
+            if (typeof value === 'string') this.#checkSelectionTemplate([...path, 'stat', 'compare', 'params', name], value, tableIds);
+          }
+        } else if ('markdown' in component) {
+          this.#checkSelectionTemplate([...path, 'markdown'], component.markdown, tableIds);
         } else if ('form' in component) {
           if (this.#checkRef('action', 'actions', component.form.action, this.#spec.actions ?? {}, [...path, 'form', 'action'])) {
             checkFormDefaults(component.form, [...path, 'form'], this.#spec.actions?.[component.form.action], (input) => this.#report(input));
           }
+          for (const [name, value] of Object.entries(component.form.defaults ?? {})) {
+            if (typeof value === 'string') this.#checkSelectionTemplate([...path, 'form', 'defaults', name], value, tableIds, formIds);
+          }
+          if (component.form.id !== undefined) formIds.add(component.form.id);
         } else if ('job' in component) {
           this.#checkRef('job', 'jobs', component.job.job, this.#spec.jobs ?? {}, [...path, 'job', 'job']);
         } else if ('filters' in component) {
@@ -468,13 +486,42 @@ class SemanticChecker {
     }
   }
 
-  /** Table params hold `{{ }}` bindings (core/bindings.ts); a table id they name must belong to a table earlier on the same page. */
-  #checkSelectionTemplate(path: DocPath, text: string, earlierTables: Map<string, number>): void {
+  #actionParamNames(actionId: string): string[] | undefined {
+    const actions = this.#spec.actions ?? {};
+    return Object.hasOwn(actions, actionId) ? Object.keys(actions[actionId].params ?? {}) : undefined;
+  }
+
+  /** A form's id starts its bindings, so it may not be `url`, `user` or the id of a table, filter bar or other form on the same page. */
+  #checkFormIds(visited: ReturnType<typeof pageComponents>): void {
+    const usedIds = new Map<string, string>();
+    for (const { component } of visited) {
+      if ('table' in component && component.table.id !== undefined) usedIds.set(component.table.id, 'a table');
+      if ('filters' in component) usedIds.set(component.filters.id, 'a filter bar');
+    }
+    for (const { component, path } of visited) {
+      if (!('form' in component) || component.form.id === undefined) continue;
+      const id = component.form.id;
+      let reason: string | undefined;
+      if (id === 'url' || id === 'user') reason = `\`${id}\` is a reserved binding root`;
+      else if (usedIds.has(id)) reason = `${usedIds.get(id)} on this page has the id \`${id}\``;
+      usedIds.set(id, 'another form');
+      if (reason === undefined) continue;
+      this.#report({ code: 'duplicate-id', path: [...path, 'form', 'id'], message: `form id \`${id}\` cannot be used because ${reason}`, hint: 'Give the form another id, such as `note`.' });
+    }
+  }
+
+  /**
+   * Checks the `{{ }}` bindings (core/bindings.ts) of params, defaults and markdown text. A table id they name must belong to a table earlier on the same page.
+   * For a form's defaults, `earlierForms` lists the forms placed above, the only ones they may read. Other bindings read any form of the page.
+   */
+  #checkSelectionTemplate(path: DocPath, text: string, earlierTables: Map<string, number>, earlierForms?: ReadonlySet<string>): void {
     const parsed = parseBindings(text);
     for (const error of parsed.errors) {
       this.#report({ code: 'template-syntax', path, at: this.#inValue(path, error.offset, text), message: error.message, hint: 'Write a path such as `{{ <tableId>.selected.<column> }}`, optionally with `??`, `==`, `!=`, `<`, `>`, `&&`, `||` or `!`.' });
     }
-    const scope: BindingScope = { tables: new Map([...earlierTables.keys()].map((id) => [id, undefined])), forms: new Set(), filters: this.#pageFilters };
+    const forms = earlierForms ?? new Set(this.#pageForms.keys());
+    const formFields = new Map([...this.#pageForms].flatMap(([id, fields]) => (fields === undefined ? [] : [[id, fields] as const])));
+    const scope: BindingScope = { tables: new Map([...earlierTables.keys()].map((id) => [id, undefined])), forms, formFields, filters: this.#pageFilters };
     for (const expression of parsed.expressions) {
       for (const bindingPath of bindingPaths(expression.node)) {
         const problem = checkBindingPath(bindingPath.segments, scope);

@@ -339,9 +339,11 @@ export interface TableSpec {
 }
 
 export interface FormSpec {
+  /** Id other components use to read the form's current values (`{{ <id>.values.<field> }}`). */
+  id?: string;
   title?: string;
   action: string;
-  /** Starting values by parameter name; strings may hold `{{ table.selected.field }}` placeholders. */
+  /** Starting values by parameter name; strings may hold `{{ }}` bindings. */
   defaults?: Record<string, string | number | boolean | null>;
 }
 

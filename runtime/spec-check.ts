@@ -103,7 +103,15 @@ export async function checkAgainstDatabases(model: AppModel, spec: Pick<LoadedDo
     const tableColumns = new Map<string, { columns: string[]; title: string }>();
     for (const { component, path } of pageComponents(pageId, page)) {
       if ('chart' in component) checkChartColumns(component.chart, [...path, 'chart'], columnsByQuery, report);
-      if ('stat' in component) checkStatColumns(component.stat, [...path, 'stat'], columnsByQuery, report);
+      if ('stat' in component) {
+        checkStatColumns(component.stat, [...path, 'stat'], columnsByQuery, report);
+        for (const [param, value] of Object.entries(component.stat.params ?? {})) checkBindingColumns([...path, 'stat', 'params', param], value, tableColumns, report);
+        for (const [param, value] of Object.entries(component.stat.compare?.params ?? {})) checkBindingColumns([...path, 'stat', 'compare', 'params', param], value, tableColumns, report);
+      }
+      if ('markdown' in component) checkBindingColumns([...path, 'markdown'], component.markdown, tableColumns, report);
+      if ('form' in component) {
+        for (const [param, value] of Object.entries(component.form.defaults ?? {})) checkBindingColumns([...path, 'form', 'defaults', param], value, tableColumns, report);
+      }
       if ('filters' in component) checkFilterOptionColumns(component.filters, [...path, 'filters'], columnsByQuery, report);
       if ('detail' in component) {
         const detail = component.detail;
@@ -179,6 +187,20 @@ function actionStatements(action: ActionModel): Array<{ kind: 'action'; model: S
 
 type Report = (path: DocPath, code: string, message: string, hint: string, part?: 'key' | 'value') => void;
 
+/** Reports a binding that reads `<tableId>.selected.<column>` or `<tableId>.selectedRows.<column>` for a column the earlier table's query does not return. */
+function checkBindingColumns(path: DocPath, value: unknown, earlierTables: Map<string, { columns: string[]; title: string }>, report: Report): void {
+  if (typeof value !== 'string') return;
+  for (const expression of parseBindings(value).expressions) {
+    for (const { segments } of bindingPaths(expression.node)) {
+      const [tableId, selected, field] = segments;
+      const source = earlierTables.get(tableId);
+      if ((selected === 'selected' || selected === 'selectedRows') && source && field !== undefined && segments.length === 3 && !source.columns.includes(field)) {
+        report(path, 'unknown-column', `\`${field}\` is not a column of table \`${tableId}\``, suggestionHint(field, source.columns, `Columns of \`${tableId}\``));
+      }
+    }
+  }
+}
+
 function checkTable(
   table: TableSpec,
   columns: string[],
@@ -196,18 +218,7 @@ function checkTable(
   });
   if (table.rowKey !== undefined && !columns.includes(table.rowKey)) unknownColumn([...base, 'rowKey'], table.rowKey, 'the row key is');
 
-  for (const [param, value] of Object.entries(table.params ?? {})) {
-    if (typeof value !== 'string') continue;
-    for (const expression of parseBindings(value).expressions) {
-      for (const { segments } of bindingPaths(expression.node)) {
-        const [tableId, selected, field] = segments;
-        const source = earlierTables.get(tableId);
-        if (selected === 'selected' && source && field !== undefined && segments.length === 3 && !source.columns.includes(field)) {
-          report([...base, 'params', param], 'unknown-column', `\`${field}\` is not a column of table \`${tableId}\``, suggestionHint(field, source.columns, `Columns of \`${tableId}\``));
-        }
-      }
-    }
-  }
+  for (const [param, value] of Object.entries(table.params ?? {})) checkBindingColumns([...base, 'params', param], value, earlierTables, report);
 
   (table.rowActions ?? []).forEach((entry: RowActionSpec, index) => {
     const path: DocPath = [...base, 'rowActions', index];

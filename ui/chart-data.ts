@@ -1,6 +1,7 @@
 // Turns query rows into the labels and series a chart draws, and formats
 // chart and stat values. Pure functions, so they are tested without a browser.
 import type { ClientChart, Row, ValueFormat } from './client-spec.js';
+import { formatChartDate } from './chart-time.js';
 import { toDate, toText } from './format.js';
 
 /** One series: its legend label and one value per label (line, bar, area, pie) or points (scatter). */
@@ -12,8 +13,27 @@ export interface ChartSeries {
 
 /** Labels and series handed to the chart library. */
 export interface ChartData {
+  /** The x value of each point as the user reads it: in the values table, tooltips of category axes and pie legends. */
   labels: string[];
+  /**
+   * Epoch milliseconds of each label when the chart has a time axis: a line,
+   * bar or area chart with `xFormat: date` whose x values all parse as dates.
+   */
+  times?: number[];
+  /** Every x date is midnight UTC, so labels and ticks show calendar dates in UTC without a time. */
+  calendarDates?: boolean;
   series: ChartSeries[];
+}
+
+/** Reads the time of each row's x value, and whether all of them are calendar dates; returns undefined when some x value is not a date. */
+function timeAxis(rows: Row[], chart: Pick<ClientChart, 'x'>): { times: number[]; calendarDates: boolean } | undefined {
+  const times: number[] = [];
+  for (const row of rows) {
+    const date = toDate(row[chart.x]);
+    if (date === undefined) return undefined;
+    times.push(date.getTime());
+  }
+  return { times, calendarDates: times.every((time) => time % 86_400_000 === 0) };
 }
 
 /** Converts a cell to a number, or null when it is missing or not numeric. PostgreSQL `numeric` values arrive as decimal text. */
@@ -78,9 +98,13 @@ export function buildChartData(chart: ClientChart, rows: Row[], locale?: string)
     return { labels: kept.map((row) => xLabel(row[chart.x], chart, locale)), series: [{ label: column, data: kept.map((row) => toChartNumber(row[column])) }] };
   }
 
+  // NOTE: one x value that is not a date puts the whole chart back on evenly spaced labels, because it has no place on a time axis.
+  const time = chart.xFormat === 'date' ? timeAxis(ordered, chart) : undefined;
+  const label = (row: Row, index: number): string => (time ? formatChartDate(time.times[index], time.calendarDates, locale) : xLabel(row[chart.x], chart, locale));
   if (chart.series === undefined) {
     return {
-      labels: ordered.map((row) => xLabel(row[chart.x], chart, locale)),
+      labels: ordered.map(label),
+      ...time,
       series: chart.y.map((column) => ({ label: column, data: ordered.map((row) => toChartNumber(row[column])) })),
     };
   }
@@ -88,15 +112,17 @@ export function buildChartData(chart: ClientChart, rows: Row[], locale?: string)
   // Pivot: one label per distinct x value and one series per distinct `series` value, in order of first appearance.
   const column = chart.y[0];
   const labels: string[] = [];
+  const times: number[] = [];
   const labelIndex = new Map<string, number>();
   const bySeries = new Map<string, Map<number, number | null>>();
-  for (const row of ordered) {
-    const label = xLabel(row[chart.x], chart, locale);
-    let index = labelIndex.get(label);
+  for (const [rowIndex, row] of ordered.entries()) {
+    const text = label(row, rowIndex);
+    let index = labelIndex.get(text);
     if (index === undefined) {
       index = labels.length;
-      labels.push(label);
-      labelIndex.set(label, index);
+      labels.push(text);
+      if (time) times.push(time.times[rowIndex]);
+      labelIndex.set(text, index);
     }
     const name = row[chart.series] === null || row[chart.series] === undefined ? '(none)' : toText(row[chart.series]);
     let values = bySeries.get(name);
@@ -108,6 +134,7 @@ export function buildChartData(chart: ClientChart, rows: Row[], locale?: string)
   }
   return {
     labels,
+    ...(time ? { times, calendarDates: time.calendarDates } : {}),
     series: [...bySeries].map(([name, values]) => ({ label: name, data: labels.map((_, index) => values.get(index) ?? null) })),
   };
 }

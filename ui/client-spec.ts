@@ -4,6 +4,8 @@
 export interface User {
   id: string;
   name?: string;
+  /** The user's email address, when the id is one. */
+  email?: string;
   groups: string[];
 }
 
@@ -106,6 +108,8 @@ export interface ClientTable {
 
 export interface ClientForm {
   type: 'form';
+  /** Id that bindings read the form's values by. */
+  id?: string;
   title?: string;
   action: string;
   /** Starting values by parameter name, possibly `{{ table.selected.field }}` placeholders. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindingScope, fillTemplate, lookup, placeholderPaths, resolveParams } from './template.js';
+import { bindingScope, fillSlots, fillTemplate, lookup, placeholderPaths, resolveParams, slotBindings } from './template.js';
 
 describe('fillTemplate', () => {
   it('fills row and params placeholders', () => {
@@ -92,5 +92,69 @@ describe('resolveParams with bindings', () => {
 
   it('builds a scope without a prototype', () => {
     expect(Object.getPrototypeOf(bindingScope({}))).toBeNull();
+  });
+});
+
+describe('bindingScope with several selected rows', () => {
+  const rows = [{ InvoiceId: 1, Total: 2.5 }, { InvoiceId: 4, Total: 1 }];
+
+  it('lists every checked row, the count and one column', () => {
+    const params = { rows: '{{ invoices.selectedRows }}', count: '{{ invoices.selectedCount }}', ids: '{{ invoices.selectedRows.InvoiceId }}' };
+    const resolved = resolveParams(params, { invoices: rows[1] }, { selectedRows: { invoices: rows } });
+    expect(resolved.values).toEqual({ rows, count: 2, ids: [1, 4] });
+    expect(resolved.missingSelections).toEqual([]);
+  });
+
+  it('keeps the last checked row as `selected`', () => {
+    const scope = bindingScope({ invoices: rows[1] }, { selectedRows: { invoices: rows } });
+    expect(lookup(scope, 'invoices.selected.InvoiceId')).toBe(4);
+  });
+
+  it('gives an empty list and zero for a table without a selection', () => {
+    const resolved = resolveParams({ ids: '{{ invoices.selectedRows.InvoiceId }}', count: '{{ invoices.selectedCount }}' }, {}, { selectedRows: { invoices: [] } });
+    expect(resolved.values).toEqual({ ids: [], count: 0 });
+    expect(resolved.missingSelections).toEqual([]);
+  });
+
+  it('lists the one selected row of a single-selection table', () => {
+    const scope = bindingScope({ customers: { CustomerId: 7 } });
+    expect(lookup(scope, 'customers.selectedCount')).toBe(1);
+    expect(lookup(scope, 'customers.selectedRows')).toEqual([{ CustomerId: 7 }]);
+  });
+
+  it('mixes a list into text with commas', () => {
+    expect(resolveParams({ label: 'ids {{ invoices.selectedRows.InvoiceId }}' }, {}, { selectedRows: { invoices: rows } }).values.label).toBe('ids [1,4]');
+  });
+});
+
+describe('slotBindings and fillSlots', () => {
+  const scope = bindingScope({ customers: { CustomerId: 7, Name: '**Ana** <b>' } }, { selectedRows: { invoices: [{ Id: 1 }, { Id: 2 }] }, user: { id: 'ana', email: 'ana@example.com' } });
+
+  it('replaces each binding with a numbered slot', () => {
+    const slotted = slotBindings('Hi {{ user.email }}, {{ invoices.selectedCount }} picked: {{ invoices.selectedRows.Id }}', scope);
+    expect(slotted.text).toBe('Hi \uE0000\uE001, \uE0001\uE001 picked: \uE0002\uE001');
+    expect(slotted.values).toEqual(['ana@example.com', '2', '1, 2']);
+    expect(fillSlots(slotted.text, slotted.values)).toBe('Hi ana@example.com, 2 picked: 1, 2');
+  });
+
+  it('keeps values out of the text it returns', () => {
+    const slotted = slotBindings('{{ customers.selected.Name }}', scope);
+    expect(slotted.text).not.toContain('Ana');
+    expect(fillSlots(slotted.text, slotted.values)).toBe('**Ana** <b>');
+  });
+
+  it('encodes values for a link target', () => {
+    const slotted = slotBindings('https://x.example/c/{{ customers.selected.Name }}', scope);
+    expect(fillSlots(slotted.text, slotted.values, encodeURIComponent)).toBe('https://x.example/c/**Ana**%20%3Cb%3E');
+  });
+
+  it('leaves missing values empty and syntax errors as written', () => {
+    const slotted = slotBindings('a{{ orders.selected.Id }}b {{ x | y }}', scope);
+    expect(fillSlots(slotted.text, slotted.values)).toBe('ab {{ x | y }}');
+  });
+
+  it('drops slot characters from the input', () => {
+    const slotted = slotBindings('\uE0000\uE001 {{ user.id }}', scope);
+    expect(fillSlots(slotted.text, slotted.values)).toBe('0 ana');
   });
 });

@@ -32,8 +32,10 @@ export function placeholderPaths(text: string): string[] {
   return [...text.matchAll(PLACEHOLDER)].map((match) => match[1]);
 }
 
-/** Values bindings read besides the selected rows: filter bars, form values, the URL's query string and the signed-in user. */
+/** Values bindings read besides the selected rows: every selected row of multiple-selection tables, filter bars, form values, the URL's query string and the signed-in user. */
 export interface BindingContext {
+  /** Every selected row of each table with `selection: multiple`, by table key; other tables list their one selected row. */
+  selectedRows?: Record<string, Array<Record<string, unknown>>>;
   /** Values of each filter bar, by its id. */
   filters?: Record<string, Record<string, unknown>>;
   /** Current values of each form, by its id. */
@@ -50,15 +52,22 @@ export interface ResolvedParams {
   missingSelections: string[];
 }
 
-/** Builds the scope `{{ }}` bindings read: `<tableId>.selected`, `<tableId>.selectedRows`, `<formId>.values`, `<filtersId>.<field>`, `url` and `user`. */
+/**
+ * Builds the scope `{{ }}` bindings read: `<tableId>.selected`, `<tableId>.selectedRows`,
+ * `<tableId>.selectedCount`, `<formId>.values`, `<filtersId>.<field>`, `url` and `user`.
+ */
 export function bindingScope(selections: Record<string, Record<string, unknown> | undefined>, context: BindingContext = {}): Scope {
   // A map without a prototype, so that no root name can reach Object.prototype.
   const scope: Scope = Object.create(null) as Scope;
   for (const [id, values] of Object.entries(context.filters ?? {})) scope[id] = values;
   for (const [id, values] of Object.entries(context.forms ?? {})) scope[id] = { values };
-  for (const [tableId, row] of Object.entries(selections)) {
-    // NOTE: the page view shares one selected row per table, so `selectedRows` holds at most that row, not a multiple selection.
-    scope[tableId] = row ? { selected: row, selectedRows: [row] } : { selectedRows: [] };
+  const multiple = context.selectedRows ?? {};
+  for (const tableId of new Set([...Object.keys(selections), ...Object.keys(multiple)])) {
+    const row = Object.hasOwn(selections, tableId) ? selections[tableId] : undefined;
+    let rows: Array<Record<string, unknown>> = [];
+    if (Object.hasOwn(multiple, tableId)) rows = [...multiple[tableId]];
+    else if (row) rows = [row];
+    scope[tableId] = row ? { selected: row, selectedRows: rows, selectedCount: rows.length } : { selectedRows: rows, selectedCount: rows.length };
   }
   scope.url = { ...(context.url ?? {}) };
   if (context.user) scope.user = { ...context.user };
@@ -74,6 +83,49 @@ function asText(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
+}
+
+/** Reads a binding's result as display text: missing and null are empty, a list of plain values is joined with commas, other objects are JSON. */
+export function displayText(value: unknown): string {
+  if (Array.isArray(value) && value.every((item) => item === null || typeof item !== 'object')) return value.map((item) => asText(item)).join(', ');
+  return asText(value);
+}
+
+/** Start and end of a slot that stands for one binding's value in text handed to another parser. */
+const SLOT_START = '\uE000';
+const SLOT_END = '\uE001';
+const SLOT = /\uE000(\d+)\uE001/g;
+
+/** Text with each `{{ }}` replaced by a numbered slot, and the display text of each slot's value. */
+export interface SlottedText {
+  text: string;
+  values: string[];
+}
+
+/**
+ * Replaces every well-formed `{{ expr }}` in `text` with a slot holding its
+ * index, so a parser (such as the Markdown one) never reads the values. Pass
+ * each text the parser returns through fillSlots. Placeholders with syntax
+ * errors stay as written, and the slot characters (Unicode private use) are
+ * removed from the input first.
+ */
+export function slotBindings(text: string, scope: Scope): SlottedText {
+  const source = text.replaceAll(SLOT_START, '').replaceAll(SLOT_END, '');
+  const parsed = parseBindings(source);
+  const values: string[] = [];
+  let result = '';
+  let from = 0;
+  for (const expression of parsed.expressions) {
+    result += source.slice(from, expression.offset) + SLOT_START + String(values.length) + SLOT_END;
+    values.push(displayText(evaluateBinding(expression.node, scope)));
+    from = expression.offset + expression.length;
+  }
+  return { text: result + source.slice(from), values };
+}
+
+/** Puts the values of slotBindings back into one piece of parsed text; `encode` converts each value first, such as encodeURIComponent inside a link target. */
+export function fillSlots(text: string, values: readonly string[], encode: (value: string) => string = (value) => value): string {
+  return text.replace(SLOT, (_match, index: string) => encode(values[Number(index)] ?? ''));
 }
 
 /**

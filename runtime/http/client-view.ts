@@ -68,7 +68,7 @@ export function clientView(model: AppModel, enforcer: AppEnforcer, identity: Ide
     description: model.spec.description,
     version: model.version,
     specVersion,
-    user: { id: identity.id, name: identity.name, groups: identity.groups },
+    user: { id: identity.id, name: identity.name, email: identity.email, groups: identity.groups },
     pages,
     queries,
     actions,
@@ -139,7 +139,7 @@ function clientComponent(
   }
   if ('form' in component) {
     if (!(component.form.action in actions)) return undefined;
-    return { type: 'form', title: component.form.title, action: component.form.action, defaults: component.form.defaults };
+    return { type: 'form', id: component.form.id, title: component.form.title, action: component.form.action, defaults: component.form.defaults };
   }
   if ('chart' in component) return clientChart(component.chart, accessOf, model.queries[component.chart.query]?.spec.title);
   if ('stat' in component) return clientStat(component.stat, accessOf);

@@ -1,8 +1,10 @@
 // Light and dark themes in Chromium: the dark theme follows
 // `prefers-color-scheme`, recolours the page, keeps body text at WCAG AA
-// contrast and keeps keyboard focus visible. With OPSDECK_SCREENSHOTS set to
+// contrast and keeps keyboard focus visible, recolours chart axes and
+// redraws charts when the scheme changes, and leaves no light-only colour in
+// a component. With OPSDECK_SCREENSHOTS set to
 // a folder, it also writes the README screenshots of the two examples there.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +78,14 @@ function parseRgb(value: string): [number, number, number] {
   const match = /^rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(value);
   if (!match) throw new Error(`not an rgb() colour: ${value}`);
   return [Number(match[1]), Number(match[2]), Number(match[3])];
+}
+
+/** Converts `#rrggbb` or `#rgb`, as custom properties hold colours, to the `rgb(r, g, b)` form; other text is returned as it is. */
+function hexToRgb(value: string): string {
+  const match = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(value.trim());
+  if (!match) return value;
+  const hex = match[1].length === 3 ? [...match[1]].map((digit) => digit + digit).join('') : match[1];
+  return `rgb(${parseInt(hex.slice(0, 2), 16)}, ${parseInt(hex.slice(2, 4), 16)}, ${parseInt(hex.slice(4, 6), 16)})`;
 }
 
 /** WCAG 2.x relative luminance of an sRGB colour. */
@@ -244,5 +254,76 @@ describe('themes', () => {
     expect(light).toMatch(/^#[0-9a-f]{6}$/i);
     expect(dark).toMatch(/^#[0-9a-f]{6}$/i);
     expect(dark).not.toBe(light);
+  });
+
+  /** Colours the first chart of the contractor-costs overview gave Chart.js, and the surface it is drawn on. */
+  const chartColours = async (page: Page): Promise<{ grid: string; tick: string; surface: string; painted: string | null }> => {
+    const chart = page.locator('od-chart').first();
+    await expect.poll(() => chart.getAttribute('data-painted'), { timeout: 10_000 }).not.toBeNull();
+    return chart.evaluate((element) => {
+      const instance = (element as unknown as { chartInstance: { options: { scales: { x: { grid: { color: string }; ticks: { color: string } } } } } }).chartInstance;
+      const style = (globalThis as unknown as PageGlobals).getComputedStyle(element as unknown as PageElement);
+      return {
+        grid: String(instance.options.scales.x.grid.color),
+        tick: String(instance.options.scales.x.ticks.color),
+        surface: style.getPropertyValue('--od-surface').trim(),
+        painted: (element as unknown as PageElement).getAttribute('data-painted'),
+      };
+    });
+  };
+
+  it('dark scheme recolours chart axes', async () => {
+    const lightPage = await openPage('light', 'contractor-costs', 'fiona@costs.example', 'overview');
+    const darkPage = await openPage('dark', 'contractor-costs', 'fiona@costs.example', 'overview');
+    const light = await chartColours(lightPage);
+    const dark = await chartColours(darkPage);
+    expect(dark.grid).not.toBe(light.grid);
+    expect(dark.tick).not.toBe(light.tick);
+    for (const [scheme, colours] of [['light', light], ['dark', dark]] as const) {
+      expect(contrast(hexToRgb(colours.tick), hexToRgb(colours.surface)), `tick contrast in ${scheme}`).toBeGreaterThanOrEqual(4.5);
+    }
+    await lightPage.close();
+    await darkPage.close();
+  });
+
+  it('chart redraws when the scheme changes', async () => {
+    const page = await openPage('light', 'contractor-costs', 'fiona@costs.example', 'overview');
+    const light = await chartColours(page);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect.poll(async () => (await chartColours(page)).painted).not.toBe(light.painted);
+    const dark = await chartColours(page);
+    expect(dark.grid).not.toBe(light.grid);
+    expect(luminance(parseRgb(hexToRgb(dark.surface)))).toBeLessThan(luminance(parseRgb(hexToRgb(light.surface))));
+    await page.close();
+  });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`${scheme} legend, badges and logo meet WCAG AA`, async () => {
+      const page = await openPage(scheme, 'contractor-costs', 'fiona@costs.example', 'overview');
+      await chartColours(page);
+      await page.locator('od-data-table tbody tr').first().waitFor();
+      for (const selector of ['od-chart [data-testid="chart-legend"] button', 'od-chart [data-testid="chart-values-toggle"]', 'od-data-table .badge', 'od-top-bar .logo']) {
+        const element = page.locator(selector).first();
+        const { color } = await colours(element);
+        const background = await effectiveBackground(element);
+        expect(contrast(color, background), `${selector} contrast in ${scheme}`).toBeGreaterThanOrEqual(4.5);
+        if (scheme === 'dark' && !selector.includes('logo')) expect(luminance(parseRgb(background)), `${selector} background is dark`).toBeLessThan(0.1);
+      }
+      await page.close();
+    });
+  }
+
+  it('components keep no fixed colours', () => {
+    // Colours belong in the tokens of ui/styles.css and ui/components/shared-styles.ts, which have light and dark values.
+    const folder = join(REPO_ROOT, 'ui', 'components');
+    const found: string[] = [];
+    for (const file of readdirSync(folder).filter((name) => name.endsWith('.ts') && name !== 'shared-styles.ts')) {
+      readFileSync(join(folder, file), 'utf8')
+        .split('\n')
+        .forEach((line, index) => {
+          if (/#[0-9a-f]{3,8}\b(?![-\w])|\brgba?\(|\bhsla?\(/i.test(line) && !/^\s*(\/\/|\*)/.test(line)) found.push(`${file}:${index + 1}: ${line.trim()}`);
+        });
+    }
+    expect(found).toEqual([]);
   });
 });

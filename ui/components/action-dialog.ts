@@ -59,7 +59,7 @@ export class ActionDialog extends LitElement {
         font-size: var(--od-font-size);
       }
       dialog::backdrop {
-        background: rgba(16, 16, 24, 0.35);
+        background: var(--od-backdrop);
       }
       header {
         display: flex;

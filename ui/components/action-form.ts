@@ -2,11 +2,12 @@
 // an optional preview and confirmation step, the POST, and field errors from the server.
 import { LitElement, css, html, nothing } from 'lit';
 import { ApiError, apiPost, segment } from '../api.js';
-import type { ActionResult, ApprovalRequested, ClientAction, ParamSchema, PreviewResult, QueryResult, Row } from '../client-spec.js';
+import type { ActionResult, ApprovalRequested, ClientAction, ParamSchema, PreviewResult, Row } from '../client-spec.js';
+import type { Choice } from '../option-choices.js';
 import { parsePreview } from '../preview-diff.js';
 import { fillTemplate } from '../template.js';
-import { fieldLabel, isVisible, toParams, toRawValue, validateField, validateParams, type RawValue } from '../validate.js';
-import { renderControl, staticChoices, type Choice } from './form-fields.js';
+import { fieldLabel, isVisible, toParams, toRawValue, validateParams, type RawValue } from '../validate.js';
+import { loadParamChoices, paramFieldStyles, recheckField, renderParamField, sortServerErrors, withLabel } from './param-field.js';
 import { showToast } from './toast-stack.js';
 import './action-preview.js';
 import { buttonStyles, inputStyles, utilityStyles } from './shared-styles.js';
@@ -18,9 +19,15 @@ export interface ActionDoneDetail {
   result: ActionResult | ApprovalRequested;
 }
 
+/** Detail of the `od-form-values` event: the current value of each visible field, converted as for the request. */
+export interface FormValuesDetail {
+  values: Record<string, unknown>;
+}
+
 /**
  * Runs one action. Fires `od-action-done` (bubbles, composed) after the server
- * accepted it, and `od-action-cancel` when the user cancels.
+ * accepted it, `od-action-cancel` when the user cancels, and `od-form-values`
+ * (bubbles, composed) whenever the field values change.
  */
 export class ActionForm extends LitElement {
   static override properties = {
@@ -40,80 +47,26 @@ export class ActionForm extends LitElement {
     preview: { state: true },
     previewBlocked: { state: true },
     choices: { state: true },
+    totals: { state: true },
   };
 
   static override styles = [
     buttonStyles,
     inputStyles,
     utilityStyles,
+    paramFieldStyles,
     css`
       :host {
         display: block;
-      }
-      form {
-        display: flex;
-        flex-direction: column;
-        gap: var(--od-space-4);
-      }
-      .field {
-        display: flex;
-        flex-direction: column;
-        gap: var(--od-space-1);
-      }
-      label,
-      .label {
-        font-weight: 500;
-        font-size: var(--od-font-size-sm);
-      }
-      .required {
-        color: var(--od-danger);
-        margin-left: 2px;
-      }
-      .help {
-        color: var(--od-text-muted);
-        font-size: var(--od-font-size-xs);
-      }
-      .checkbox {
-        flex-direction: row;
-        align-items: center;
-        gap: var(--od-space-2);
-      }
-      .choices {
-        display: flex;
-        flex-wrap: wrap;
-        gap: var(--od-space-1) var(--od-space-4);
-      }
-      .choice {
-        display: inline-flex;
-        align-items: center;
-        gap: var(--od-space-2);
-        font-weight: 400;
-      }
-      .money {
-        display: flex;
-        align-items: center;
-        gap: var(--od-space-2);
-      }
-      .currency {
-        color: var(--od-text-muted);
-        font-size: var(--od-font-size-sm);
-      }
-      .choice input {
-        accent-color: var(--od-accent);
       }
       .checkbox input {
         width: 16px;
         height: 16px;
         margin: 0;
-        accent-color: var(--od-accent);
-      }
-      .error {
-        color: var(--od-danger);
-        font-size: var(--od-font-size-sm);
       }
       .form-error {
         padding: var(--od-space-2) var(--od-space-3);
-        border: 1px solid #f3b8b8;
+        border: 1px solid var(--od-danger-border);
         border-radius: var(--od-radius);
         background: var(--od-danger-soft);
         color: var(--od-danger);
@@ -173,9 +126,16 @@ export class ActionForm extends LitElement {
 
   /** Choices of select and multi-select fields by parameter name; a field whose query is loading has none yet. */
   choices: Record<string, Choice[]> = {};
+  /** Rows each options query returns in all, by parameter name; a field whose query returns more than its choices is searchable. */
+  totals: Record<string, number> = {};
 
   #previewAbort: AbortController | undefined;
   #choicesAbort: AbortController | undefined;
+
+  override updated(changed: Map<string, unknown>): void {
+    // The page shares the values with components that read `{{ <formId>.values.<field> }}`.
+    if (changed.has('values')) this.dispatchEvent(new CustomEvent<FormValuesDetail>('od-form-values', { detail: { values: toParams(this.#params, this.values) }, bubbles: true, composed: true }));
+  }
 
   override willUpdate(changed: Map<string, unknown>): void {
     // A page passes a new prefill object on every render, so only a change of its values resets what the user typed.
@@ -189,33 +149,11 @@ export class ActionForm extends LitElement {
     this.#choicesAbort?.abort();
     const controller = new AbortController();
     this.#choicesAbort = controller;
-    const choices: Record<string, Choice[]> = {};
-    const queried: Array<[string, NonNullable<ParamSchema['options']>]> = [];
-    for (const [name, schema] of Object.entries(this.#params)) {
-      const fixed = staticChoices(schema);
-      if (fixed) choices[name] = fixed;
-      else if (schema.options) queried.push([name, schema.options]);
-    }
-    this.choices = { ...choices };
-    if (!this.appId) return;
-    await Promise.all(
-      queried.map(async ([name, options]) => {
-        try {
-          // NOTE: only the first page (500 rows) of an options query is offered.
-          const result = await apiPost<QueryResult>(
-            `/api/apps/${segment(this.appId)}/queries/${segment(options.query)}`,
-            { params: {}, page: { size: 500, offset: 0 } },
-            { signal: controller.signal },
-          );
-          choices[name] = result.rows.map((row) => ({ value: String(row[options.value] ?? ''), label: String(row[options.label ?? options.value] ?? '') }));
-        } catch (error) {
-          if (controller.signal.aborted) return;
-          choices[name] = [];
-          this.formError = `The choices of ${fieldLabel(name, this.#params[name])} could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
-        }
-      }),
-    );
-    if (!controller.signal.aborted) this.choices = { ...choices };
+    const failures = await loadParamChoices(this.appId, this.#params, controller.signal, (loaded) => {
+      this.choices = loaded.choices;
+      this.totals = loaded.totals;
+    });
+    if (failures.length > 0 && !controller.signal.aborted) this.formError = failures[failures.length - 1];
   }
 
   /** Puts every field back to its prefilled or default value and clears messages. */
@@ -275,13 +213,7 @@ export class ActionForm extends LitElement {
   }
 
   #checkField(name: string): void {
-    const schema = this.#params[name];
-    if (!schema) return;
-    const message = validateField(name, schema, this.values[name], this.#required.includes(name));
-    const errors = { ...this.errors };
-    if (message) errors[name] = message;
-    else delete errors[name];
-    this.errors = errors;
+    this.errors = recheckField(this.errors, this.#params, this.#required, this.values, name);
   }
 
   async #onSubmit(event: Event): Promise<void> {
@@ -395,19 +327,9 @@ export class ActionForm extends LitElement {
       this.formError = `The action failed: ${error instanceof Error ? error.message : String(error)}`;
       return;
     }
-    const fieldErrors: Record<string, string> = {};
-    const unmatched: string[] = [];
-    let details = error.details;
-    if (details.length === 0 && error.field) details = [{ field: error.field, message: error.message }];
-    for (const detail of details) {
-      const name = detail.field.replace(/^params\./, '');
-      const schema = this.#params[name];
-      if (schema && !this.hiddenParams.includes(name)) {
-        fieldErrors[name] ??= withLabel(fieldLabel(name, schema), detail.message);
-      } else {
-        unmatched.push(schema ? withLabel(fieldLabel(name, schema), detail.message) : `${detail.field} ${detail.message}`);
-      }
-    }
+    const sorted = sortServerErrors(error, this.#params, (name) => !this.hiddenParams.includes(name));
+    const { fieldErrors } = sorted;
+    const unmatched = sorted.unmatched.map(({ detail, schema, name }) => (schema ? withLabel(fieldLabel(name, schema), detail.message) : `${detail.field} ${detail.message}`));
     this.errors = fieldErrors;
     if (unmatched.length > 0) this.formError = unmatched.join('. ');
     else if (Object.keys(fieldErrors).length === 0) this.formError = error.message;
@@ -480,66 +402,20 @@ export class ActionForm extends LitElement {
   }
 
   #renderField(name: string, schema: ParamSchema) {
-    const label = schema.widget === 'money' && schema.currency ? `${fieldLabel(name, schema)} (${schema.currency})` : fieldLabel(name, schema);
-    const required = this.#required.includes(name);
-    const id = `field-${name}`;
-    const error = this.errors[name];
-    const describedBy = [error ? `error-${name}` : '', schema.description ? `help-${name}` : ''].filter(Boolean).join(' ');
-    const requiredMark = required ? html`<span class="required" aria-hidden="true">*</span>` : nothing;
-
-    const help = schema.description ? html`<span class="help" id="help-${name}">${schema.description}</span>` : nothing;
-    if (schema.type === 'boolean') {
-      return html`
-        <div class="field" data-field=${name}>
-          <div class="field checkbox">
-            <input
-              id=${id}
-              name=${name}
-              type="checkbox"
-              .checked=${this.values[name] === true}
-              aria-invalid=${error ? 'true' : 'false'}
-              aria-describedby=${describedBy || nothing}
-              @change=${(event: Event) => this.#setValue(name, (event.target as HTMLInputElement).checked)}
-              @blur=${() => this.#checkField(name)}
-            />
-            <label for=${id}>${label}${requiredMark}</label>
-          </div>
-          ${help} ${this.#renderError(name, error)}
-        </div>
-      `;
-    }
-
-    const control = renderControl({
+    return renderParamField({
+      appId: this.appId,
       name,
       schema,
-      id,
+      ids: { control: `field-${name}`, help: `help-${name}`, error: `error-${name}`, label: `label-${name}` },
       value: this.values[name],
-      invalid: Boolean(error),
-      describedBy,
-      required,
+      error: this.errors[name],
+      required: this.#required.includes(name),
       choices: this.choices[name],
+      total: this.totals[name],
       onChange: (value) => this.#setValue(name, value),
       onBlur: () => this.#checkField(name),
     });
-    // A multi-select is a group of checkboxes, which its heading labels through aria-labelledby.
-    const heading = schema.type === 'array'
-      ? html`<span class="label" id="label-${name}">${label}${requiredMark}</span>`
-      : html`<label for=${id}>${label}${requiredMark}</label>`;
-    return html`
-      <div class="field" data-field=${name}>
-        ${heading} ${control} ${help} ${this.#renderError(name, error)}
-      </div>
-    `;
   }
-
-  #renderError(name: string, error: string | undefined) {
-    return error ? html`<span class="error" id="error-${name}" data-error-for=${name}>${error}</span>` : nothing;
-  }
-}
-
-/** Prefixes a server message that does not start with the field's label, so it reads "Reason must …". */
-function withLabel(label: string, message: string): string {
-  return message.toLowerCase().startsWith(label.toLowerCase()) ? message : `${label} ${message}`;
 }
 
 customElements.define('od-action-form', ActionForm);

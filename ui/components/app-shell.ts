@@ -118,7 +118,7 @@ export class AppShell extends LitElement {
       /* The error bar sits in the page flow under the banner, so it pushes the page down and never covers the top bar or a search box. */
       .invalid {
         flex: none;
-        border-bottom: 1px solid #f3b8b8;
+        border-bottom: 1px solid var(--od-danger-border);
         background: var(--od-danger-soft);
       }
       .invalid header {
@@ -149,7 +149,7 @@ export class AppShell extends LitElement {
       }
       .invalid li {
         padding: var(--od-space-2) var(--od-space-3);
-        border: 1px solid #f3d0d0;
+        border: 1px solid var(--od-danger-border);
         border-bottom-width: 0;
         background: var(--od-surface);
       }

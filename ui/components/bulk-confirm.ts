@@ -47,7 +47,7 @@ export class BulkConfirm extends LitElement {
         font-size: var(--od-font-size);
       }
       dialog::backdrop {
-        background: rgba(16, 16, 24, 0.4);
+        background: var(--od-backdrop);
       }
       h2 {
         margin: 0 0 var(--od-space-3);

@@ -8,7 +8,6 @@ import {
   CategoryScale,
   Chart,
   Filler,
-  Legend,
   LineController,
   LineElement,
   LinearScale,
@@ -16,34 +15,25 @@ import {
   PointElement,
   ScatterController,
   Tooltip,
-  type ChartConfiguration,
-  type TooltipItem,
 } from 'chart.js';
 import { ApiError, apiPost, segment } from '../api.js';
-import { buildChartData, formatValue, type ChartData } from '../chart-data.js';
+import { buildChartData, type ChartData } from '../chart-data.js';
+import { chartValues, seriesName } from '../chart-values.js';
 import type { ClientChart, QueryResult } from '../client-spec.js';
 import { humanize } from '../format.js';
 import { resolveParams, type BindingContext } from '../template.js';
+import { chartConfiguration, readChartTheme } from './chart-config.js';
+import { chartLegendStyles, renderLegend, renderValues, type LegendEntry } from './chart-legend.js';
 import { utilityStyles } from './shared-styles.js';
 
 // Only the parts of Chart.js the five chart types use, so esbuild leaves the rest out of the bundle.
-Chart.register(LineController, BarController, PieController, ScatterController, LineElement, BarElement, ArcElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Filler);
+// The legend is drawn in HTML by this element, so the Legend plugin is not registered.
+Chart.register(LineController, BarController, PieController, ScatterController, LineElement, BarElement, ArcElement, PointElement, LinearScale, CategoryScale, Tooltip, Filler);
 
 /** Rows a chart reads: the query endpoint's largest page. */
 export const CHART_ROW_LIMIT = 500;
 
-/** Series colours when the page defines no `--od-chart-1` … `--od-chart-8`. */
-const DEFAULT_PALETTE = ['#4f46e5', '#0d9488', '#d97706', '#db2777', '#2563eb', '#65a30d', '#7c3aed', '#dc2626'];
-
-/** Colours read from the page's CSS custom properties, so a dark theme changes the chart too. */
-interface ChartTheme {
-  text: string;
-  muted: string;
-  grid: string;
-  surface: string;
-  font: string;
-  palette: string[];
-}
+let nextTableId = 1;
 
 /** Renders one `chart:` component: skeleton while loading, then the chart, an empty state or an error. */
 export class ChartView extends LitElement {
@@ -56,10 +46,13 @@ export class ChartView extends LitElement {
     result: { state: true },
     error: { state: true },
     loading: { state: true },
+    hiddenEntries: { state: true },
+    valuesOpen: { state: true },
   };
 
   static override styles = [
     utilityStyles,
+    chartLegendStyles,
     css`
       :host {
         display: block;
@@ -118,13 +111,20 @@ export class ChartView extends LitElement {
   loading = false;
   /** The Chart.js instance drawn last; tests read the data it was given. */
   chartInstance: Chart | undefined;
-  /** Labels and series given to Chart.js, kept for tests and the accessible summary. */
+  /** Labels and series given to Chart.js, kept for the legend, the table of values and the accessible summary. */
   chartData: ChartData | undefined;
+  /** Indexes of the series (or pie slices) the user hid with the legend; cleared when new rows arrive. */
+  hiddenEntries: ReadonlySet<number> = new Set();
+  /** The table of values is open. */
+  valuesOpen = false;
 
   #controller: AbortController | undefined;
   #lastRequestKey: string | undefined;
   #colorScheme = window.matchMedia('(prefers-color-scheme: dark)');
   #onSchemeChange = (): void => this.#draw();
+  readonly #tableId = `chart-values-${nextTableId++}`;
+  /** Time the series were last built, so the next draw's timing entry includes that work. */
+  #buildStarted: number | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -139,9 +139,18 @@ export class ChartView extends LitElement {
     this.chartInstance = undefined;
   }
 
-  override willUpdate(): void {
+  override willUpdate(changed: PropertyValues): void {
     const chart = this.chart;
     if (!chart || chart.unavailable) return;
+    if ((changed.has('result') || changed.has('chart')) && this.result) {
+      this.#buildStarted = performance.now();
+      // Built before render(), because the legend and the table of values show the series too.
+      const before = this.#legendEntries().map((entry) => entry.name);
+      this.chartData = buildChartData(chart, this.result.rows);
+      // A refresh that keeps the same legend keeps what the user hid; new series or slices start all shown.
+      const after = this.#legendEntries().map((entry) => entry.name);
+      if (before.join('\u0000') !== after.join('\u0000')) this.hiddenEntries = new Set();
+    }
     const body = { params: resolveParams(chart.params, this.selections, this.bindings).values, page: { size: CHART_ROW_LIMIT, offset: 0 } };
     const requestKey = JSON.stringify([this.appId, chart.query, body, this.refreshCount]);
     if (requestKey === this.#lastRequestKey) return;
@@ -180,45 +189,69 @@ export class ChartView extends LitElement {
     if (state !== 'ready') {
       this.chartInstance?.destroy();
       this.chartInstance = undefined;
+      this.#buildStarted = undefined;
       delete this.dataset.painted;
       return;
     }
     if (changed.has('result') || changed.has('chart') || changed.has('loading')) this.#draw();
   }
 
-  #theme(): ChartTheme {
-    const style = getComputedStyle(this);
-    const read = (name: string, fallback: string): string => style.getPropertyValue(name).trim() || fallback;
-    return {
-      text: read('--od-text', '#18181b'),
-      muted: read('--od-text-muted', '#6b6b76'),
-      grid: read('--od-border', '#e4e4e7'),
-      surface: read('--od-surface', '#ffffff'),
-      font: read('--od-font', 'system-ui, sans-serif'),
-      palette: DEFAULT_PALETTE.map((fallback, index) => read(`--od-chart-${index + 1}`, fallback)),
-    };
-  }
-
   /** Builds the Chart.js configuration and draws it, then sets `data-painted` to the time the drawing finished. */
   #draw(): void {
     const chart = this.chart;
     const canvas = this.renderRoot.querySelector('canvas');
-    if (!chart || !this.result || !canvas) return;
-    const started = performance.now();
-    this.chartData = buildChartData(chart, this.result.rows);
-    // Set here, not in render(): the series names of a pivoted chart are known only once the rows are built.
+    const data = this.chartData;
+    if (!chart || !data || !canvas) return;
+    const started = this.#buildStarted ?? performance.now();
+    this.#buildStarted = undefined;
     canvas.setAttribute('aria-label', this.#summary());
     this.chartInstance?.destroy();
-    this.chartInstance = new Chart(canvas, chartConfiguration(chart, this.chartData, this.#theme()));
+    // The theme is read on every draw, so a redraw after a colour scheme change picks up the new tokens.
+    const instance = new Chart(canvas, chartConfiguration(chart, data, readChartTheme(this)));
+    this.chartInstance = instance;
+    if (this.hiddenEntries.size > 0) {
+      for (const index of this.hiddenEntries) this.#setShown(instance, index, false);
+      instance.update();
+    }
     // A user timing entry per draw, read by bench/ui.bench.mjs.
     performance.measure('od-chart-draw', { start: started, detail: chart.query });
     this.dataset.painted = String(performance.now());
     this.dispatchEvent(new CustomEvent('od-chart-painted', { bubbles: true, composed: true }));
   }
 
+  #setShown(instance: Chart, index: number, shown: boolean): void {
+    if (this.chart?.chartType === 'pie') {
+      if (instance.getDataVisibility(index) !== shown) instance.toggleDataVisibility(index);
+    } else {
+      instance.setDatasetVisibility(index, shown);
+    }
+  }
+
+  /** Shows or hides one legend entry in the chart and in the table of values. */
+  #toggleEntry(index: number): void {
+    const hidden = new Set(this.hiddenEntries);
+    if (hidden.has(index)) hidden.delete(index);
+    else hidden.add(index);
+    this.hiddenEntries = hidden;
+    if (this.chartInstance) {
+      this.#setShown(this.chartInstance, index, !hidden.has(index));
+      this.chartInstance.update();
+    }
+  }
+
+  /** Legend buttons: one per slice of a pie, one per series when there are several, none for a single series. */
+  #legendEntries(): LegendEntry[] {
+    const chart = this.chart!;
+    const data = this.chartData;
+    if (!data) return [];
+    if (chart.chartType === 'pie') return data.labels.map((name, index) => ({ name, index, visible: !this.hiddenEntries.has(index) }));
+    if (data.series.length < 2) return [];
+    return data.series.map((series, index) => ({ name: seriesName(chart, series), index, visible: !this.hiddenEntries.has(index) }));
+  }
+
   #summary(): string {
     const chart = this.chart!;
-    const names = this.chartData?.series.map((series) => humanize(series.label)).join(', ') ?? '';
+    const names = this.chartData?.series.map((series) => seriesName(chart, series)).join(', ') ?? '';
     return `${chart.chartType} chart of ${names} by ${humanize(chart.x)}, ${this.result?.rows.length ?? 0} rows`;
   }
 
@@ -240,8 +273,13 @@ export class ChartView extends LitElement {
     } else if (state === 'empty') {
       body = html`<div class="state" style=${noteHeight} data-testid="chart-empty">${chart.empty ?? 'No data to show.'}</div>`;
     } else {
-      // NOTE: Chart.js legends and tooltips take no keyboard focus; keyboard and screen reader users get only the canvas label, not the values.
-      body = html`<div class="plot" style=${height}><canvas role="img"></canvas></div>`;
+      // Chart.js tooltips take no keyboard focus, so the legend buttons and the table of values give keyboard and screen reader users the same facts.
+      const entries = this.#legendEntries();
+      body = html`<div class="plot" style=${height}><canvas role="img"></canvas></div>
+        ${entries.length > 0 ? renderLegend(entries, (index) => this.#toggleEntry(index)) : nothing}
+        ${renderValues(this.valuesOpen && this.chartData ? chartValues(chart, this.chartData, this.hiddenEntries) : undefined, title, this.#tableId, this.valuesOpen, () => {
+          this.valuesOpen = !this.valuesOpen;
+        })}`;
     }
     const truncated = state === 'ready' && this.result!.total > this.result!.rows.length;
     return html`
@@ -255,69 +293,6 @@ export class ChartView extends LitElement {
       </section>
     `;
   }
-}
-
-/** Builds the Chart.js configuration of one chart: no animation, nulls as gaps, value formats on the axis and in tooltips. */
-function chartConfiguration(chart: ClientChart, data: ChartData, theme: ChartTheme): ChartConfiguration {
-  const kind = chart.chartType;
-  const format = (value: number, compact = false): string => formatValue(value, chart.yFormat, chart.currency, { compact });
-  const color = (index: number): string => theme.palette[index % theme.palette.length];
-  // Points would hide a dense line, so they are drawn only up to 60 labels.
-  const linePointRadius = data.labels.length > 60 ? 0 : 2;
-  const areaFill = (index: number): string => (chart.stacked && index > 0 ? '-1' : 'origin');
-  const datasets = data.series.map((series, index) => {
-    const label = chart.series === undefined ? humanize(series.label) : series.label;
-    if (kind === 'pie') {
-      return { label, data: series.data, backgroundColor: series.data.map((_, slice) => color(slice)), borderColor: theme.surface, borderWidth: 2 };
-    }
-    return {
-      label,
-      data: series.data,
-      backgroundColor: kind === 'area' ? `color-mix(in srgb, ${color(index)} 22%, transparent)` : color(index),
-      borderColor: color(index),
-      borderWidth: kind === 'bar' ? 0 : 2,
-      pointRadius: kind === 'scatter' ? 3 : linePointRadius,
-      // Stacked areas fill down to the series below them ('-1'), the first one to the axis.
-      fill: kind === 'area' ? areaFill(index) : false,
-      // A null is a gap: the line stops and starts again after it.
-      spanGaps: false,
-      ...(chart.stacked ? { stack: 'all' } : {}),
-    };
-  });
-
-  const valueLabel = (item: TooltipItem<'line'>): string => {
-    const raw = item.parsed as { y?: number | null } | number;
-    const value = typeof raw === 'number' ? raw : raw.y;
-    return `${item.dataset.label ?? ''}: ${value === null || value === undefined ? 'no value' : format(value)}`;
-  };
-  const grid = { color: theme.grid };
-  const ticks = { color: theme.muted, font: { family: theme.font } };
-  const scales =
-    kind === 'pie'
-      ? {}
-      : {
-          // NOTE: dates are category labels, evenly spaced whatever the gap between them.
-          x: { type: kind === 'scatter' ? ('linear' as const) : ('category' as const), stacked: chart.stacked, grid, ticks },
-          y: { type: 'linear' as const, stacked: chart.stacked, beginAtZero: kind === 'bar' || kind === 'area', grid, ticks: { ...ticks, callback: (value: string | number) => format(Number(value), true) } },
-        };
-
-  return {
-    type: kind === 'area' ? 'line' : kind,
-    data: { labels: kind === 'scatter' ? undefined : data.labels, datasets },
-    options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      color: theme.text,
-      font: { family: theme.font },
-      interaction: kind === 'pie' || kind === 'scatter' ? { mode: 'nearest', intersect: true } : { mode: 'index', intersect: false },
-      plugins: {
-        legend: { display: kind === 'pie' || datasets.length > 1, position: 'bottom', labels: { color: theme.text, boxWidth: 12, font: { family: theme.font } } },
-        tooltip: { callbacks: { label: kind === 'pie' ? (item) => `${item.label}: ${format(Number(item.raw))}` : (valueLabel as never) } },
-      },
-      scales,
-    },
-  } as ChartConfiguration;
 }
 
 customElements.define('od-chart', ChartView);

@@ -88,7 +88,7 @@ export class ColumnMenu extends LitElement {
         border: 1px solid var(--od-border);
         border-radius: var(--od-radius);
         background: var(--od-surface);
-        box-shadow: 0 8px 24px rgb(0 0 0 / 0.12);
+        box-shadow: var(--od-shadow);
         color: var(--od-text);
         font-size: var(--od-font-size);
       }

@@ -45,6 +45,12 @@ export interface RowSelectDetail {
   rows?: Row[];
 }
 
+/** Detail of `od-rows-load`: the rows of the page the table shows, each time its query returns. */
+export interface RowsLoadDetail {
+  tableKey: string;
+  rows: Row[];
+}
+
 /** Detail of `od-row-action`: the action to run and its values taken from the row. */
 export interface RowActionDetail {
   actionId: string;
@@ -249,12 +255,12 @@ export class DataTable extends LitElement {
       }
       .tone-success { background: var(--od-success-soft); color: var(--od-success); }
       .tone-danger { background: var(--od-danger-soft); color: var(--od-danger); }
-      .tone-blue { background: #e6f0ff; color: #1d4ed8; }
-      .tone-violet { background: #f1eafe; color: #6d28d9; }
-      .tone-amber { background: #fdf3dc; color: #92400e; }
-      .tone-teal { background: #dcf5f2; color: #0f766e; }
-      .tone-pink { background: #fde8f1; color: #be185d; }
-      .tone-grey { background: #eeeef1; color: #52525b; }
+      .tone-blue { background: var(--od-tone-blue-bg); color: var(--od-tone-blue-text); }
+      .tone-violet { background: var(--od-tone-violet-bg); color: var(--od-tone-violet-text); }
+      .tone-amber { background: var(--od-tone-amber-bg); color: var(--od-tone-amber-text); }
+      .tone-teal { background: var(--od-tone-teal-bg); color: var(--od-tone-teal-text); }
+      .tone-pink { background: var(--od-tone-pink-bg); color: var(--od-tone-pink-text); }
+      .tone-grey { background: var(--od-tone-grey-bg); color: var(--od-tone-grey-text); }
       /* The actions column sticks to the right edge, so a wide table never scrolls its buttons out of view. */
       td.actions,
       th.actions {
@@ -282,7 +288,7 @@ export class DataTable extends LitElement {
         display: block;
         height: 10px;
         border-radius: 4px;
-        background: linear-gradient(90deg, #ececef 0%, #f6f6f8 50%, #ececef 100%);
+        background: linear-gradient(90deg, var(--od-skeleton) 0%, var(--od-skeleton-highlight) 50%, var(--od-skeleton) 100%);
         background-size: 200% 100%;
         animation: shimmer 1.2s infinite linear;
       }
@@ -536,6 +542,7 @@ export class DataTable extends LitElement {
       }
       this.result = result;
       this.#dropVanishedSelection(result.rows);
+      this.dispatchEvent(new CustomEvent<RowsLoadDetail>('od-rows-load', { detail: { tableKey: this.tableKey, rows: result.rows }, bubbles: true, composed: true }));
     } catch (error) {
       if (controller.signal.aborted) return;
       this.loading = false;

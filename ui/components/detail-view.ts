@@ -71,8 +71,8 @@ export class DetailView extends LitElement {
         font-size: var(--od-font-size-xs);
         font-weight: 600;
         line-height: 18px;
-        background: #eeeef1;
-        color: #52525b;
+        background: var(--od-tone-grey-bg);
+        color: var(--od-tone-grey-text);
       }
       .badge.tone-success { background: var(--od-success-soft); color: var(--od-success); }
       .badge.tone-danger { background: var(--od-danger-soft); color: var(--od-danger); }

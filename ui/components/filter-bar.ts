@@ -3,21 +3,17 @@
 // `{{ <id>.<field> }}` bindings of other components.
 import { LitElement, css, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
-import { apiPost, segment } from '../api.js';
-import type { ClientFilterField, ClientFilters, QueryResult } from '../client-spec.js';
+import type { ClientFilterField, ClientFilters } from '../client-spec.js';
 import { humanize } from '../format.js';
+import { OPTIONS_PAGE_SIZE, readChoices, type Choice } from '../option-choices.js';
+import { optionSelectStyles, type OptionChangeDetail } from './option-select.js';
 import { buttonStyles, inputStyles, utilityStyles } from './shared-styles.js';
+import './option-select.js';
 
 /** Detail of `od-filter-change`: every value of the bar after the change, empty ones left out. */
 export interface FilterChangeDetail {
   id: string;
   values: Record<string, string>;
-}
-
-/** One choice of a select: the value the filter takes and the text shown. */
-interface Choice {
-  value: string;
-  label: string;
 }
 
 /** Time a search input waits after the last key before it applies its text, in milliseconds. */
@@ -73,6 +69,7 @@ export class FilterBar extends LitElement {
     filters: { attribute: false },
     values: { attribute: false },
     choices: { state: true },
+    totals: { state: true },
     loadError: { state: true },
   };
 
@@ -80,6 +77,7 @@ export class FilterBar extends LitElement {
     utilityStyles,
     buttonStyles,
     inputStyles,
+    optionSelectStyles,
     css`
       :host {
         display: block;
@@ -91,7 +89,8 @@ export class FilterBar extends LitElement {
         gap: var(--od-space-3);
         padding: var(--od-space-3) var(--od-space-4);
       }
-      label {
+      label,
+      .stack {
         display: flex;
         flex-direction: column;
         gap: var(--od-space-1);
@@ -103,6 +102,12 @@ export class FilterBar extends LitElement {
         align-items: center;
         height: 32px;
         color: var(--od-text);
+      }
+      .stack label {
+        color: inherit;
+      }
+      .stack od-option-select {
+        min-width: 240px;
       }
       .range {
         display: flex;
@@ -118,6 +123,8 @@ export class FilterBar extends LitElement {
   values: Record<string, string> = {};
   /** Choices of the selects whose options come from a query, by field name; missing while loading. */
   choices: Record<string, Choice[]> = {};
+  /** Rows each options query returns in all, by field name; a select whose query returns more than its choices is searchable. */
+  totals: Record<string, number> = {};
   /** Error message of the choices that could not be read, empty when all loaded. */
   loadError = '';
 
@@ -143,16 +150,18 @@ export class FilterBar extends LitElement {
       field.type === 'select' && field.field !== undefined && field.options !== undefined && !Array.isArray(field.options) ? [{ name: field.field, options: field.options }] : [],
     );
     this.choices = {};
+    this.totals = {};
     this.loadError = '';
     if (!this.appId || queried.length === 0) return;
     const choices: Record<string, Choice[]> = {};
+    const totals: Record<string, number> = {};
     const errors: string[] = [];
     await Promise.all(
       queried.map(async ({ name, options }) => {
         try {
-          // NOTE: only the first page (500 rows) of an options query is offered, as in forms.
-          const result = await apiPost<QueryResult>(`/api/apps/${segment(this.appId)}/queries/${segment(options.query)}`, { params: {}, page: { size: 500, offset: 0 } }, { signal: controller.signal });
-          choices[name] = result.rows.map((row) => ({ value: String(row[options.value] ?? ''), label: String(row[options.label ?? options.value] ?? '') }));
+          const page = await readChoices(this.appId, options, { size: OPTIONS_PAGE_SIZE, signal: controller.signal });
+          choices[name] = page.choices;
+          totals[name] = page.total;
         } catch (error) {
           if (controller.signal.aborted) return;
           choices[name] = [];
@@ -162,6 +171,7 @@ export class FilterBar extends LitElement {
     );
     if (controller.signal.aborted) return;
     this.choices = choices;
+    this.totals = totals;
     this.loadError = errors.join(' ');
   }
 
@@ -171,6 +181,31 @@ export class FilterBar extends LitElement {
     // A value from the URL stays shown while the choices load or when the query no longer returns it, so it is not lost silently.
     const current = this.#value(field.field);
     return current === '' || loaded.some((choice) => choice.value === current) ? loaded : [...loaded, { value: current, label: current }];
+  }
+
+  /** Checks whether the select's options query returned more rows than one page, so the select searches the server as the user types. */
+  #isSearchable(field: ClientFilterField): boolean {
+    const name = field.field ?? '';
+    const loaded = this.choices[name];
+    return field.options !== undefined && !Array.isArray(field.options) && loaded !== undefined && (this.totals[name] ?? 0) > loaded.length;
+  }
+
+  #renderSearchable(field: ClientFilterField, name: string, label: string) {
+    const id = `filter-${this.filters?.id ?? ''}-${name}`;
+    return html`<div class="stack">
+      <label for=${id}>${label}</label>
+      <od-option-select
+        .appId=${this.appId}
+        .source=${field.options}
+        .value=${this.#value(name)}
+        .initial=${this.choices[name] ?? []}
+        .total=${this.totals[name] ?? 0}
+        .inputId=${id}
+        .filterField=${name}
+        .emptyLabel=${'All'}
+        @od-option-change=${(event: CustomEvent<OptionChangeDetail>) => this.#emit(name, String(event.detail.value))}
+      ></od-option-select>
+    </div>`;
   }
 
   #emit(name: string, value: string): void {
@@ -209,6 +244,7 @@ export class FilterBar extends LitElement {
           <input class="input" type="search" data-filter=${name} .value=${live(this.#value(name))} @input=${(event: Event) => this.#onSearchInput(name, event)} />
         </label>`;
       case 'select':
+        if (this.#isSearchable(field)) return this.#renderSearchable(field, name, label);
         return html`<label>
           ${label}
           <select class="input" data-filter=${name} .value=${live(this.#value(name))} @change=${(event: Event) => this.#emit(name, (event.target as HTMLSelectElement).value)}>

@@ -1,15 +1,16 @@
-// The input controls of an action form, one per parameter type or widget:
+// The input controls of an action or job form, one per parameter type or widget:
 // text, long text, number, integer, money, date, date and time, select (static
-// or from a query), multi-select, email and URL. Checkboxes stay in action-form.
+// or from a query), multi-select, email and URL. Checkboxes are in param-field.ts.
+// A select or multi-select whose options query returns more rows than were read
+// is a searchable combobox (option-select.ts); smaller ones stay native.
 import { html, nothing } from 'lit';
 import type { ParamSchema } from '../client-spec.js';
+import type { Choice } from '../option-choices.js';
 import type { RawValue } from '../validate.js';
+import type { OptionChangeDetail } from './option-select.js';
+import './option-select.js';
 
-/** One choice of a select or multi-select: the value sent and the text shown. */
-export interface Choice {
-  value: string;
-  label: string;
-}
+export type { Choice };
 
 /** What a control needs to render one parameter. */
 export interface FieldContext {
@@ -22,6 +23,12 @@ export interface FieldContext {
   required: boolean;
   /** Choices of a select or multi-select, from `enum`, `items.enum` or the options query; undefined while loading. */
   choices: Choice[] | undefined;
+  /** Rows the options query returns in all; when more than `choices` holds, the field is a searchable combobox. */
+  total?: number;
+  /** App whose options query the combobox searches. */
+  appId?: string;
+  /** Id of the text that labels a multi-select group of checkboxes. */
+  labelId?: string;
   onChange: (value: RawValue) => void;
   onBlur: () => void;
 }
@@ -34,11 +41,42 @@ export function staticChoices(schema: ParamSchema): Choice[] | undefined {
 
 /** Renders the control for a parameter that is not a boolean. */
 export function renderControl(field: FieldContext) {
+  if (isSearchable(field)) return renderOptionSelect(field);
   if (field.schema.type === 'array') return renderMultiSelect(field);
   if (field.schema.enum || field.schema.options) return renderSelect(field);
   if (field.schema.multiline) return renderTextArea(field);
   if (field.schema.widget === 'money') return renderMoney(field);
   return renderInput(field);
+}
+
+/** Checks whether a field's options query returned more rows than the field read, so it needs a combobox that searches the server. */
+export function isSearchable(field: Pick<FieldContext, 'schema' | 'choices' | 'total'>): boolean {
+  const options = field.schema.options;
+  return options !== undefined && field.choices !== undefined && field.total !== undefined && field.total > field.choices.length;
+}
+
+function renderOptionSelect(field: FieldContext) {
+  const multiple = field.schema.type === 'array';
+  let value: string | string[] = String(field.value ?? '');
+  if (multiple) value = Array.isArray(field.value) ? field.value : [];
+  return html`
+    <od-option-select
+      data-combobox=${field.name}
+      .appId=${field.appId ?? ''}
+      .source=${field.schema.options}
+      .value=${value}
+      .multiple=${multiple}
+      .initial=${field.choices ?? []}
+      .total=${field.total ?? 0}
+      .inputId=${field.id}
+      .emptyLabel=${field.required ? 'Choose…' : '—'}
+      .invalid=${field.invalid}
+      .required=${field.required}
+      .describedBy=${field.describedBy}
+      @od-option-change=${(event: CustomEvent<OptionChangeDetail>) => field.onChange(event.detail.value)}
+      @od-option-blur=${field.onBlur}
+    ></od-option-select>
+  `;
 }
 
 function renderSelect(field: FieldContext) {
@@ -75,7 +113,7 @@ function renderMultiSelect(field: FieldContext) {
       class="choices"
       id=${field.id}
       role="group"
-      aria-labelledby="label-${field.name}"
+      aria-labelledby=${field.labelId ?? `label-${field.name}`}
       aria-invalid=${field.invalid ? 'true' : 'false'}
       aria-describedby=${field.describedBy || nothing}
       aria-busy=${field.choices === undefined ? 'true' : 'false'}

@@ -2,12 +2,14 @@
 // the page component `{ type: 'job', job }` (od-job-card), which adds the
 // progress of the job's latest run.
 import { LitElement, css, html, nothing } from 'lit';
-import { ApiError, apiPost, segment } from '../api.js';
-import type { ClientJob, JobRun, ParamSchema, QueryResult } from '../client-spec.js';
+import { ApiError } from '../api.js';
+import type { ClientJob, JobRun, ParamSchema } from '../client-spec.js';
 import { JOBS_PAGE, jobFeed, startJob, type JobFeedState } from '../jobs-api.js';
 import { isActive } from '../job-text.js';
-import { fieldLabel, isVisible, toParams, toRawValue, validateField, validateParams, type RawValue } from '../validate.js';
-import { renderControl, staticChoices, type Choice } from './form-fields.js';
+import type { Choice } from '../option-choices.js';
+import { RunFeedController } from '../run-feed-controller.js';
+import { fieldLabel, isVisible, toParams, toRawValue, validateParams, type RawValue } from '../validate.js';
+import { loadParamChoices, paramFieldStyles, recheckField, renderParamField, sortServerErrors } from './param-field.js';
 import { showToast } from './toast-stack.js';
 import { buttonStyles, inputStyles, utilityStyles } from './shared-styles.js';
 import { appPath } from '../router.js';
@@ -19,64 +21,8 @@ export interface JobStartedDetail {
   run: JobRun;
 }
 
-/** Styles of the parameter fields, matching the action form's. */
+/** Styles of the job form that differ from the action form's. */
 const fieldStyles = css`
-  form {
-    display: flex;
-    flex-direction: column;
-    gap: var(--od-space-4);
-  }
-  .field {
-    display: flex;
-    flex-direction: column;
-    gap: var(--od-space-1);
-  }
-  label,
-  .label {
-    font-weight: 500;
-    font-size: var(--od-font-size-sm);
-  }
-  .required {
-    margin-left: 2px;
-    color: var(--od-danger);
-  }
-  .help {
-    color: var(--od-text-muted);
-    font-size: var(--od-font-size-xs);
-  }
-  .checkbox {
-    flex-direction: row;
-    align-items: center;
-    gap: var(--od-space-2);
-  }
-  .checkbox input,
-  .choice input {
-    accent-color: var(--od-accent);
-  }
-  .choices {
-    display: flex;
-    flex-wrap: wrap;
-    gap: var(--od-space-1) var(--od-space-4);
-  }
-  .choice {
-    display: inline-flex;
-    align-items: center;
-    gap: var(--od-space-2);
-    font-weight: 400;
-  }
-  .money {
-    display: flex;
-    align-items: center;
-    gap: var(--od-space-2);
-  }
-  .currency {
-    color: var(--od-text-muted);
-    font-size: var(--od-font-size-sm);
-  }
-  .error {
-    color: var(--od-danger);
-    font-size: var(--od-font-size-sm);
-  }
   .form-error {
     padding: var(--od-space-2) var(--od-space-3);
     border: 1px solid var(--od-danger);
@@ -108,12 +54,14 @@ export class JobStart extends LitElement {
     formError: { state: true },
     busy: { state: true },
     choices: { state: true },
+    totals: { state: true },
   };
 
   static override styles = [
     buttonStyles,
     inputStyles,
     utilityStyles,
+    paramFieldStyles,
     fieldStyles,
     css`
       :host {
@@ -149,6 +97,8 @@ export class JobStart extends LitElement {
   busy = false;
   /** Choices of select fields by parameter name. */
   choices: Record<string, Choice[]> = {};
+  /** Rows each options query returns in all, by parameter name. */
+  totals: Record<string, number> = {};
 
   #choicesAbort: AbortController | undefined;
 
@@ -195,33 +145,11 @@ export class JobStart extends LitElement {
     this.#choicesAbort?.abort();
     const controller = new AbortController();
     this.#choicesAbort = controller;
-    const choices: Record<string, Choice[]> = {};
-    const queried: Array<[string, NonNullable<ParamSchema['options']>]> = [];
-    for (const [name, schema] of Object.entries(this.#params)) {
-      const fixed = staticChoices(schema);
-      if (fixed) choices[name] = fixed;
-      else if (schema.options) queried.push([name, schema.options]);
-    }
-    this.choices = { ...choices };
-    if (!this.appId || queried.length === 0) return;
-    await Promise.all(
-      queried.map(async ([name, options]) => {
-        try {
-          // NOTE: as in the action form, only the first 500 rows of an options query are offered.
-          const result = await apiPost<QueryResult>(
-            `/api/apps/${segment(this.appId)}/queries/${segment(options.query)}`,
-            { params: {}, page: { size: 500, offset: 0 } },
-            { signal: controller.signal },
-          );
-          choices[name] = result.rows.map((row) => ({ value: String(row[options.value] ?? ''), label: String(row[options.label ?? options.value] ?? '') }));
-        } catch (error) {
-          if (controller.signal.aborted) return;
-          choices[name] = [];
-          this.formError = `The choices of ${fieldLabel(name, this.#params[name])} could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
-        }
-      }),
-    );
-    if (!controller.signal.aborted) this.choices = { ...choices };
+    const failures = await loadParamChoices(this.appId, this.#params, controller.signal, (loaded) => {
+      this.choices = loaded.choices;
+      this.totals = loaded.totals;
+    });
+    if (failures.length > 0 && !controller.signal.aborted) this.formError = failures[failures.length - 1];
   }
 
   async #open(): Promise<void> {
@@ -250,13 +178,7 @@ export class JobStart extends LitElement {
   }
 
   #checkField(name: string): void {
-    const schema = this.#params[name];
-    if (!schema) return;
-    const message = validateField(name, schema, this.values[name], this.#required.includes(name));
-    const errors = { ...this.errors };
-    if (message) errors[name] = message;
-    else delete errors[name];
-    this.errors = errors;
+    this.errors = recheckField(this.errors, this.#params, this.#required, this.values, name);
   }
 
   async #onSubmit(event: Event): Promise<void> {
@@ -297,16 +219,9 @@ export class JobStart extends LitElement {
       this.formError = `The job did not start: ${error instanceof Error ? error.message : String(error)}`;
       return;
     }
-    const fieldErrors: Record<string, string> = {};
-    const unmatched: string[] = [];
-    let details = error.details;
-    if (details.length === 0 && error.field) details = [{ field: error.field, message: error.message }];
-    for (const detail of details) {
-      const name = detail.field.replace(/^params\./, '');
-      const schema = this.#params[name];
-      if (schema && (this.inline || this.expanded)) fieldErrors[name] ??= withLabel(fieldLabel(name, schema), detail.message);
-      else unmatched.push(`${schema ? fieldLabel(name, schema) : detail.field} ${detail.message}`);
-    }
+    const sorted = sortServerErrors(error, this.#params, () => this.inline || this.expanded);
+    const { fieldErrors } = sorted;
+    const unmatched = sorted.unmatched.map(({ detail, schema, name }) => `${schema ? fieldLabel(name, schema) : detail.field} ${detail.message}`);
     this.errors = fieldErrors;
     this.formError = unmatched.length > 0 ? unmatched.join('. ') : Object.keys(fieldErrors).length === 0 ? `The job did not start: ${error.message}` : '';
   }
@@ -349,58 +264,22 @@ export class JobStart extends LitElement {
   }
 
   #renderField(name: string, schema: ParamSchema) {
-    const label = schema.widget === 'money' && schema.currency ? `${fieldLabel(name, schema)} (${schema.currency})` : fieldLabel(name, schema);
-    const required = this.#required.includes(name);
     // Ids carry the job id, so two start forms on one page never share an id.
     const id = `${this.jobId}-field-${name}`;
-    const error = this.errors[name];
-    const describedBy = [error ? `${id}-error` : '', schema.description ? `${id}-help` : ''].filter(Boolean).join(' ');
-    const requiredMark = required ? html`<span class="required" aria-hidden="true">*</span>` : nothing;
-    const help = schema.description ? html`<span class="help" id="${id}-help">${schema.description}</span>` : nothing;
-    const message = error ? html`<span class="error" id="${id}-error" data-error-for=${name}>${error}</span>` : nothing;
-    if (schema.type === 'boolean') {
-      return html`
-        <div class="field" data-field=${name}>
-          <div class="field checkbox">
-            <input
-              id=${id}
-              name=${name}
-              type="checkbox"
-              .checked=${this.values[name] === true}
-              aria-invalid=${error ? 'true' : 'false'}
-              aria-describedby=${describedBy || nothing}
-              @change=${(event: Event) => this.#setValue(name, (event.target as HTMLInputElement).checked)}
-              @blur=${() => this.#checkField(name)}
-            />
-            <label for=${id}>${label}${requiredMark}</label>
-          </div>
-          ${help} ${message}
-        </div>
-      `;
-    }
-    const control = renderControl({
+    return renderParamField({
+      appId: this.appId,
       name,
       schema,
-      id,
+      ids: { control: id, help: `${id}-help`, error: `${id}-error`, label: `${id}-label` },
       value: this.values[name],
-      invalid: Boolean(error),
-      describedBy,
-      required,
+      error: this.errors[name],
+      required: this.#required.includes(name),
       choices: this.choices[name],
+      total: this.totals[name],
       onChange: (value) => this.#setValue(name, value),
       onBlur: () => this.#checkField(name),
     });
-    // NOTE: form-fields labels a multi-select group by `label-<name>`, so that id is used here as it is.
-    const heading = schema.type === 'array'
-      ? html`<span class="label" id="label-${name}">${label}${requiredMark}</span>`
-      : html`<label for=${id}>${label}${requiredMark}</label>`;
-    return html`<div class="field" data-field=${name}>${heading} ${control} ${help} ${message}</div>`;
   }
-}
-
-/** Prefixes a server message that does not start with the field's label. */
-function withLabel(label: string, message: string): string {
-  return message.toLowerCase().startsWith(label.toLowerCase()) ? message : `${label} ${message}`;
 }
 
 /** The page component `{ type: 'job', job }`: the job's title, its start form and the progress of its latest run. */
@@ -469,29 +348,13 @@ export class JobCard extends LitElement {
   /** The app's runs as last received. */
   feed: JobFeedState | undefined;
 
-  #unsubscribe: (() => void) | undefined;
-  #subscribedApp: string | undefined;
   /** Id of the latest run while it was active. */
   #activeRun: string | undefined;
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    if (this.hasUpdated) this.requestUpdate();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-    this.#subscribedApp = undefined;
-  }
-
-  override willUpdate(): void {
-    if (this.appId && this.job && this.#subscribedApp !== this.appId && this.isConnected) {
-      this.#unsubscribe?.();
-      this.#subscribedApp = this.appId;
-      this.#unsubscribe = jobFeed(this.appId).subscribe((state) => this.#onFeed(state));
-    }
+  constructor() {
+    super();
+    // A card the user may not run (no job) does not follow the feed.
+    new RunFeedController(this, { appId: () => (this.job ? this.appId : undefined), onState: (state) => this.#onFeed(state) });
   }
 
   #onFeed(state: JobFeedState): void {

@@ -7,6 +7,7 @@ import type { ClientSpec, JobInfo, JobRun } from '../client-spec.js';
 import { humanize, toText } from '../format.js';
 import { JOBS_PAGE, cancelRun, downloadUrl, jobFeed, resumeRun, type JobFeedState } from '../jobs-api.js';
 import { attemptText, errorText, formatBytes, formatDuration, isActive, runDurationMs, startedByText, statusLabel, statusTone } from '../job-text.js';
+import { RunFeedController } from '../run-feed-controller.js';
 import { showToast } from './toast-stack.js';
 import { buttonStyles, utilityStyles } from './shared-styles.js';
 import './job-progress.js';
@@ -346,29 +347,12 @@ export class JobList extends LitElement {
   /** Text of the polite live region: the last run that finished. */
   announcement = '';
 
-  #unsubscribe: (() => void) | undefined;
-  #subscribedApp: string | undefined;
+  /** Last status of each run seen since subscribing, to announce the runs that finish. */
   #statuses = new Map<string, string>();
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    if (this.hasUpdated) this.requestUpdate();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-    this.#subscribedApp = undefined;
-  }
-
-  override willUpdate(): void {
-    if (this.appId && this.#subscribedApp !== this.appId && this.isConnected) {
-      this.#unsubscribe?.();
-      this.#subscribedApp = this.appId;
-      this.#statuses.clear();
-      this.#unsubscribe = jobFeed(this.appId).subscribe((state) => this.#onFeed(state));
-    }
+  constructor() {
+    super();
+    new RunFeedController(this, { appId: () => this.appId, onSubscribe: () => this.#statuses.clear(), onState: (state) => this.#onFeed(state) });
   }
 
   #onFeed(state: JobFeedState): void {

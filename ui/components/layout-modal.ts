@@ -32,7 +32,7 @@ export class LayoutModal extends LitElement {
         font-size: var(--od-font-size);
       }
       dialog::backdrop {
-        background: rgba(16, 16, 24, 0.4);
+        background: var(--od-backdrop);
       }
       :host([kind='modal']) dialog {
         width: min(960px, calc(100vw - 32px));

@@ -1,14 +1,16 @@
 // One page of an app: its components, which tabs, sections, grids, modals and
-// drawers may nest. The page view shares the selected rows between them, runs
-// the action dialog and keeps the open tabs and selected rows in the URL.
+// drawers may nest. The page view shares the selected rows, filter values and
+// form values between them, runs the action dialog and keeps the open tabs and
+// selected rows in the URL.
 import { LitElement, css, html, nothing } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
-import type { ClientAction, ClientComponent, ClientFilters, ClientOpenRowAction, ClientPage, ClientRowAction, ClientSpec, ClientTable, ClientTabs, Row } from '../client-spec.js';
+import type { ClientAction, ClientComponent, ClientFilters, ClientForm, ClientOpenRowAction, ClientPage, ClientRowAction, ClientSpec, ClientTable, ClientTabs, Row } from '../client-spec.js';
 import { humanize, toText } from '../format.js';
-import { resolveParams } from '../template.js';
+import { bindingScope, resolveParams } from '../template.js';
 import { appPath, buildPageSearch, parsePageState, rowKeyFromUrl, writePageState, type PageState } from '../router.js';
 import type { ActionDialog } from './action-dialog.js';
-import { DataTable, type RowActionDetail, type RowSelectDetail } from './data-table.js';
+import { DataTable, type RowActionDetail, type RowSelectDetail, type RowsLoadDetail } from './data-table.js';
+import type { FormValuesDetail } from './action-form.js';
 import type { TabChangeDetail } from './layout-tabs.js';
 import './action-dialog.js';
 import './action-form.js';
@@ -97,6 +99,8 @@ export class PageView extends LitElement {
     spec: { attribute: false },
     page: { attribute: false },
     selections: { state: true },
+    selectedRows: { state: true },
+    formValues: { state: true },
     openTabs: { state: true },
     filterValues: { state: true },
     openOverlay: { state: true },
@@ -157,8 +161,15 @@ export class PageView extends LitElement {
   spec: ClientSpec | undefined;
   /** The page to show. */
   page: ClientPage | undefined;
-  /** Selected row of each table, by table key. A row restored from the URL holds only its `rowKey` column. */
+  /**
+   * Selected row of each table, by table key. A row restored from the URL holds
+   * only its `rowKey` column until the table's rows arrive and contain it.
+   */
   selections: Record<string, Row | undefined> = {};
+  /** Every ticked row of each table with `selection: multiple`, by table key. */
+  selectedRows: Record<string, Row[]> = {};
+  /** Current values of each form with an `id`, by that id. */
+  formValues: Record<string, Record<string, unknown>> = {};
   /** Open tab of each `tabs`, by its URL key. */
   openTabs: Record<string, string> = {};
   /** Text values of each filter bar, by its id and then by field name. */
@@ -191,6 +202,8 @@ export class PageView extends LitElement {
     const previous = changed.get('page') as ClientPage | undefined;
     if (changed.has('page') && previous?.id !== this.page?.id) {
       this.selections = {};
+      this.selectedRows = {};
+      this.formValues = {};
       this.openTabs = {};
       this.filterValues = {};
       this.openOverlay = undefined;
@@ -227,15 +240,23 @@ export class PageView extends LitElement {
     return [...this.#allFilters().flatMap(filterUrlKeys), ...this.#linkedTables().map((table) => table.id!), ...this.#allTabs().map(tabsKey), ...this.#overlayIds()];
   }
 
-  /** What bindings read besides selected rows: the filter bars' values and the query string. */
+  /** Returns the values bindings read besides the selected row of each table: every selected row, the filter bars' and forms' values, the query string and the user. */
   #bindings(): BindingContext {
     const filters: Record<string, Record<string, unknown>> = {};
     for (const bar of this.#allFilters()) filters[bar.id] = filterScope(bar, this.filterValues[bar.id] ?? {});
+    // Every table gets a list, so `selectedRows` and `selectedCount` read as empty and 0, never as missing.
+    const selectedRows: Record<string, Row[]> = {};
+    for (const { component, path } of this.#placed()) {
+      if (component.type !== 'table') continue;
+      const key = tableKey(component, path);
+      const row = this.selections[key];
+      if (component.selection === 'multiple') selectedRows[key] = this.selectedRows[key] ?? [];
+      else selectedRows[key] = row ? [row] : [];
+    }
     const url: Record<string, string> = {};
     for (const [key, value] of new URLSearchParams(location.search)) if (!Object.hasOwn(url, key)) url[key] = value;
     const user = this.spec?.user;
-    // NOTE: the client view of the user has no email, so `{{ user.email }}` reads as missing in the browser.
-    return { filters, url, user: user ? { id: user.id, name: user.name } : undefined };
+    return { filters, forms: this.formValues, selectedRows, url, user: user ? { id: user.id, name: user.name, email: user.email } : undefined };
   }
 
   /** The page state as the URL should show it. */
@@ -271,7 +292,7 @@ export class PageView extends LitElement {
       if (current && Object.hasOwn(current, table.rowKey!) && toText(current[table.rowKey!]) === text) {
         selections[id] = current;
       } else {
-        // NOTE: a restored row holds only its key column, so placeholders reading other columns stay empty until the user clicks the row.
+        // Only the key is known until the table's rows arrive; #onRowsLoad then puts the whole row in its place.
         selections[id] = { [table.rowKey!]: rowKeyFromUrl(text) };
       }
       this.#restored.add(id);
@@ -330,7 +351,31 @@ export class PageView extends LitElement {
   }
 
   #onRowSelect(event: CustomEvent<RowSelectDetail>): void {
-    this.#select(event.detail.tableKey, event.detail.row);
+    const { tableKey: key, row, rows } = event.detail;
+    // Unticking a row other than the last leaves `row` as it was, so the list is kept before #select compares rows.
+    if (rows !== undefined) this.selectedRows = { ...this.selectedRows, [key]: rows };
+    this.#select(key, row);
+  }
+
+  /** Replaces a row restored from the URL, known by its key only, with the whole row once the table's rows contain it. */
+  #onRowsLoad(event: CustomEvent<RowsLoadDetail>): void {
+    const { tableKey: key, rows } = event.detail;
+    if (!this.#restored.has(key)) return;
+    const table = this.#linkedTables().find((candidate) => candidate.id === key);
+    const stub = this.selections[key];
+    if (!table || !stub || !Object.hasOwn(stub, table.rowKey!)) return;
+    const expectedKey = toText(stub[table.rowKey!]);
+    const row = rows.find((candidate) => Object.hasOwn(candidate, table.rowKey!) && toText(candidate[table.rowKey!]) === expectedKey);
+    if (!row || row === stub) return;
+    // The key is unchanged, so the URL stays as it is and no history entry is added.
+    this.selections = { ...this.selections, [key]: row };
+  }
+
+  // NOTE: values are shared on every change without a debounce, so a table or stat whose params read them queries again on each key (the earlier request is aborted).
+  #onFormValues(form: ClientForm, event: CustomEvent<FormValuesDetail>): void {
+    event.stopPropagation();
+    if (form.id === undefined) return;
+    this.formValues = { ...this.formValues, [form.id]: event.detail.values };
   }
 
   #onRowAction(event: CustomEvent<RowActionDetail>): void {
@@ -380,6 +425,7 @@ export class PageView extends LitElement {
       <div
         style="display: contents"
         @od-row-select=${this.#onRowSelect}
+        @od-rows-load=${this.#onRowsLoad}
         @od-row-action=${this.#onRowAction}
         @od-action-done=${() => this.refreshCount++}
         @od-job-done=${() => this.refreshCount++}
@@ -419,7 +465,7 @@ export class PageView extends LitElement {
         const action = spec.actions[component.action];
         if (!action) return nothing;
         return keyed(key, html`
-          <section class="card form-card" data-form=${component.action}>
+          <section class="card form-card" data-form=${component.action} data-form-id=${component.id ?? nothing} @od-form-values=${(event: CustomEvent<FormValuesDetail>) => this.#onFormValues(component, event)}>
             <h2>${component.title ?? action.title}</h2>
             ${action.description ? html`<p class="muted">${action.description}</p>` : nothing}
             <od-action-form
@@ -427,7 +473,7 @@ export class PageView extends LitElement {
               .appId=${this.appId}
               .actionId=${component.action}
               .action=${action}
-              .prefill=${resolveParams(component.defaults, this.selections).values}
+              .prefill=${resolveParams(component.defaults, this.selections, this.#bindings()).values}
             ></od-action-form>
           </section>
         `);
@@ -487,7 +533,7 @@ export class PageView extends LitElement {
           </button>
         </div>`;
       case 'markdown':
-        return html`<od-markdown .text=${component.text}></od-markdown>`;
+        return html`<od-markdown .text=${component.text} .scope=${bindingScope(this.selections, this.#bindings())}></od-markdown>`;
       case 'filters':
         return keyed(key, html`<od-filter-bar .appId=${this.appId} .filters=${component} .values=${this.filterValues[component.id] ?? {}} @od-filter-change=${this.#onFilterChange}></od-filter-bar>`);
       case 'job':

@@ -52,7 +52,7 @@ export class SignIn extends LitElement {
         margin-bottom: var(--od-space-3);
         border-radius: var(--od-radius);
         background: var(--od-accent);
-        color: #fff;
+        color: var(--od-accent-text);
         font-weight: 700;
       }
       h1 {

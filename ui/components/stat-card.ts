@@ -1,10 +1,12 @@
 // A single number from the first row of a query, with the change from a
 // previous value (a column of the same row or of another query's first row).
+// Its params may hold `{{ }}` bindings, and it queries again when they change.
 import { LitElement, css, html, nothing } from 'lit';
 import { ApiError, apiPost, segment } from '../api.js';
 import { formatValue, statChange, toChartNumber, type StatChange } from '../chart-data.js';
-import type { ClientStat, FixedParams, QueryResult } from '../client-spec.js';
+import type { ClientStat, QueryResult, Row } from '../client-spec.js';
 import { humanize } from '../format.js';
+import { resolveParams, type BindingContext } from '../template.js';
 import { utilityStyles } from './shared-styles.js';
 
 /** Arrow shown before the change, by direction. */
@@ -16,11 +18,16 @@ interface StatValues {
   previous: number | null;
 }
 
-/** Renders one `stat:` component. */
+/**
+ * Renders one `stat:` component. The host's `data-state` attribute is
+ * `loading`, `ready`, `error`, `unavailable` or `waiting` (a selection its params need is missing).
+ */
 export class StatCard extends LitElement {
   static override properties = {
     appId: { type: String },
     stat: { attribute: false },
+    selections: { attribute: false },
+    bindings: { attribute: false },
     refreshCount: { type: Number },
     values: { state: true },
     error: { state: true },
@@ -89,6 +96,10 @@ export class StatCard extends LitElement {
   appId = '';
   /** The client view of the stat. */
   stat: ClientStat | undefined;
+  /** Selected rows of the tables on the page, by table id, for `{{ <tableId>.selected.<column> }}` in params. */
+  selections: Record<string, Row | undefined> = {};
+  /** Values bindings in params read besides selected rows. */
+  bindings: BindingContext = {};
   /** Incremented by the page after an action, so the stat queries again. */
   refreshCount = 0;
   values: StatValues | undefined;
@@ -96,14 +107,26 @@ export class StatCard extends LitElement {
 
   #controller: AbortController | undefined;
   #lastRequestKey: string | undefined;
+  /** Tables whose selection the params need but which have none. */
+  #missing: string[] = [];
 
   override willUpdate(): void {
     const stat = this.stat;
     if (!stat || stat.unavailable) return;
-    const requestKey = JSON.stringify([this.appId, stat, this.refreshCount]);
+    const own = resolveParams(stat.params, this.selections, this.bindings);
+    const compare = stat.compare?.query === undefined ? undefined : resolveParams(stat.compare.params, this.selections, this.bindings);
+    this.#missing = [...new Set([...own.missingSelections, ...(compare?.missingSelections ?? [])])];
+    if (this.#missing.length > 0) {
+      this.#controller?.abort();
+      this.#lastRequestKey = undefined;
+      this.values = undefined;
+      this.error = undefined;
+      return;
+    }
+    const requestKey = JSON.stringify([this.appId, stat, own.values, compare?.values, this.refreshCount]);
     if (requestKey === this.#lastRequestKey) return;
     this.#lastRequestKey = requestKey;
-    void this.#load(stat);
+    void this.#load(stat, own.values, compare?.values ?? {});
   }
 
   override disconnectedCallback(): void {
@@ -111,12 +134,12 @@ export class StatCard extends LitElement {
     this.#controller?.abort();
   }
 
-  async #firstRow(query: string, params: FixedParams, signal: AbortSignal): Promise<Record<string, unknown> | undefined> {
+  async #firstRow(query: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown> | undefined> {
     const result = await apiPost<QueryResult>(`/api/apps/${segment(this.appId)}/queries/${segment(query)}`, { params, page: { size: 1, offset: 0 } }, { signal });
     return result.rows[0];
   }
 
-  async #load(stat: ClientStat): Promise<void> {
+  async #load(stat: ClientStat, params: Record<string, unknown>, compareParams: Record<string, unknown>): Promise<void> {
     this.#controller?.abort();
     const controller = new AbortController();
     this.#controller = controller;
@@ -125,8 +148,8 @@ export class StatCard extends LitElement {
     try {
       const compare = stat.compare;
       const [row, compareRow] = await Promise.all([
-        this.#firstRow(stat.query, stat.params, controller.signal),
-        compare?.query === undefined ? Promise.resolve(undefined) : this.#firstRow(compare.query, compare.params, controller.signal),
+        this.#firstRow(stat.query, params, controller.signal),
+        compare?.query === undefined ? Promise.resolve(undefined) : this.#firstRow(compare.query, compareParams, controller.signal),
       ]);
       if (controller.signal.aborted) return;
       const previousRow = compare?.query === undefined ? row : compareRow;
@@ -143,6 +166,7 @@ export class StatCard extends LitElement {
   override updated(): void {
     let state = 'loading';
     if (this.stat?.unavailable) state = 'unavailable';
+    else if (this.#missing.length > 0) state = 'waiting';
     else if (this.error) state = 'error';
     else if (this.values) state = 'ready';
     if (this.dataset.state !== state) this.dataset.state = state;
@@ -173,6 +197,8 @@ export class StatCard extends LitElement {
     let body;
     if (stat.unavailable) {
       body = html`<p class="value muted" data-testid="stat-value">—</p><p class="change">Your role may not see this value.</p>`;
+    } else if (this.#missing.length > 0) {
+      body = html`<p class="value muted" data-testid="stat-value">—</p><p class="change">Select a row to see this value.</p>`;
     } else if (this.error) {
       body = html`<p class="change error" role="alert">Could not load: ${this.error.message}</p>`;
     } else if (!this.values) {

@@ -53,8 +53,8 @@ export class ToastStack extends LitElement {
         max-width: min(420px, calc(100vw - 48px));
         padding: var(--od-space-2) var(--od-space-2) var(--od-space-2) var(--od-space-4);
         border-radius: var(--od-radius);
-        background: #1f1f24;
-        color: #fff;
+        background: var(--od-toast-bg);
+        color: var(--od-toast-text);
         box-shadow: var(--od-shadow);
         font-size: var(--od-font-size);
         pointer-events: auto;
@@ -66,22 +66,22 @@ export class ToastStack extends LitElement {
         width: 8px;
         height: 8px;
         border-radius: 50%;
-        background: #4ade80;
+        background: var(--od-toast-success);
       }
       .toast.info::before {
-        background: #818cf8;
+        background: var(--od-toast-info);
       }
       .toast.error::before {
-        background: #f87171;
+        background: var(--od-toast-error);
       }
       .message {
         flex: 1;
       }
       .close {
-        color: #d4d4d8;
+        color: var(--od-toast-muted);
       }
       .close:hover:not(:disabled) {
-        background: rgba(255, 255, 255, 0.1);
+        background: var(--od-toast-hover);
       }
       @keyframes enter {
         from {

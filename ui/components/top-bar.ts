@@ -47,7 +47,7 @@ export class TopBar extends LitElement {
         height: 24px;
         border-radius: var(--od-radius);
         background: var(--od-accent);
-        color: #fff;
+        color: var(--od-accent-text);
         font-size: 13px;
         font-weight: 700;
       }
