@@ -104,6 +104,7 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
     audit,
     log,
     executors: { export: exportRunExecutor({ folder: join(root, '.opsdeck', 'exports'), audit, log }) },
+    dispatch: store.dispatch,
   });
   const scheduler = options.schedules === false ? undefined : new Scheduler(store.slots ?? join(root, '.opsdeck', 'schedules.json'), registry, runner, log);
   const metrics = settings.metrics.enabled ? new OpsdeckMetrics({ jobs: runner.store }) : undefined;

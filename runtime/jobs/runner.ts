@@ -2,7 +2,9 @@
 // steps in the background, and handles cancel, retry, resume and restart.
 // Each run is audited when it is queued and when it ends. Runs that were
 // running when the server stopped are marked interrupted at start; they can
-// be resumed from their last completed step or chunk.
+// be resumed from their last completed step or chunk. A dispatch
+// (runtime/jobs/dispatch.ts) offers queued runs to the runner, which claims
+// them in the store.
 import { randomUUID } from 'node:crypto';
 import type { JobModel } from '../../core/model.js';
 import { parseDuration } from '../../core/duration.js';
@@ -12,6 +14,7 @@ import type { Logger } from '../log.js';
 import { checkParams } from '../params.js';
 import type { LiveApp, Registry } from '../registry.js';
 import { tryAudit } from '../http/execution-errors.js';
+import { LocalDispatch, type OfferOutcome, type RunDispatch } from './dispatch.js';
 import { JobStartRefused, runJobSteps, type StepsEnd } from './job-steps.js';
 import { FINAL_STATUSES, identityOfRun, RunConflict, type JobRun, type NewRun, type RecordOptions, type RunEvent, type RunStore, type RunTrigger, type RunUser } from './run-state.js';
 
@@ -49,6 +52,8 @@ export interface RunnerDeps {
   log: Logger;
   /** Executors by run kind other than `job`. */
   executors?: Partial<Record<NewRun['kind'], RunExecutor>>;
+  /** The source of queued runs. The default, a LocalDispatch on `store`, suits a store that one process uses. */
+  dispatch?: RunDispatch;
 }
 
 /** A request to start a job of an app, with parameter values not yet checked. */
@@ -65,17 +70,15 @@ export class JobRunner {
   readonly #deps: RunnerDeps;
   readonly #active = new Map<string, { stop?: 'cancel' | 'shutdown'; done: Promise<void> }>();
   readonly #listeners = new Set<(run: JobRun) => void>();
-  readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #wakeTimes = new Set<number>();
+  readonly #dispatch: RunDispatch;
   #closing = false;
-  #pumping = false;
-  #pumpAgain = false;
   readonly #owner = randomUUID();
   #unwatch: (() => void) | undefined;
   #beatTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps;
+    this.#dispatch = deps.dispatch ?? new LocalDispatch(deps.store, deps.log);
   }
 
   get store(): RunStore {
@@ -98,12 +101,11 @@ export class JobRunner {
   async recover(): Promise<void> {
     const { store } = this.#deps;
     await this.#interruptStale();
-    for (const run of await store.withStatus(['queued'])) if (run.retryAt !== undefined) this.#wakeAt(Date.parse(run.retryAt));
     this.#unwatch = store.watch?.((run) => this.#remoteChange(run));
     const beat = setInterval(() => void this.#beat(), HEARTBEAT_MS);
     beat.unref();
     this.#beatTimer = beat;
-    this.#pump();
+    await this.#dispatch.start((run) => this.#offer(run));
   }
 
   /** Id of this process in run records: a new one at each start. */
@@ -117,6 +119,7 @@ export class JobRunner {
       this.#emit(run);
       await this.#auditEnd(run, 'interrupted', 'the server running it stopped while the run was going on');
       log.warn({ app: run.app, job: run.job, run: run.id, owner: run.owner }, 'job run interrupted: its server stopped');
+      await this.#freed(run);
     }
   }
 
@@ -135,10 +138,7 @@ export class JobRunner {
     this.#emit(run);
     const active = this.#active.get(run.id);
     if (active !== undefined && run.status === 'cancelling') active.stop ??= 'cancel';
-    if (run.status === 'queued') {
-      if (run.retryAt !== undefined) this.#wakeAt(Date.parse(run.retryAt));
-      this.#pump();
-    }
+    if (run.status === 'queued') this.#dispatch.queuedElsewhere(run);
   }
 
   /**
@@ -176,7 +176,7 @@ export class JobRunner {
     const created = await this.#deps.store.create(run);
     this.#deps.log.info({ app: run.app, job: run.job, run: run.id, trigger: run.trigger, user: run.startedBy.id }, 'job run queued');
     this.#emit(created);
-    this.#pump();
+    await this.#queued(created);
     return created;
   }
 
@@ -187,7 +187,6 @@ export class JobRunner {
     if (active !== undefined) active.stop = 'cancel';
     await tryAudit(this.#deps.audit, this.#deps.log, { ...this.#entryBase(cancelled), user: by.id, groups: by.groups, outcome: cancelled.status === 'cancelled' ? 'cancelled' : 'cancelling' });
     this.#emit(cancelled);
-    this.#pump();
     return cancelled;
   }
 
@@ -202,7 +201,7 @@ export class JobRunner {
     await this.#auditStart(app, { ...run, trigger: 'resume', startedBy: { ...run.startedBy } }, by);
     const queued = await this.#deps.store.record({ type: 'requeued', id: run.id, at: new Date().toISOString(), trigger: 'resume' });
     this.#emit(queued);
-    this.#pump();
+    await this.#queued(queued);
     return queued;
   }
 
@@ -211,13 +210,13 @@ export class JobRunner {
     this.#closing = true;
     clearInterval(this.#beatTimer);
     this.#unwatch?.();
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
     for (const active of this.#active.values()) active.stop ??= 'shutdown';
     const all = Promise.all([...this.#active.values()].map((active) => active.done));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
     clearTimeout(timer);
+    // Closed after the runs stopped, so the dispatch still hears of the slots they free; until then offers get `full`.
+    await this.#dispatch.close();
   }
 
   /** Number of runs going on in this process. */
@@ -235,62 +234,42 @@ export class JobRunner {
     }
   }
 
-  /** Pumps the queue at `time` (once per distinct time, however often it is asked). */
-  #wakeAt(time: number): void {
-    if (this.#wakeTimes.has(time)) return;
-    this.#wakeTimes.add(time);
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      this.#wakeTimes.delete(time);
-      this.#pump();
-    }, Math.max(0, time - Date.now()) + 5);
-    timer.unref();
-    this.#timers.add(timer);
-  }
-
-  /** Starts queued runs while slots are free, oldest first, within each job's concurrency. */
-  #pump(): void {
-    if (this.#closing) return;
-    if (this.#pumping) {
-      this.#pumpAgain = true;
-      return;
+  /** Hands a queued run to the dispatch; a failure is logged, and the dispatch finds the run again later. */
+  async #queued(run: JobRun): Promise<void> {
+    try {
+      await this.#dispatch.queued(run);
+    } catch (err) {
+      this.#deps.log.error({ err, app: run.app, job: run.job, run: run.id }, 'job run not dispatched');
     }
-    this.#pumping = true;
-    void this.#fill()
-      .catch((err) => this.#deps.log.error({ err }, 'job queue failed'))
-      .finally(() => {
-        this.#pumping = false;
-        if (this.#pumpAgain) {
-          this.#pumpAgain = false;
-          this.#pump();
-        }
-      });
   }
 
-  async #fill(): Promise<void> {
+  /** Tells the dispatch that a run stopped running, so a queued run may take its slot. */
+  async #freed(run: JobRun): Promise<void> {
+    try {
+      await this.#dispatch.freed(run);
+    } catch (err) {
+      this.#deps.log.error({ err, app: run.app, job: run.job, run: run.id }, 'freed job slot not announced');
+    }
+  }
+
+  /** Starts a run the dispatch offers, when this process has a slot and the store grants the claim. */
+  async #offer(run: JobRun): Promise<OfferOutcome> {
+    if (this.#closing || this.#active.size >= MAX_RUNNING) return 'full';
+    if (this.#active.has(run.id) || run.status !== 'queued') return 'gone';
+    if (run.retryAt !== undefined && Date.parse(run.retryAt) > Date.now()) return 'not-due';
     const { store } = this.#deps;
-    const queued = (await store.withStatus(['queued'])).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    const now = Date.now();
-    for (const run of queued) {
-      if (this.#closing || this.#active.size >= MAX_RUNNING) return;
-      if (this.#active.has(run.id)) continue;
-      if (run.retryAt !== undefined && Date.parse(run.retryAt) > now) {
-        // A timer may fire a little before the clock reaches retryAt, so a run not due yet gets its wake-up again.
-        this.#wakeAt(Date.parse(run.retryAt));
-        continue;
-      }
-      const limit = run.kind === 'job' ? this.#deps.registry.get(run.app)?.model.jobs[run.job]?.spec.concurrency ?? 1 : 2;
-      // The store decides: another process may have started the run, or the job may be at its limit across processes.
-      const started = await store.claim(run, new Date().toISOString(), this.#owner, limit);
-      if (started === undefined) continue;
-      this.#emit(started);
-      const entry: { stop?: 'cancel' | 'shutdown'; done: Promise<void> } = { done: Promise.resolve() };
-      this.#active.set(run.id, entry);
-      entry.done = this.#execute(started, entry).finally(() => {
-        this.#active.delete(run.id);
-        this.#pump();
-      });
-    }
+    const limit = run.kind === 'job' ? this.#deps.registry.get(run.app)?.model.jobs[run.job]?.spec.concurrency ?? 1 : 2;
+    // The store decides: another process may have started the run, or the job may be at its limit across processes.
+    const started = await store.claim(run, new Date().toISOString(), this.#owner, limit);
+    if (started === undefined) return 'refused';
+    this.#emit(started);
+    const entry: { stop?: 'cancel' | 'shutdown'; done: Promise<void> } = { done: Promise.resolve() };
+    this.#active.set(run.id, entry);
+    entry.done = this.#execute(started, entry).finally(() => {
+      this.#active.delete(run.id);
+      void this.#freed(started);
+    });
+    return 'started';
   }
 
   async #execute(run: JobRun, entry: { stop?: 'cancel' | 'shutdown' }): Promise<void> {
@@ -324,13 +303,15 @@ export class JobRunner {
       }
       if (end.status === 'failed') {
         if (end.cause !== undefined) log.warn({ err: end.cause, app: run.app, job: run.job, run: run.id, step: end.step }, 'job step failed');
-        const retryAt = this.#retryAt(current);
-        current = await store.record({ type: 'finished', id: run.id, at: at(), status: 'failed', ...(end.step === '' ? {} : { step: end.step }), error: end.message, ...(retryAt === undefined ? {} : { retryAt }) });
+        // One clock reading for the end and the backoff, so the recorded wait is the backoff exactly.
+        const endedAt = at();
+        const retryAt = this.#retryAt(current, Date.parse(endedAt));
+        current = await store.record({ type: 'finished', id: run.id, at: endedAt, status: 'failed', ...(end.step === '' ? {} : { step: end.step }), error: end.message, ...(retryAt === undefined ? {} : { retryAt }) });
         this.#emit(current);
         await this.#auditEnd(current, 'failed', end.step === '' ? end.message : `step ${end.step}: ${end.message}`);
         if (retryAt !== undefined) {
           log.info({ app: run.app, job: run.job, run: run.id, attempt: current.attempt, retryAt }, 'job run will be retried');
-          this.#wakeAt(Date.parse(retryAt));
+          await this.#queued(current);
         }
         return;
       }
@@ -366,12 +347,15 @@ export class JobRunner {
     });
   }
 
-  /** Returns when a run that failed now runs again: after its backoff, doubled at each attempt, while it has attempts left; undefined for no retry. */
-  #retryAt(run: JobRun): string | undefined {
+  /**
+   * Returns when a run that failed at `endedAt` (epoch ms) runs again, or undefined for no retry.
+   * The wait is the job's backoff, doubled at each attempt, while the run has attempts left.
+   */
+  #retryAt(run: JobRun, endedAt: number): string | undefined {
     if (run.kind !== 'job' || run.attempt >= run.maxAttempts || this.#closing) return undefined;
     const job = this.#deps.registry.get(run.app)?.model.jobs[run.job];
     const base = parseDuration(job?.spec.retry?.backoff ?? DEFAULT_BACKOFF) ?? 30_000;
-    return new Date(Date.now() + base * 2 ** (run.attempt - 1)).toISOString();
+    return new Date(endedAt + base * 2 ** (run.attempt - 1)).toISOString();
   }
 
   #entryBase(run: Pick<JobRun, 'app' | 'job' | 'kind' | 'startedBy' | 'maskedParams' | 'specVersion' | 'id'>): AuditEntry {

@@ -1,13 +1,16 @@
 // Opens the system store that `store:` in opsdeck.yaml names: the audit log
-// and, on PostgreSQL, the approval store. The file store keeps the audit log
-// at `audit.file` and leaves approvals to the file under `.opsdeck/`.
+// and, on PostgreSQL, the approval store, job runs, schedule slots and the
+// pg-boss queue that dispatches runs. The file store keeps the audit log at
+// `audit.file` and leaves approvals and runs to files under `.opsdeck/`.
 import { resolve } from 'node:path';
 import type { StoreSettings } from '../../core/settings.js';
 import type { ApprovalStore } from '../approvals/store.js';
+import type { RunDispatch } from '../jobs/dispatch.js';
 import { FileAuditLog, type AuditLog } from '../audit.js';
 import type { Logger } from '../log.js';
 import { migrateStore } from './migrations.js';
 import { PostgresApprovalStore } from './pg-approvals.js';
+import type { PgBossDispatch } from './pg-boss-dispatch.js';
 import { PostgresAuditLog } from './pg-audit.js';
 import { PostgresRunStore } from './pg-runs.js';
 import { PostgresSlotStore } from './pg-slots.js';
@@ -23,6 +26,8 @@ export interface SystemStore {
   /** Job runs and schedule slots shared by several processes; undefined for the file store, whose files the server opens itself. */
   runs?: RunStore;
   slots?: SlotStore;
+  /** The pg-boss queue that offers queued runs to every process; undefined for the file store, whose runner lists its own runs. */
+  dispatch?: RunDispatch;
   /** Ends the connections (after the server stopped using the store). */
   close(): Promise<void>;
 }
@@ -41,6 +46,13 @@ export async function openSystemStore(store: StoreSettings, options: { root: str
     const audit = new FileAuditLog(resolve(options.root, options.auditFile));
     return { audit, close: () => audit.close() };
   }
+  // pg-boss is loaded only for this store, so a server on the file store never evaluates it.
+  const { MAX_STORE_SCHEMA_FOR_QUEUE, queueSchemaOf } = await import('./pg-boss-dispatch.js');
+  if (store.schema.length > MAX_STORE_SCHEMA_FOR_QUEUE) {
+    throw new SystemStoreUnavailable(
+      `store.schema "${store.schema}" in opsdeck.yaml is ${store.schema.length} characters long, so the job queue's schema "${queueSchemaOf(store.schema)}" would exceed pg-boss's limit of 50; use at most ${MAX_STORE_SCHEMA_FOR_QUEUE} characters`,
+    );
+  }
   const pool = openStorePool({ url: store.url, schema: store.schema, log: options.log });
   try {
     const applied = await migrateStore(pool, store.schema);
@@ -54,14 +66,36 @@ export async function openSystemStore(store: StoreSettings, options: { root: str
   const writePool = openStorePool({ url: store.url, schema: store.schema, max: 2, pipeline: true, log: options.log });
   const audit = new PostgresAuditLog({ pool, writePool, schema: store.schema, ownsPool: false });
   await audit.probe();
+  const runs = new PostgresRunStore({ pool, schema: store.schema, url: store.url, log: options.log });
+  const dispatch = await openRunQueue(store, runs, options.log).catch(async (err) => {
+    await audit.close().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    throw err;
+  });
   return {
     audit,
     approvals: new PostgresApprovalStore({ pool, schema: store.schema }),
-    runs: new PostgresRunStore({ pool, schema: store.schema, url: store.url, log: options.log }),
+    runs,
     slots: new PostgresSlotStore({ pool, schema: store.schema }),
+    dispatch,
     close: async () => {
+      // The runner closes the dispatch first; this covers a server whose runner never started.
+      await dispatch.close();
       await audit.close();
       await pool.end();
     },
   };
+}
+
+/** Starts pg-boss in the schema `<store.schema>_boss`, creating its tables and the run queue when missing; raises SystemStoreUnavailable when that fails. */
+async function openRunQueue(store: Extract<StoreSettings, { kind: 'postgres' }>, runs: RunStore, log: Logger): Promise<PgBossDispatch> {
+  const { PgBossDispatch, queueSchemaOf } = await import('./pg-boss-dispatch.js');
+  const dispatch = new PgBossDispatch({ url: store.url, storeSchema: store.schema, store: runs, log });
+  try {
+    await dispatch.prepare();
+  } catch (err) {
+    await dispatch.close().catch(() => undefined);
+    throw new SystemStoreUnavailable(`cannot prepare the job queue in PostgreSQL schema "${queueSchemaOf(store.schema)}" (store.url in opsdeck.yaml): ${storeFailureReason(err)}`);
+  }
+  return dispatch;
 }

@@ -4,9 +4,10 @@
 // claim: under an advisory lock per job, the run must still be queued and
 // the job below its concurrency, so two processes never start one run twice
 // or exceed the limit together. Every change is announced with NOTIFY, so
-// other processes show progress, stop a run cancelled elsewhere and start
-// queued runs. Processes send heartbeats; the runs of a silent one are
-// marked interrupted by the others.
+// other processes show progress and stop a run cancelled elsewhere. Queued
+// runs reach the processes through pg-boss (pg-boss-dispatch.ts). Processes
+// send heartbeats; the runs of a silent one are marked interrupted by the
+// others.
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { applyRunEvent, RunConflict, RunStoreUnavailable, type JobRun, type NewRun, type RecordOptions, type RunEvent, type RunStatus, type RunStore } from '../jobs/run-state.js';

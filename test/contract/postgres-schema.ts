@@ -11,7 +11,7 @@ export interface TestSchema {
   name: string;
   /** Runs SQL as the test user, outside the data source under test. */
   admin(sql: string): Promise<pg.QueryResult>;
-  /** Drops the schema with everything in it. */
+  /** Drops the schema with everything in it, and the schemas whose names start with `<name>_`. */
   drop(): Promise<void>;
 }
 
@@ -30,6 +30,9 @@ export async function createTestSchema(purpose: string): Promise<TestSchema> {
     admin: (sql) => client.query(sql),
     drop: async () => {
       try {
+        // Schemas named after this one go too, such as a system store `<name>_sys` and its pg-boss schema `<name>_sys_boss`.
+        const { rows } = await client.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname LIKE $1', [`${name}\\_%`]);
+        for (const { nspname } of rows) await client.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
         await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
       } finally {
         await client.end();

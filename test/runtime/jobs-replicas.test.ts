@@ -1,8 +1,9 @@
 // Jobs on two real `opsdeck serve` processes sharing one PostgreSQL system
 // store and one PostgreSQL data source, as replicas behind a load balancer:
 // a run started on one shows its progress on the other and can be cancelled
-// there, a schedule slot runs once in total, and the runs of a replica that
-// was killed are marked interrupted by the other, which can resume them.
+// there, runs queued on both start once each, a schedule slot runs once in
+// total, and the runs of a replica that was killed are marked interrupted by
+// the other, which can resume them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,14 @@ jobs:
           select id, amount from items, (select pg_sleep(0.1)) as pause
           where id between :batch.first and :batch.last
           on conflict (id) do update set amount = excluded.amount
+  stamp:
+    title: Stamp
+    allow: [ops]
+    concurrency: 2
+    params: { tag: { type: string } }
+    required: [tag]
+    steps:
+      - { id: stamp, datasource: main, sql: "insert into stamps (tag) select :tag from (select pg_sleep(0.2)) as pause" }
   tick:
     title: Tick
     allow: [ops]
@@ -66,6 +75,7 @@ pages:
 insert into items select i, i % 97 from generate_series(1, ${ITEMS}) as i;
 create table totals (id integer primary key, amount integer not null);
 create table ticks (id serial primary key, at timestamptz not null);
+create table stamps (id serial primary key, tag text not null);
 `,
   );
   writeFileSync(join(root, 'opsdeck.yaml'), `identity:\n  mode: dev\nsession:\n  secret: a-fixed-secret-for-two-replicas-0123456789\nstore:\n  kind: postgres\n  url: \${env:OPSDECK_TEST_STORE_URL}\n  schema: ${schema.name}_sys\n`);
@@ -135,6 +145,33 @@ describe('jobs on two replicas with one PostgreSQL store', () => {
     expect(totals.body.total).toBe(ended.steps[0].rows);
   }, 60_000);
 
+  it('starts each run queued on either replica once', async () => {
+    const cookies = [await devLogin(one.url, ANA), await devLogin(two.url, ANA)];
+    const tags = Array.from({ length: 8 }, (_, i) => `s${i}`);
+    const ids = await Promise.all(
+      tags.map(async (tag, i) => {
+        const started = await request(`${[one, two][i % 2].url}/api/apps/ledger/jobs/stamp/runs`, { method: 'POST', json: { params: { tag } }, cookie: cookies[i % 2] });
+        expect(started.status).toBe(202);
+        return started.body.run.id as string;
+      }),
+    );
+    for (const id of ids) await waitFor(one, cookies[0], id, (run) => run.status === 'succeeded');
+
+    const stamps = await schema.admin(`SELECT tag, count(*)::int AS n FROM ${schema.name}.stamps GROUP BY tag ORDER BY tag`);
+    expect(stamps.rows).toEqual(tags.map((tag) => ({ tag, n: 1 })));
+    const outcomes = async (): Promise<string[]> =>
+      (await schema.admin(`SELECT string_agg(record->>'outcome', ',' ORDER BY seq) AS outcomes FROM ${schema.name}_sys.audit_records WHERE record->>'run' = ANY(ARRAY['${ids.join("','")}']) GROUP BY record->>'run'`)).rows.map((row) => row.outcomes);
+    // Each end's audit record is appended just after the run's status changes.
+    for (const until = Date.now() + 5_000; (await outcomes()).some((list) => list !== 'queued,succeeded') && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await outcomes()).toEqual(ids.map(() => 'queued,succeeded'));
+    // Each run reached a replica through a pg-boss entry of its own.
+    const entries = await schema.admin(`SELECT DISTINCT singleton_key FROM ${schema.name}_sys_boss.job WHERE singleton_key = ANY(ARRAY['${ids.join("','")}'])`);
+    expect(entries.rows.length).toBe(ids.length);
+    // At most two ran at once, across both replicas.
+    const { rows } = await schema.admin(`SELECT (run->>'startedAt')::timestamptz AS started, (run->>'finishedAt')::timestamptz AS finished FROM ${schema.name}_sys.job_runs WHERE id = ANY(ARRAY['${ids.join("','")}'])`);
+    for (const run of rows) expect(rows.filter((other) => other.started <= run.started && other.finished > run.started).length).toBeLessThanOrEqual(2);
+  }, 60_000);
+
   it('runs a schedule slot once in total', async () => {
     const cookie = await devLogin(one.url, ANA);
     // Waits for the next minute to start, and a little more, so both replicas had the chance to start the slot.
@@ -175,8 +212,10 @@ describe('jobs on two replicas with one PostgreSQL store', () => {
     expect(done.steps[0].rows).toBe(ITEMS);
     const totals = await schema.admin(`SELECT count(*)::int AS n FROM ${schema.name}.totals`);
     expect(totals.rows[0].n).toBe(ITEMS);
-    const audit = await schema.admin(`SELECT record->>'outcome' AS outcome FROM ${schema.name}_sys.audit_records WHERE record->>'run' = '${id}' ORDER BY seq`);
-    expect(audit.rows.map((row) => row.outcome)).toEqual(['queued', 'interrupted', 'queued', 'succeeded']);
+    // The end's audit record is appended just after the run's status changes, so it may land a moment after the poll above saw it.
+    const outcomes = async (): Promise<string[]> => (await schema.admin(`SELECT record->>'outcome' AS outcome FROM ${schema.name}_sys.audit_records WHERE record->>'run' = '${id}' ORDER BY seq`)).rows.map((row) => row.outcome);
+    for (const until = Date.now() + 5_000; (await outcomes()).length < 4 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await outcomes()).toEqual(['queued', 'interrupted', 'queued', 'succeeded']);
     if (ownerIsOne) one = await spawnServer(root, ['--no-watch'], env);
     else two = await spawnServer(root, ['--no-watch'], env);
   }, 90_000);
