@@ -4,26 +4,15 @@ import { pino } from 'pino';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireDue } from '../../runtime/approvals/expiry.js';
-import { KeyedLock, type NewApprovalRequest } from '../../runtime/approvals/store.js';
+import { KeyedLock } from '../../runtime/approvals/store.js';
 import { migrateStore } from '../../runtime/system-store/migrations.js';
 import { PostgresApprovalStore } from '../../runtime/system-store/pg-approvals.js';
 import { PostgresAuditLog } from '../../runtime/system-store/pg-audit.js';
 import { openStorePool } from '../../runtime/system-store/pool.js';
 import { createTestSchema, TEST_POSTGRES_URL, type TestSchema } from '../contract/postgres-schema.js';
+import { newRefundRequest } from './approvals-app.js';
 
 const log = pino({ level: 'silent' });
-
-const newRequest = (id: string, expiresAt: string): NewApprovalRequest => ({
-  id,
-  app: 'refunds',
-  action: 'refund',
-  params: { id: 1, refund: 5 },
-  maskedParams: { id: 1, refund: 5 },
-  requester: { id: 'amy@refunds.example', name: 'Amy', groups: ['agents'], attributes: {} },
-  createdAt: new Date().toISOString(),
-  expiresAt,
-  specVersion: 'abc',
-});
 
 describe('approval expiry on a shared PostgreSQL store', () => {
   let schema: TestSchema;
@@ -56,8 +45,8 @@ describe('approval expiry on a shared PostgreSQL store', () => {
     const first = processDeps();
     const second = processDeps();
     const soon = new Date(Date.now() + 60_000).toISOString();
-    for (const id of ['due-1', 'due-2', 'due-3']) await first.store.create(newRequest(id, soon));
-    await first.store.create(newRequest('later', '2100-01-01T00:00:00.000Z'));
+    for (const id of ['due-1', 'due-2', 'due-3']) await first.store.create(newRefundRequest(id, soon));
+    await first.store.create(newRefundRequest('later', '2100-01-01T00:00:00.000Z'));
 
     const inTwoMinutes = Date.now() + 120_000;
     const [fromFirst, fromSecond] = await Promise.all([expireDue(first, 'refunds', inTwoMinutes), expireDue(second, 'refunds', inTwoMinutes)]);

@@ -4,12 +4,28 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { NewApprovalRequest } from '../../runtime/approvals/store.js';
 import type { TempRoot } from '../helpers/apps.js';
 
 export const AMY = 'amy@refunds.example';
 export const BOB = 'bob@refunds.example';
 export const LEA = 'lea@refunds.example';
 export const LIZ = 'liz@refunds.example';
+
+/** Builds a request of Amy's to refund order 1, for tests of the approval stores. */
+export function newRefundRequest(id: string, expiresAt: string): NewApprovalRequest {
+  return {
+    id,
+    app: 'refunds',
+    action: 'refund',
+    params: { id: 1, refund: 5 },
+    maskedParams: { id: 1, refund: 5 },
+    requester: { id: AMY, name: 'Amy', groups: ['agents'], attributes: {} },
+    createdAt: new Date().toISOString(),
+    expiresAt,
+    specVersion: 'abc',
+  };
+}
 
 /** Returns the spec; `amountMaximum` lets a test change the parameter schema under a pending request. */
 export function refundsSpec(options: { amountMaximum?: number; expiresAfter?: string } = {}): string {

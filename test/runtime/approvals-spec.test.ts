@@ -11,8 +11,8 @@ import { parseDuration } from '../../core/duration.js';
 import { AuditLog } from '../../runtime/audit.js';
 import { expireDue } from '../../runtime/approvals/expiry.js';
 import { FileApprovalStore } from '../../runtime/approvals/file-store.js';
-import { ApprovalConflict, KeyedLock, type NewApprovalRequest } from '../../runtime/approvals/store.js';
-import { refundsSpec } from './approvals-app.js';
+import { ApprovalConflict, KeyedLock } from '../../runtime/approvals/store.js';
+import { newRefundRequest, refundsSpec } from './approvals-app.js';
 
 const log = pino({ level: 'silent' });
 
@@ -71,17 +71,7 @@ describe('file approval store', () => {
 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const newRequest = (id: string, expiresAt: string): NewApprovalRequest => ({
-    id,
-    app: 'refunds',
-    action: 'refund',
-    params: { id: 1, refund: 5 },
-    maskedParams: { id: 1, refund: 5 },
-    requester: { id: 'amy@refunds.example', name: 'Amy', groups: ['agents'], attributes: {} },
-    createdAt: new Date().toISOString(),
-    expiresAt,
-    specVersion: 'abc',
-  });
+  const newRequest = newRefundRequest;
 
   it('replays its file and allows each transition once', async () => {
     dir = mkdtempSync(join(tmpdir(), 'opsdeck-approval-store-'));
