@@ -99,6 +99,24 @@ describe('bindings in the browser', () => {
     await page.close();
   });
 
+  it('shares typed form values after a pause', async () => {
+    const page = await open('ana@chinook.example');
+    const body = page.locator('[data-form-id="note"] textarea[name="body"]');
+    await expect.poll(() => markdownText(page, 3)).toBe('Draft: About 0 invoices');
+    // Records every text the bound markdown shows while the user types.
+    await page.locator('od-markdown').nth(3).evaluate((element) => {
+      const seen: string[] = [];
+      (window as unknown as { seenDrafts: string[] }).seenDrafts = seen;
+      new MutationObserver(() => seen.push((element.shadowRoot?.textContent ?? '').replace(/\s+/g, ' ').trim())).observe(element.shadowRoot!, { subtree: true, childList: true, characterData: true });
+    });
+    await body.fill('');
+    await body.pressSequentially('late', { delay: 40 });
+    await expect.poll(() => markdownText(page, 3)).toBe('Draft: late');
+    const seen = await page.evaluate(() => (window as unknown as { seenDrafts: string[] }).seenDrafts);
+    expect(seen.filter((text) => text.startsWith('Draft: l') && text !== 'Draft: late')).toEqual([]);
+    await page.close();
+  });
+
   it('queries a stat again when its filter changes', async () => {
     const page = await open('victor@chinook.example');
     expect(await statValue(page, 'Customers')).toBe('59');

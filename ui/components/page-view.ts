@@ -37,6 +37,9 @@ const OPEN_PREFIX = 'open:';
 /** URL value of a modal or drawer id while it is open: `?history=open`. */
 const OVERLAY_OPEN = 'open';
 
+/** Pause after a form's last change before bindings read its values, so a bound query runs once per pause in typing. */
+const FORM_VALUES_DELAY_MS = 250;
+
 /** Returns the table and actions to give the data table, with each `{ open: <id> }` row action as an action without parameters. */
 export function withOpenActions(table: ClientTable, actions: Record<string, ClientAction>, overlayTitles: Record<string, string>): [ClientTable, Record<string, ClientAction>] {
   const entries = (table.rowActions ?? []) as Array<string | ClientRowAction | ClientOpenRowAction>;
@@ -181,6 +184,9 @@ export class PageView extends LitElement {
 
   /** Tables whose selection came from the URL and was not yet replaced by a click. */
   #restored = new Set<string>();
+  /** Form values changed since formValues was last set, by form id, and the timer that sets them. */
+  #pendingFormValues: Record<string, Record<string, unknown>> = {};
+  #formValuesTimer: ReturnType<typeof setTimeout> | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -190,6 +196,8 @@ export class PageView extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('popstate', this.#onPopState);
+    clearTimeout(this.#formValuesTimer);
+    this.#pendingFormValues = {};
   }
 
   #onPopState = (): void => {
@@ -204,6 +212,8 @@ export class PageView extends LitElement {
       this.selections = {};
       this.selectedRows = {};
       this.formValues = {};
+      clearTimeout(this.#formValuesTimer);
+      this.#pendingFormValues = {};
       this.openTabs = {};
       this.filterValues = {};
       this.openOverlay = undefined;
@@ -371,11 +381,20 @@ export class PageView extends LitElement {
     this.selections = { ...this.selections, [key]: row };
   }
 
-  // NOTE: values are shared on every change without a debounce, so a table or stat whose params read them queries again on each key (the earlier request is aborted).
+  /** Shares a form's first values at once and later changes after FORM_VALUES_DELAY_MS without a change. */
   #onFormValues(form: ClientForm, event: CustomEvent<FormValuesDetail>): void {
     event.stopPropagation();
     if (form.id === undefined) return;
-    this.formValues = { ...this.formValues, [form.id]: event.detail.values };
+    if (!Object.hasOwn(this.formValues, form.id)) {
+      this.formValues = { ...this.formValues, [form.id]: event.detail.values };
+      return;
+    }
+    this.#pendingFormValues = { ...this.#pendingFormValues, [form.id]: event.detail.values };
+    clearTimeout(this.#formValuesTimer);
+    this.#formValuesTimer = setTimeout(() => {
+      this.formValues = { ...this.formValues, ...this.#pendingFormValues };
+      this.#pendingFormValues = {};
+    }, FORM_VALUES_DELAY_MS);
   }
 
   #onRowAction(event: CustomEvent<RowActionDetail>): void {
