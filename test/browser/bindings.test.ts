@@ -105,14 +105,18 @@ describe('bindings in the browser', () => {
     await expect.poll(() => markdownText(page, 3)).toBe('Draft: About 0 invoices');
     // Records every text the bound markdown shows while the user types.
     await page.locator('od-markdown').nth(3).evaluate((element) => {
+      const browser = globalThis as unknown as {
+        seenDrafts: string[];
+        MutationObserver: new (callback: () => void) => { observe(target: unknown, options: Record<string, boolean>): void };
+      };
       const seen: string[] = [];
-      (window as unknown as { seenDrafts: string[] }).seenDrafts = seen;
-      new MutationObserver(() => seen.push((element.shadowRoot?.textContent ?? '').replace(/\s+/g, ' ').trim())).observe(element.shadowRoot!, { subtree: true, childList: true, characterData: true });
+      browser.seenDrafts = seen;
+      new browser.MutationObserver(() => seen.push((element.shadowRoot?.textContent ?? '').replace(/\s+/g, ' ').trim())).observe(element.shadowRoot, { subtree: true, childList: true, characterData: true });
     });
     await body.fill('');
     await body.pressSequentially('late', { delay: 40 });
     await expect.poll(() => markdownText(page, 3)).toBe('Draft: late');
-    const seen = await page.evaluate(() => (window as unknown as { seenDrafts: string[] }).seenDrafts);
+    const seen = await page.evaluate(() => (globalThis as unknown as { seenDrafts: string[] }).seenDrafts);
     expect(seen.filter((text) => text.startsWith('Draft: l') && text !== 'Draft: late')).toEqual([]);
     await page.close();
   });
