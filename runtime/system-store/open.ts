@@ -3,6 +3,7 @@
 // pg-boss queue that dispatches runs. The file store keeps the audit log at
 // `audit.file` and leaves approvals and runs to files under `.opsdeck/`.
 import { resolve } from 'node:path';
+import type pg from 'pg';
 import type { StoreSettings } from '../../core/settings.js';
 import type { ApprovalStore } from '../approvals/store.js';
 import type { RunDispatch } from '../jobs/dispatch.js';
@@ -67,7 +68,7 @@ export async function openSystemStore(store: StoreSettings, options: { root: str
   const audit = new PostgresAuditLog({ pool, writePool, schema: store.schema, ownsPool: false });
   await audit.probe();
   const runs = new PostgresRunStore({ pool, schema: store.schema, url: store.url, log: options.log });
-  const dispatch = await openRunQueue(store, runs, options.log).catch(async (err) => {
+  const dispatch = await openRunQueue(store, pool, runs, options.log).catch(async (err) => {
     await audit.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
     throw err;
@@ -87,15 +88,31 @@ export async function openSystemStore(store: StoreSettings, options: { root: str
   };
 }
 
-/** Starts pg-boss in the schema `<store.schema>_boss`, creating its tables and the run queue when missing; raises SystemStoreUnavailable when that fails. */
-async function openRunQueue(store: Extract<StoreSettings, { kind: 'postgres' }>, runs: RunStore, log: Logger): Promise<PgBossDispatch> {
+/**
+ * Starts pg-boss in the schema `<store.schema>_boss`, creating its tables and
+ * the run queue when missing; raises SystemStoreUnavailable when that fails.
+ * Processes that start together take turns under an advisory lock, because
+ * two pg-boss installs running at once into a new schema collide.
+ */
+async function openRunQueue(store: Extract<StoreSettings, { kind: 'postgres' }>, pool: pg.Pool, runs: RunStore, log: Logger): Promise<PgBossDispatch> {
   const { PgBossDispatch, queueSchemaOf } = await import('./pg-boss-dispatch.js');
   const dispatch = new PgBossDispatch({ url: store.url, storeSchema: store.schema, store: runs, log });
+  const lockKey = `opsdeck-queue/${store.schema}`;
+  let client: pg.PoolClient | undefined;
   try {
+    client = await pool.connect();
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
     await dispatch.prepare();
   } catch (err) {
     await dispatch.close().catch(() => undefined);
     throw new SystemStoreUnavailable(`cannot prepare the job queue in PostgreSQL schema "${queueSchemaOf(store.schema)}" (store.url in opsdeck.yaml): ${storeFailureReason(err)}`);
+  } finally {
+    // A failed unlock leaves the lock to the session, so that connection is dropped rather than reused.
+    const unlocked = await client?.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).then(
+      () => true,
+      () => false,
+    );
+    client?.release(unlocked === false ? new Error('advisory unlock failed') : undefined);
   }
   return dispatch;
 }

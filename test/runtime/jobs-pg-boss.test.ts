@@ -140,6 +140,18 @@ describe('job runs dispatched through pg-boss', () => {
     expect(created.rows).toEqual([]);
   });
 
+  it('prepares the queue once when two processes start together', async () => {
+    // Each round starts two stores at once on a new schema, as two replicas deployed together do.
+    for (const round of [1, 2, 3]) {
+      const fresh = `${schema.name}_p${round}`;
+      const settings = { kind: 'postgres' as const, url: TEST_POSTGRES_URL, schema: fresh };
+      const log = pino({ level: 'silent' });
+      const opened = await Promise.allSettled([1, 2].map(() => openSystemStore(settings, { root, auditFile: 'audit.jsonl', log })));
+      for (const outcome of opened) if (outcome.status === 'fulfilled') await outcome.value.close();
+      expect(opened.map((outcome) => (outcome.status === 'rejected' ? String(outcome.reason) : 'opened'))).toEqual(['opened', 'opened']);
+    }
+  });
+
   it('runs concurrency 1 one at a time across replicas', async () => {
     const tags = ['c1', 'c2', 'c3', 'c4', 'c5'];
     const ids = await Promise.all(tags.map((tag, i) => startRun(i % 2 === 0 ? one : two, 'single', { tag })));
