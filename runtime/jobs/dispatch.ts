@@ -1,5 +1,5 @@
-// How queued runs reach the runner. The runner records runs in its store and
-// announces them to a dispatch. The dispatch offers runs back to the runner,
+// Dispatch of queued runs to the runner. The runner records runs in its store
+// and announces them to a dispatch. The dispatch offers runs back to the runner,
 // which claims and starts them. The local dispatch here lists the store's
 // queued runs itself, so it suits a store that one process uses (the file
 // store). With the PostgreSQL store, pg-boss carries queue entries instead
@@ -8,10 +8,10 @@ import type { Logger } from '../log.js';
 import type { JobRun, RunStore } from './run-state.js';
 
 /**
- * What the runner did with an offered run. It `started` it, or found it
- * `gone` (no longer queued, or already going on here). Or it left the run
- * because the store `refused` the claim, because this process is `full` (or
- * closing), or because the run's retry is `not-due`. The store refuses when
+ * Outcome of offering a run to the runner. The runner `started` it, or found
+ * it `gone` (no longer queued, or already going on here). Otherwise it left
+ * the run: the store `refused` the claim, this process is `full` (or
+ * closing), or the run's retry is `not-due`. The store rejects a claim when
  * the job is at its `concurrency:` across processes, or when another process
  * started or cancelled the run first.
  */

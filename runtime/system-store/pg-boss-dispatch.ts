@@ -78,7 +78,7 @@ export class PgBossDispatch implements RunDispatch {
     this.#boss.on('error', (err) => this.#logError(err));
   }
 
-  /** Creates or migrates pg-boss's schema and tables (pg-boss takes an advisory lock, so replicas take turns) and the queue. Raises when that fails. */
+  /** Creates or migrates pg-boss's schema and tables, and the queue; raises when that fails. Processes that start together must take turns (openSystemStore holds an advisory lock). */
   async prepare(): Promise<void> {
     await this.#boss.start();
     // Entries are completed as soon as their run is claimed, so the expiry only bounds a claim; failed claims are tried again with backoff.
@@ -171,7 +171,7 @@ export class PgBossDispatch implements RunDispatch {
     }
   }
 
-  /** Logs an error that pg-boss reports (a failed fetch repeats at every poll while the database is away), at most once per ERROR_LOG_MS. */
+  /** Logs an error that pg-boss reports, at most once per ERROR_LOG_MS, because a failed fetch repeats at every poll while the database is away. */
   #logError(err: unknown): void {
     // A fetch cut off by close is expected.
     if (this.#closed) return;

@@ -28,7 +28,7 @@ systemStoreContract({
   name: 'postgres',
   openAuditWriters: async () => {
     const [one, two, schema] = await twoPools();
-    // The first writer appends on a pipelined pool as a server does; the second sends one statement at a time, so both ways race on one chain.
+    // The first writer appends on a pipelined pool, as a server does. The second sends one statement at a time, so both ways race on one chain.
     const writePool = openStorePool({ url: TEST_POSTGRES_URL, schema, max: 2, pipeline: true, log });
     pools.push(writePool);
     return [new PostgresAuditLog({ pool: one, writePool, schema, ownsPool: false }), new PostgresAuditLog({ pool: two, schema, ownsPool: false })];

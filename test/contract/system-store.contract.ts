@@ -101,10 +101,10 @@ export function systemStoreContract(target: SystemStoreTarget): void {
       it('searches one app by filter and page', async () => {
         const [log] = writers;
         const base = { groups: ['ops'], app: 'search', specVersion: 'v1' };
-        const made: AuditRecord[] = [];
+        const appended: AuditRecord[] = [];
         for (let n = 0; n < 7; n += 1) {
           const user = n % 2 === 0 ? 'Ana@Example.com' : 'bo@example.com';
-          made.push(await log.append({ ...base, user, object: n < 4 ? 'action:refund' : 'query:list', outcome: n === 6 ? 'failed' : 'succeeded' }));
+          appended.push(await log.append({ ...base, user, object: n < 4 ? 'action:refund' : 'query:list', outcome: n === 6 ? 'failed' : 'succeeded' }));
         }
         await log.append({ ...base, app: 'elsewhere', user: 'ana@example.com', object: 'action:refund', outcome: 'succeeded' });
         const ids = (records: AuditRecord[]): string[] => records.map((record) => record.id);
@@ -112,24 +112,24 @@ export function systemStoreContract(target: SystemStoreTarget): void {
 
         const all = await log.searchRecords('search', page);
         expect(all.total).toBe(7);
-        expect(ids(all.records)).toEqual(ids(made).reverse());
-        expect(all.records[6]).toEqual(made[0]);
+        expect(ids(all.records)).toEqual(ids(appended).reverse());
+        expect(all.records[6]).toEqual(appended[0]);
 
         const ana = await log.searchRecords('search', { ...page, user: 'ana@example.com' });
-        expect(ids(ana.records)).toEqual(ids([made[6], made[4], made[2], made[0]]));
+        expect(ids(ana.records)).toEqual(ids([appended[6], appended[4], appended[2], appended[0]]));
 
         const refunds = await log.searchRecords('search', { object: 'action:refund', limit: 2, offset: 1 });
         expect(refunds.total).toBe(4);
-        expect(ids(refunds.records)).toEqual(ids([made[2], made[1]]));
+        expect(ids(refunds.records)).toEqual(ids([appended[2], appended[1]]));
 
         const failed = await log.searchRecords('search', { ...page, outcome: 'failed' });
-        expect(ids(failed.records)).toEqual([made[6].id]);
+        expect(ids(failed.records)).toEqual([appended[6].id]);
 
-        const since = Date.parse(made[3].time);
+        const since = Date.parse(appended[3].time);
         const recent = await log.searchRecords('search', { ...page, from: since });
-        expect(ids(recent.records)).toEqual(ids(made.filter((record) => Date.parse(record.time) >= since)).reverse());
+        expect(ids(recent.records)).toEqual(ids(appended.filter((record) => Date.parse(record.time) >= since)).reverse());
         const until = await log.searchRecords('search', { ...page, to: since });
-        expect(ids(until.records)).toEqual(ids(made.filter((record) => Date.parse(record.time) <= since)).reverse());
+        expect(ids(until.records)).toEqual(ids(appended.filter((record) => Date.parse(record.time) <= since)).reverse());
 
         const beyond = await log.searchRecords('search', { limit: 5, offset: 100 });
         expect(beyond).toEqual({ records: [], total: 7 });

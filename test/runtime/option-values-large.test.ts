@@ -1,8 +1,8 @@
 // Server-side check of option values when the options query returns more
-// rows than the check reads in pages (20 pages of 500): a value past them is
-// looked up in the same query under the caller's row rule, so the
-// searchable select can offer every row and the server still rejects
-// values the caller may not pick.
+// rows than the check reads in pages (20 pages of 500). A value past them is
+// looked up in the same query under the caller's row rule. So the searchable
+// select can offer every row, and the server still rejects values the caller
+// may not pick.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -60,7 +60,7 @@ describe('option values past the pages read', () => {
   });
 
   it('applies the row rule to looked-up values', async () => {
-    // The partner sees even ids only (region east).
+    // The partner's row rule keeps even ids only (region east).
     expect((await pick(partner, { accountId: 11_500 })).status).toBe(200);
     const odd = await pick(partner, { accountId: 11_501 });
     expect(odd.status).toBe(400);
