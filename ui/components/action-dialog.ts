@@ -3,7 +3,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { ClientAction, Row } from '../client-spec.js';
 import type { ActionForm } from './action-form.js';
 import './action-form.js';
-import { buttonStyles } from './shared-styles.js';
+import { buttonStyles, dialogStyles } from './shared-styles.js';
 
 /** Request to run one action: the action, its row and its initial values. */
 export interface ActionRequest {
@@ -45,21 +45,14 @@ export class ActionDialog extends LitElement {
 
   static override styles = [
     buttonStyles,
+    dialogStyles,
     css`
       dialog {
         width: min(520px, calc(100vw - 32px));
         max-height: calc(100vh - 64px);
         padding: 0;
-        border: 1px solid var(--od-border);
         border-radius: var(--od-radius-lg);
         background: var(--od-surface);
-        color: var(--od-text);
-        box-shadow: var(--od-shadow-lg);
-        font-family: var(--od-font);
-        font-size: var(--od-font-size);
-      }
-      dialog::backdrop {
-        background: var(--od-backdrop);
       }
       header {
         display: flex;

@@ -5,7 +5,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { fillTemplate } from '../template.js';
 import type { Row } from '../client-spec.js';
-import { buttonStyles } from './shared-styles.js';
+import { buttonStyles, dialogStyles } from './shared-styles.js';
 
 /** Maximum number of distinct confirm texts listed before the rest are counted. */
 const MAX_CONFIRM_LINES = 5;
@@ -34,20 +34,13 @@ export class BulkConfirm extends LitElement {
 
   static override styles = [
     buttonStyles,
+    dialogStyles,
     css`
       dialog {
         width: min(480px, calc(100vw - 32px));
         padding: var(--od-space-5);
-        border: 1px solid var(--od-border);
         border-radius: var(--od-radius-lg);
         background: var(--od-bg);
-        color: var(--od-text);
-        box-shadow: var(--od-shadow-lg);
-        font-family: var(--od-font);
-        font-size: var(--od-font-size);
-      }
-      dialog::backdrop {
-        background: var(--od-backdrop);
       }
       h2 {
         margin: 0 0 var(--od-space-3);

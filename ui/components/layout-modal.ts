@@ -2,7 +2,7 @@
 // page is inert. Escape or the close button closes it, and focus returns to
 // the element that was focused when it opened.
 import { LitElement, css, html } from 'lit';
-import { buttonStyles } from './shared-styles.js';
+import { buttonStyles, dialogStyles } from './shared-styles.js';
 
 /** Returns the focused element, looking into shadow roots. */
 function deepActiveElement(): HTMLElement | undefined {
@@ -21,18 +21,11 @@ export class LayoutModal extends LitElement {
 
   static override styles = [
     buttonStyles,
+    dialogStyles,
     css`
       dialog {
         padding: 0;
-        border: 1px solid var(--od-border);
         background: var(--od-bg);
-        color: var(--od-text);
-        box-shadow: var(--od-shadow-lg);
-        font-family: var(--od-font);
-        font-size: var(--od-font-size);
-      }
-      dialog::backdrop {
-        background: var(--od-backdrop);
       }
       :host([kind='modal']) dialog {
         width: min(960px, calc(100vw - 32px));

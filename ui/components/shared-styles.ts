@@ -109,6 +109,20 @@ export const inputStyles = css`
   }
 `;
 
+/** The frame and backdrop of a `<dialog>`; each dialog sets its own size, padding, radius and background. */
+export const dialogStyles = css`
+  dialog {
+    border: 1px solid var(--od-border);
+    color: var(--od-text);
+    box-shadow: var(--od-shadow-lg);
+    font-family: var(--od-font);
+    font-size: var(--od-font-size);
+  }
+  dialog::backdrop {
+    background: var(--od-backdrop);
+  }
+`;
+
 /** Helpers: `.visually-hidden` keeps text for screen readers only; `.card` is a bordered surface. */
 export const utilityStyles = css`
   *,
