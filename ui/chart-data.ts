@@ -25,7 +25,10 @@ export interface ChartData {
   series: ChartSeries[];
 }
 
-/** Reads the time of each row's x value, and whether all of them are calendar dates; returns undefined when some x value is not a date. */
+/**
+ * Reads the time of each row's x value, and whether all of them are calendar dates.
+ * Returns undefined when some x value is not a date.
+ */
 function timeAxis(rows: Row[], chart: Pick<ClientChart, 'x'>): { times: number[]; calendarDates: boolean } | undefined {
   const times: number[] = [];
   for (const row of rows) {

@@ -29,7 +29,7 @@ const STEPS: TimeStep[] = [
   ...[1, 2, 5, 10, 25, 50, 100].map((count) => ({ unit: 'year' as const, count })),
 ];
 
-/** Most ticks generated for one axis, whatever the range, so a bad range cannot hang the page. */
+/** Maximum number of ticks generated for one axis, whatever the range, so a bad range cannot hang the page. */
 const TICK_LIMIT = 1000;
 
 /**
@@ -42,10 +42,11 @@ export function chooseTimeStep(min: number, max: number, maxTicks: number, calen
   const limit = Math.max(2, maxTicks);
   for (const step of STEPS) {
     if (calendarDates && (step.unit === 'minute' || step.unit === 'hour')) continue;
+    const stepLength = UNIT_LENGTH[step.unit] * step.count;
     // 0.9 lets a 30.44-day month step through for data whose smallest gap is a 31-day month.
-    if (UNIT_LENGTH[step.unit] * step.count < minSpacing * 0.9) continue;
-    // The estimate skips steps far too fine; counting the real ticks then handles months of different lengths.
-    if (Math.max(0, max - min) / (UNIT_LENGTH[step.unit] * step.count) > limit) continue;
+    if (stepLength < minSpacing * 0.9) continue;
+    // The estimate skips steps far too fine, and counting the real ticks then handles months of different lengths.
+    if (Math.max(0, max - min) / stepLength > limit) continue;
     if (ticksOf(min, max, step, calendarDates, limit + 1).length <= limit) return step;
   }
   return STEPS[STEPS.length - 1];
@@ -67,7 +68,7 @@ function partsOf(time: number, utc: boolean): DateParts {
     : { year: date.getFullYear(), month: date.getMonth(), day: date.getDate(), hour: date.getHours(), minute: date.getMinutes(), weekday: date.getDay() };
 }
 
-/** Builds a time from parts; out-of-range parts roll over, so day 0 is the last day of the previous month. */
+/** Builds a time from parts. Out-of-range parts roll over, so day 0 is the last day of the previous month. */
 function timeOf(parts: Omit<DateParts, 'weekday'>, utc: boolean): number {
   const { year, month, day, hour, minute } = parts;
   return utc ? Date.UTC(year, month, day, hour, minute) : new Date(year, month, day, hour, minute).getTime();
@@ -119,7 +120,7 @@ function ticksOf(min: number, max: number, step: TimeStep, utc: boolean, limit: 
   while (time <= max && values.length < limit) {
     if (time >= min) values.push(time);
     const next = addStep(time, step, utc);
-    // A daylight saving change can make a local step land on the same instant; skip ahead rather than loop.
+    // A daylight saving change can make a local step land on the same instant, so skip ahead rather than loop.
     time = next > time ? next : time + UNIT_LENGTH[step.unit] * step.count;
   }
   return values;
@@ -127,7 +128,7 @@ function ticksOf(min: number, max: number, step: TimeStep, utc: boolean, limit: 
 
 /**
  * Returns the tick times between `min` and `max` (inclusive) and their step.
- * Calendar dates (midnight UTC) tick on UTC boundaries; datetimes tick on the
+ * Calendar dates (midnight UTC) tick on UTC boundaries. Datetimes tick on the
  * browser's local clock, in which their labels are shown.
  */
 export function timeTicks(min: number, max: number, maxTicks: number, calendarDates: boolean, minSpacing = 0): { step: TimeStep; values: number[] } {

@@ -5,11 +5,14 @@ import { formatValue, type ChartData, type ChartSeries } from './chart-data.js';
 import type { ClientChart } from './client-spec.js';
 import { humanize } from './format.js';
 
-/** A table of formatted values; `null` is a missing value, shown with the empty marker of data tables. */
+/** A table of formatted values. A `null` cell is a missing value, shown with the empty marker of data tables. */
 export interface ChartValues {
   columns: string[];
   rows: Array<{ label: string; values: Array<string | null> }>;
 }
+
+/** One point of a scatter series. */
+type ScatterPoint = { x: number; y: number | null };
 
 /** Returns the legend name of a series: a value column humanized, a pivoted series value as the query returned it. */
 export function seriesName(chart: Pick<ClientChart, 'series'>, series: ChartSeries): string {
@@ -38,13 +41,13 @@ export function chartValues(chart: ClientChart, data: ChartData, hidden: Readonl
 
   if (chart.chartType === 'scatter') {
     // Every scatter series has one point per row with a numeric x, in the same order, so index i is one row.
-    const points = (data.series[0]?.data ?? []) as Array<{ x: number; y: number | null }>;
-    const number = new Intl.NumberFormat(locale);
+    const points = (data.series[0]?.data ?? []) as Array<ScatterPoint>;
+    const numberFormat = new Intl.NumberFormat(locale);
     return {
       columns,
       rows: points.map((point, index) => ({
-        label: number.format(point.x),
-        values: visibleSeries.map((series) => format((series.data as Array<{ x: number; y: number | null }>)[index]?.y ?? null)),
+        label: numberFormat.format(point.x),
+        values: visibleSeries.map((series) => format((series.data as Array<ScatterPoint>)[index]?.y ?? null)),
       })),
     };
   }

@@ -40,7 +40,8 @@ function queryPath(appId: string, source: OptionsSource): string {
 
 /**
  * Reads one page of choices. With `search`, only rows whose label column
- * contains it, ignoring case, are read (SQLite ignores the case of ASCII letters only); the server escapes the text for LIKE.
+ * contains it, ignoring case, are read. SQLite ignores the case of ASCII
+ * letters only, and the server escapes the text for LIKE.
  */
 export async function readChoices(appId: string, source: OptionsSource, options: { search?: string; size?: number; signal?: AbortSignal } = {}): Promise<ChoicePage> {
   const body: Record<string, unknown> = { params: {}, page: { size: options.size ?? OPTIONS_PAGE_SIZE, offset: 0 } };
@@ -51,7 +52,7 @@ export async function readChoices(appId: string, source: OptionsSource, options:
 
 /**
  * Reads the labels of `values`, one request per value, for values restored
- * from a URL or a default that the loaded choices do not hold. A value the
+ * from a URL or a default that the loaded choices do not contain. A value the
  * query does not return for this user is left out of the result.
  */
 export async function readChoiceLabels(appId: string, source: OptionsSource, values: string[], signal?: AbortSignal): Promise<Choice[]> {
@@ -71,7 +72,7 @@ export async function readChoiceLabels(appId: string, source: OptionsSource, val
  * PostgreSQL gives the parameter the column's type either way.
  */
 function filterValue(value: string): string | number {
-  const number = Number(value);
-  // NOTE: a numeric text value of a computed column (no declared type) is not found on SQLite; its label then shows the raw value.
-  return value.trim() !== '' && Number.isFinite(number) && String(number) === value ? number : value;
+  const asNumber = Number(value);
+  // NOTE: a numeric text value of a computed column (no declared type) is not found on SQLite, so its label shows the raw value.
+  return value.trim() !== '' && Number.isFinite(asNumber) && String(asNumber) === value ? asNumber : value;
 }

@@ -6,7 +6,7 @@ import { formatChartDate, formatTimeTick, timeTicks, type TimeStep } from '../ch
 import { seriesName } from '../chart-values.js';
 import type { ClientChart } from '../client-spec.js';
 
-/** Number of series colour tokens, `--od-chart-1` to `--od-chart-8`; series past the eighth reuse them in turn. */
+/** Number of series colour tokens, `--od-chart-1` to `--od-chart-8`. Series past the eighth reuse them in turn. */
 export const PALETTE_SIZE = 8;
 
 /** Colours read from the page's CSS custom properties, so a dark theme changes the chart too. */
@@ -14,13 +14,13 @@ export interface ChartTheme {
   /** Tick labels of the axes. */
   axis: string;
   grid: string;
-  /** Background the chart is drawn on; pie slices are outlined in it. */
+  /** Background the chart is drawn on, which also outlines pie slices. */
   surface: string;
   font: string;
   palette: string[];
 }
 
-/** Reads the chart colours from the custom properties that apply to `element`; a missing token falls back to the element's text colour. */
+/** Reads the chart colours from the custom properties that apply to `element`. A missing token falls back to the element's text colour. */
 export function readChartTheme(element: Element): ChartTheme {
   const style = getComputedStyle(element);
   const read = (name: string): string => style.getPropertyValue(name).trim() || style.color;
@@ -33,7 +33,7 @@ export function readChartTheme(element: Element): ChartTheme {
   };
 }
 
-/** Roughly the width one date tick label needs, in pixels, so labels do not overlap. */
+/** Estimated width of one date tick label, in pixels, so labels do not overlap. */
 const TIME_TICK_WIDTH = 90;
 
 /** Builds the x scale of a time axis: a linear scale over epoch milliseconds with ticks on calendar boundaries. */
@@ -45,15 +45,17 @@ function timeScale(chart: ClientChart, data: ChartData & { times: number[] }, gr
   // A bar is centred on its time, so the axis extends by half the smallest gap at both ends. A single point gets a day either side.
   const smallestGap = gaps.length > 0 ? Math.min(...gaps) : 86_400_000;
   const padding = chart.chartType === 'bar' || first === last ? smallestGap / 2 : 0;
+  const min = first - padding;
+  const max = last + padding;
   let step: TimeStep = { unit: 'day', count: 1 };
   return {
     type: 'linear' as const,
-    min: first - padding,
-    max: last + padding,
+    min,
+    max,
     stacked: chart.stacked,
     grid,
     afterBuildTicks: (scale: Scale) => {
-      const built = timeTicks(first - padding, last + padding, Math.max(2, Math.floor(scale.width / TIME_TICK_WIDTH)), calendarDates, gaps.length > 0 ? smallestGap : 0);
+      const built = timeTicks(min, max, Math.max(2, Math.floor(scale.width / TIME_TICK_WIDTH)), calendarDates, gaps.length > 0 ? smallestGap : 0);
       step = built.step;
       scale.ticks = built.values.map((value) => ({ value }));
     },
@@ -61,7 +63,10 @@ function timeScale(chart: ClientChart, data: ChartData & { times: number[] }, gr
   };
 }
 
-/** Builds the Chart.js configuration of one chart: no animation, nulls as gaps, value formats on the axis and in tooltips, and no canvas legend, because the chart element draws its own. */
+/**
+ * Builds the Chart.js configuration of one chart: no animation, nulls as gaps, and value formats on the axis and in tooltips.
+ * It turns off the canvas legend, because the chart element draws its own.
+ */
 export function chartConfiguration(chart: ClientChart, data: ChartData, theme: ChartTheme): ChartConfiguration {
   const kind = chart.chartType;
   const format = (value: number, compact = false): string => formatValue(value, chart.yFormat, chart.currency, { compact });

@@ -8,7 +8,7 @@ import { PALETTE_SIZE } from './chart-config.js';
 /** One legend button: a series, or a slice of a pie. */
 export interface LegendEntry {
   name: string;
-  /** Index of the series, or of the slice in a pie; it picks the colour token too. */
+  /** Index of the series, or of the slice in a pie, which also picks the colour token. */
   index: number;
   visible: boolean;
 }
@@ -112,7 +112,7 @@ export const chartLegendStyles = css`
   }
 `;
 
-/** Renders the legend buttons; `onToggle` receives the entry's index. */
+/** Renders the legend buttons. `onToggle` receives the entry's index. */
 export function renderLegend(entries: LegendEntry[], onToggle: (index: number) => void) {
   return html`<ul class="legend" data-testid="chart-legend" aria-label="Series">
     ${entries.map(
@@ -125,7 +125,7 @@ export function renderLegend(entries: LegendEntry[], onToggle: (index: number) =
   </ul>`;
 }
 
-/** Renders the "Show data" toggle and, when open, the table of values; `tableId` links the two for assistive technology. */
+/** Renders the "Show data" toggle and, when open, the table of values. `tableId` links the two for assistive technology. */
 export function renderValues(values: ChartValues | undefined, title: string, tableId: string, open: boolean, onToggle: () => void) {
   return html`
     <button type="button" class="values-toggle" data-testid="chart-values-toggle" aria-expanded=${open ? 'true' : 'false'} aria-controls=${tableId} @click=${onToggle}>

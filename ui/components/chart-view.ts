@@ -113,9 +113,9 @@ export class ChartView extends LitElement {
   chartInstance: Chart | undefined;
   /** Labels and series given to Chart.js, kept for the legend, the table of values and the accessible summary. */
   chartData: ChartData | undefined;
-  /** Indexes of the series (or pie slices) the user hid with the legend; cleared when new rows arrive. */
+  /** Indexes of the series (or pie slices) the user hid with the legend, cleared when new rows arrive. */
   hiddenEntries: ReadonlySet<number> = new Set();
-  /** The table of values is open. */
+  /** Set while the table of values is open. */
   valuesOpen = false;
 
   #controller: AbortController | undefined;
@@ -147,7 +147,7 @@ export class ChartView extends LitElement {
       // Built before render(), because the legend and the table of values show the series too.
       const before = this.#legendEntries().map((entry) => entry.name);
       this.chartData = buildChartData(chart, this.result.rows);
-      // A refresh that keeps the same legend keeps what the user hid; new series or slices start all shown.
+      // A refresh that keeps the same legend keeps what the user hid. New series or slices start all visible.
       const after = this.#legendEntries().map((entry) => entry.name);
       if (before.join('\u0000') !== after.join('\u0000')) this.hiddenEntries = new Set();
     }
@@ -210,7 +210,7 @@ export class ChartView extends LitElement {
     const instance = new Chart(canvas, chartConfiguration(chart, data, readChartTheme(this)));
     this.chartInstance = instance;
     if (this.hiddenEntries.size > 0) {
-      for (const index of this.hiddenEntries) this.#setShown(instance, index, false);
+      for (const index of this.hiddenEntries) this.#setVisible(instance, index, false);
       instance.update();
     }
     // A user timing entry per draw, read by bench/ui.bench.mjs.
@@ -219,11 +219,11 @@ export class ChartView extends LitElement {
     this.dispatchEvent(new CustomEvent('od-chart-painted', { bubbles: true, composed: true }));
   }
 
-  #setShown(instance: Chart, index: number, shown: boolean): void {
+  #setVisible(instance: Chart, index: number, visible: boolean): void {
     if (this.chart?.chartType === 'pie') {
-      if (instance.getDataVisibility(index) !== shown) instance.toggleDataVisibility(index);
+      if (instance.getDataVisibility(index) !== visible) instance.toggleDataVisibility(index);
     } else {
-      instance.setDatasetVisibility(index, shown);
+      instance.setDatasetVisibility(index, visible);
     }
   }
 
@@ -234,7 +234,7 @@ export class ChartView extends LitElement {
     else hidden.add(index);
     this.hiddenEntries = hidden;
     if (this.chartInstance) {
-      this.#setShown(this.chartInstance, index, !hidden.has(index));
+      this.#setVisible(this.chartInstance, index, !hidden.has(index));
       this.chartInstance.update();
     }
   }

@@ -3,7 +3,7 @@
 // user types. It follows the WAI-ARIA combobox pattern with list autocomplete:
 // Down and Up move through the options, Enter picks, Escape closes the list.
 // It renders into the light DOM, so a `<label for>` of the enclosing form
-// reaches its input; the enclosing component adds `optionSelectStyles`.
+// reaches its input. The enclosing component adds `optionSelectStyles`.
 import { LitElement, css, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { readChoiceLabels, readChoices, SEARCH_PAGE_SIZE, type Choice, type OptionsSource } from '../option-choices.js';
@@ -133,9 +133,9 @@ export class OptionSelect extends LitElement {
   source: OptionsSource | undefined;
   /** The picked value ('' for none), or the picked values of a multi-select. */
   value: string | string[] = '';
-  /** Picks several values, shown as a list above the input. */
+  /** Set for a multi-select, which lists its picked values above the input. */
   multiple = false;
-  /** The first page of options, read by the enclosing component; offered before the user types. */
+  /** First page of options, read by the enclosing component and offered before the user types. */
   initial: Choice[] = [];
   /** Rows the options query returns in all, unfiltered. */
   total = 0;
@@ -149,15 +149,15 @@ export class OptionSelect extends LitElement {
   required = false;
   /** Ids of the help and error texts that describe the input. */
   describedBy = '';
-  /** Text in the input while the user edits it; undefined shows the label of the value. */
+  /** Text in the input while the user edits it. When undefined, the input shows the label of the value. */
   text: string | undefined;
-  /** Whether the list is shown. */
+  /** Set while the list is open. */
   open = false;
   /** Options matching `text`, as the server returned them. */
   results: Choice[] = [];
-  /** Rows matching `text` in all; `results` contains the first page of them. */
+  /** Rows matching `text` in all, of which `results` contains the first page. */
   resultTotal = 0;
-  /** Index in the shown options of the one Down and Up moved to; -1 for none. */
+  /** Index in the displayed options of the one Down and Up moved to, or -1 for none. */
   activeIndex = -1;
   /** Set while a search runs. */
   loading = false;
@@ -225,10 +225,15 @@ export class OptionSelect extends LitElement {
     );
   }
 
+  /** Returns the first page of `initial`, which the list offers before the user types. */
+  #firstPage(): Choice[] {
+    return this.initial.slice(0, SEARCH_PAGE_SIZE);
+  }
+
   /** The options the list shows: the empty choice of a single select when nothing is typed, then the matches. */
   #listedOptions(): Choice[] {
     const typed = (this.text ?? '').trim();
-    const matches = typed === '' && this.#searched === undefined ? this.initial.slice(0, SEARCH_PAGE_SIZE) : this.results;
+    const matches = typed === '' && this.#searched === undefined ? this.#firstPage() : this.results;
     if (this.multiple || typed !== '') return matches;
     return [{ value: '', label: this.emptyLabel }, ...matches];
   }
@@ -248,7 +253,7 @@ export class OptionSelect extends LitElement {
     this.loading = true;
     try {
       const page = typed === ''
-        ? { choices: this.initial.slice(0, SEARCH_PAGE_SIZE), total: this.total }
+        ? { choices: this.#firstPage(), total: this.total }
         : await readChoices(this.appId, this.source, { search: typed, size: SEARCH_PAGE_SIZE, signal: controller.signal });
       if (controller.signal.aborted) return;
       for (const choice of page.choices) this.#labels.set(choice.value, choice.label);
@@ -275,7 +280,7 @@ export class OptionSelect extends LitElement {
     if (this.open) return;
     this.open = true;
     if (this.#searched === undefined) {
-      this.results = this.initial.slice(0, SEARCH_PAGE_SIZE);
+      this.results = this.#firstPage();
       this.resultTotal = this.total;
     }
   }
@@ -319,7 +324,7 @@ export class OptionSelect extends LitElement {
   }
 
   #onKeydown(event: KeyboardEvent): void {
-    const shown = this.#listedOptions();
+    const listed = this.#listedOptions();
     switch (event.key) {
       case 'ArrowDown':
       case 'ArrowUp': {
@@ -335,10 +340,10 @@ export class OptionSelect extends LitElement {
       }
       case 'Enter': {
         if (!this.open) return;
-        // Enter in an open list picks; it never submits the form.
+        // Enter in an open list picks, and never submits the form.
         event.preventDefault();
         const typed = (this.text ?? '').trim().toLowerCase();
-        const choice = this.activeIndex >= 0 ? shown[this.activeIndex] : shown.find((candidate) => typed !== '' && candidate.label.toLowerCase() === typed);
+        const choice = this.activeIndex >= 0 ? listed[this.activeIndex] : listed.find((candidate) => typed !== '' && candidate.label.toLowerCase() === typed);
         if (choice) this.#pick(choice);
         else this.#close();
         return;
@@ -386,9 +391,9 @@ export class OptionSelect extends LitElement {
 
   override render() {
     const listboxId = `${this.inputId}-listbox`;
-    const shown = this.open ? this.#listedOptions() : [];
+    const listed = this.open ? this.#listedOptions() : [];
     const picked = this.#values;
-    const active = this.open && this.activeIndex >= 0 && this.activeIndex < shown.length ? this.#optionId(this.activeIndex) : undefined;
+    const active = this.open && this.activeIndex >= 0 && this.activeIndex < listed.length ? this.#optionId(this.activeIndex) : undefined;
     const displayed = this.text ?? (this.multiple ? '' : this.#values.map((value) => this.#labelOf(value)).join(''));
     return html`
       <div @focusout=${this.#onFocusout}>
@@ -425,7 +430,7 @@ export class OptionSelect extends LitElement {
         />
         <div class="popup" ?hidden=${!this.open}>
           <ul role="listbox" id=${listboxId} aria-multiselectable=${this.multiple ? 'true' : nothing} aria-busy=${this.loading ? 'true' : 'false'}>
-            ${shown.map(
+            ${listed.map(
               (choice, index) => html`<li
                 role="option"
                 id=${this.#optionId(index)}
@@ -444,9 +449,14 @@ export class OptionSelect extends LitElement {
     `;
   }
 
+  /** Counts the listed options, leaving out the empty choice. */
+  #matchCount(): number {
+    return this.#listedOptions().filter((choice) => choice.value !== '').length;
+  }
+
   #countText(): string {
     if (this.error) return this.error;
-    const count = this.#listedOptions().filter((choice) => choice.value !== '').length;
+    const count = this.#matchCount();
     if (count === 0) return 'No matches.';
     return this.resultTotal > count ? `${count} of ${this.resultTotal.toLocaleString()} matches shown.` : `${count} ${count === 1 ? 'match' : 'matches'}.`;
   }
@@ -454,9 +464,9 @@ export class OptionSelect extends LitElement {
   #renderNote() {
     if (this.error) return html`<p class="note" role="alert">${this.error}</p>`;
     if (this.loading) return html`<p class="note">Searching…</p>`;
-    const count = this.#listedOptions().filter((choice) => choice.value !== '').length;
+    const count = this.#matchCount();
     if (count === 0) return html`<p class="note">No matches.</p>`;
-    if (this.resultTotal > count) return html`<p class="note">Showing ${count} of ${this.resultTotal.toLocaleString()}; type to narrow the list.</p>`;
+    if (this.resultTotal > count) return html`<p class="note">Showing ${count} of ${this.resultTotal.toLocaleString()}. Type to narrow the list.</p>`;
     return nothing;
   }
 }

@@ -1,5 +1,5 @@
 // Parameter fields as the action form (od-action-form) and the job start form
-// (od-job-start) both use them. This module holds their styles, reads the
+// (od-job-start) both use them. This module contains their styles, reads the
 // choices of selects, renders one field with its label, help and error,
 // checks a field and sorts the field errors of a 400 response.
 import { css, html, nothing } from 'lit';
@@ -76,7 +76,7 @@ export const paramFieldStyles = [
 /** Choices of the select and multi-select fields by parameter name, and the row count of each options query. */
 export interface ParamChoices {
   choices: Record<string, Choice[]>;
-  /** Rows each options query returns in all; a field whose query returns more than its choices is searchable. */
+  /** Rows each options query returns in all. A field whose query returns more than its choices is searchable. */
   totals: Record<string, number>;
 }
 
@@ -115,7 +115,7 @@ export async function loadParamChoices(appId: string, params: Record<string, Par
   return failures;
 }
 
-/** Element ids of one field's parts; they must be unique in the form's shadow root. */
+/** Element ids of one field's parts, which must be unique in the form's shadow root. */
 export interface FieldIds {
   control: string;
   help: string;
@@ -184,7 +184,8 @@ export function renderParamField(field: ParamFieldContext) {
     onChange: field.onChange,
     onBlur: field.onBlur,
   };
-  // A multi-select of checkboxes is a group, which its heading labels through aria-labelledby; a combobox has an input for `<label for>`.
+  // A multi-select of checkboxes is a group, which its heading labels through aria-labelledby.
+  // A combobox has an input for `<label for>`.
   const heading = schema.type === 'array' && !isSearchable(context)
     ? html`<span class="label" id=${ids.label}>${label}${requiredMark}</span>`
     : html`<label for=${ids.control}>${label}${requiredMark}</label>`;
@@ -202,7 +203,7 @@ export function recheckField(errors: Record<string, string>, params: Record<stri
   return next;
 }
 
-/** A field error of a 400 response that no shown field can display. */
+/** A field error of a 400 response that no displayed field can show. */
 export interface UnmatchedError {
   detail: FieldError;
   /** The parameter's schema when the error names a declared parameter. */
@@ -211,11 +212,11 @@ export interface UnmatchedError {
 }
 
 /**
- * Sorts the field errors of a 400 response. An error of a parameter that
- * `shown` accepts goes under its field, led by its label, and only the first
- * per field is kept. The others are returned for the form's message.
+ * Sorts the field errors of a 400 response. An error of a parameter for which
+ * `isDisplayed` returns true goes under its field, led by its label, and only
+ * the first per field is kept. The others are returned for the form's message.
  */
-export function sortServerErrors(error: ApiError, params: Record<string, ParamSchema>, shown: (name: string) => boolean): { fieldErrors: Record<string, string>; unmatched: UnmatchedError[] } {
+export function sortServerErrors(error: ApiError, params: Record<string, ParamSchema>, isDisplayed: (name: string) => boolean): { fieldErrors: Record<string, string>; unmatched: UnmatchedError[] } {
   const fieldErrors: Record<string, string> = {};
   const unmatched: UnmatchedError[] = [];
   let details = error.details;
@@ -223,7 +224,7 @@ export function sortServerErrors(error: ApiError, params: Record<string, ParamSc
   for (const detail of details) {
     const name = detail.field.replace(/^params\./, '');
     const schema = params[name];
-    if (schema && shown(name)) fieldErrors[name] ??= withLabel(fieldLabel(name, schema), detail.message);
+    if (schema && isDisplayed(name)) fieldErrors[name] ??= withLabel(fieldLabel(name, schema), detail.message);
     else unmatched.push({ detail, schema, name });
   }
   return { fieldErrors, unmatched };
