@@ -30,11 +30,47 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
+/**
+ * The canonical JSON of a record whose `prev` and `seq` are not known yet,
+ * in three parts: `before` ends with the `"prev":` key and `between` with
+ * the `"seq":` key, so `before + JSON.stringify(prev) + between + seq +
+ * after` equals canonicalJson of the record with them. The PostgreSQL store
+ * fills them in while it has the chain's end locked. `record` must not contain
+ * `prev`, `seq` or `hash`.
+ */
+export function canonicalParts(record: Record<string, unknown>): { before: string; between: string; after: string } {
+  // Built like canonicalJson's objects, so the keys come in the same order, integer-like keys first as JavaScript puts them.
+  const ordered: Record<string, unknown> = {};
+  for (const key of [...Object.keys(record), 'prev', 'seq'].sort()) ordered[key] = record[key];
+  const parts: string[] = [];
+  let text = '{';
+  let first = true;
+  for (const key of Object.keys(ordered)) {
+    const hole = key === 'prev' || key === 'seq';
+    // JSON.stringify leaves out keys whose value is undefined.
+    if (!hole && ordered[key] === undefined) continue;
+    text += `${first ? '' : ','}${JSON.stringify(key)}:`;
+    first = false;
+    if (hole) {
+      parts.push(text);
+      text = '';
+    } else {
+      text += canonicalJson(ordered[key]);
+    }
+  }
+  return { before: parts[0], between: parts[1], after: `${text}}` };
+}
+
 /** Computes the hash of a record from its fields other than `hash` (a `hash` key in `record` is ignored). */
 export function recordHash(record: Record<string, unknown>): string {
   const { hash: _ignored, ...rest } = record;
   const prev = typeof rest.prev === 'string' ? rest.prev : '';
-  return createHash('sha256').update(prev).update(canonicalJson(rest)).digest('hex');
+  return chainHash(prev, canonicalJson(rest));
+}
+
+/** Computes a record's hash from its `prev` and its canonical JSON. */
+export function chainHash(prev: string, canonical: string): string {
+  return createHash('sha256').update(prev).update(canonical).digest('hex');
 }
 
 /** Tells whether a parsed line carries chain fields of the right types. */

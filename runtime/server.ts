@@ -126,6 +126,7 @@ export async function createOpsdeck(options: ServeOptions): Promise<Opsdeck> {
     uiDir: options.uiDir ?? DEFAULT_UI_DIR,
     metrics,
     metricsAllowFrom: settings.metrics.allowFrom,
+    sessions: store.sessions,
   });
 
   let watcher: SpecWatcher | undefined;

@@ -23,7 +23,8 @@ import { requireIdentity } from './identify.js';
 import { runHttpQuery } from './http-query.js';
 import { buildPagedSql, usableColumns } from './query-request.js';
 import { applyColumnRules, queryAccess } from '../access/query-access.js';
-import { clearSession, writeSession } from './sessions.js';
+import { clearSession, writeSession, type SessionRef } from './sessions.js';
+import type { SessionRevocations } from '../session-revocations.js';
 import { bindOrReject, executionError, failureSummary, rejectBlockedSearches, requireAvailable, tryAudit } from './execution-errors.js';
 import { runAction, scopeError } from './run-action.js';
 import { explainApp } from '../access/explain.js';
@@ -57,6 +58,8 @@ export interface ApiOptions {
   jobs?: { runner: JobRunner; scheduler?: Scheduler };
   /** Prometheus metrics; absent when `metrics.enabled: false`. */
   metrics?: OpsdeckMetrics;
+  /** The signed-out sessions of the system store; sign-out adds to it. */
+  sessions: SessionRevocations;
 }
 
 const QUERY_BODY_KEYS = ['params', 'sort', 'filter', 'page', 'key'];
@@ -102,8 +105,21 @@ export function apiRouter(options: ApiOptions): Router {
   router.post('/logout', async (ctx) => {
     await readJsonObject(ctx);
     const signedIn = ctx.state.identity as Identity | undefined;
-    if (signedIn !== undefined) await recordSignOut(audit, log, signedIn);
+    const session = ctx.state.session as SessionRef | undefined;
     clearSession(ctx);
+    if (session !== undefined) {
+      try {
+        await options.sessions.revoke(session.id, session.exp);
+      } catch (err) {
+        log.error({ requestId: ctx.state.requestId, user: signedIn?.id, reason: (err as Error).message }, 'sign-out not recorded');
+        throw new HttpError(
+          503,
+          'sign_out_not_recorded',
+          `You are signed out in this browser, but the server could not record the sign-out, so a copy of this session's cookie would still work until ${new Date(session.exp).toISOString()}. Sign in and out again once the server is ready.`,
+        );
+      }
+    }
+    if (signedIn !== undefined) await recordSignOut(audit, log, signedIn);
     const endSessionUrl = options.oidc?.endSessionUrl();
     ctx.body = endSessionUrl === undefined ? {} : { endSessionUrl };
   });

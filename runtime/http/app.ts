@@ -79,7 +79,7 @@ export function createKoaApp(options: KoaAppOptions): Koa {
   app.use(markSecureRequests(new TrustedProxies(options.trustedProxies ?? [])));
   app.use(rejectCrossSiteWrites);
   app.use(csrfProtection(options.keys));
-  app.use(identify(options.identity));
+  app.use(identify(options.identity, options.sessions));
   if (options.oidc !== undefined) {
     // The sign-in record is written before the session, so a sign-in the audit log cannot record fails (503) and sets no cookie.
     const onSignIn = async (identity: Identity): Promise<void> => {

@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { makeIdentity, type Identity } from '../identity.js';
+import type { SessionRevocations } from '../session-revocations.js';
 import { readSession } from './sessions.js';
 import { HttpError, unauthenticated } from './errors.js';
 import { TrustedProxies } from './trusted-proxies.js';
@@ -40,11 +41,21 @@ export function headerText(value: string, header: string): string {
   return decoded;
 }
 
-/** Middleware that sets `ctx.state.identity` when the request carries a valid identity. */
-export function identify(options: IdentityMode) {
+/**
+ * Middleware that sets `ctx.state.identity` when the request carries a valid
+ * identity, and `ctx.state.session` (a SessionRef) when it came from a
+ * session cookie.
+ */
+export function identify(options: IdentityMode, revocations: SessionRevocations) {
   const fromProxy = options.mode === 'proxy' ? proxyIdentityReader(options) : undefined;
   return async (ctx: Context, next: Next): Promise<void> => {
-    ctx.state.identity = fromProxy === undefined ? readSession(ctx) : fromProxy(ctx);
+    if (fromProxy !== undefined) {
+      ctx.state.identity = fromProxy(ctx);
+    } else {
+      const signedIn = readSession(ctx, revocations);
+      ctx.state.identity = signedIn?.identity;
+      ctx.state.session = signedIn?.session;
+    }
     return next();
   };
 }

@@ -20,9 +20,12 @@ export type OfferOutcome = 'started' | 'gone' | 'refused' | 'full' | 'not-due';
 /** Offers one queued run to the runner. */
 export type RunOffer = (run: JobRun) => Promise<OfferOutcome>;
 
+/** Returns how many runs of a run's job may go on at once across processes (its `concurrency:`). */
+export type RunLimit = (run: JobRun) => number;
+
 export interface RunDispatch {
   /** Starts offering queued runs, including those queued before this process started. Call once. */
-  start(offer: RunOffer): Promise<void>;
+  start(offer: RunOffer, limitOf: RunLimit): Promise<void>;
   /** Announces a run that was queued, requeued or put back for a retry; it is due at its `retryAt`, if any. */
   queued(run: JobRun): Promise<void>;
   /** Announces a run queued by another process (heard through the store's `watch`). */

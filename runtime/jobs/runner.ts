@@ -105,7 +105,10 @@ export class JobRunner {
     const beat = setInterval(() => void this.#beat(), HEARTBEAT_MS);
     beat.unref();
     this.#beatTimer = beat;
-    await this.#dispatch.start((run) => this.#offer(run));
+    await this.#dispatch.start(
+      (run) => this.#offer(run),
+      (run) => this.#limitOf(run),
+    );
   }
 
   /** Id of this process in run records: a new one at each start. */
@@ -252,13 +255,18 @@ export class JobRunner {
     }
   }
 
+  /** Returns the job's `concurrency:` (1 when the job is gone from the spec); exports allow 2 at once. */
+  #limitOf(run: JobRun): number {
+    return run.kind === 'job' ? this.#deps.registry.get(run.app)?.model.jobs[run.job]?.spec.concurrency ?? 1 : 2;
+  }
+
   /** Starts a run the dispatch offers, when this process has a slot and the store grants the claim. */
   async #offer(run: JobRun): Promise<OfferOutcome> {
     if (this.#closing || this.#active.size >= MAX_RUNNING) return 'full';
     if (this.#active.has(run.id) || run.status !== 'queued') return 'gone';
     if (run.retryAt !== undefined && Date.parse(run.retryAt) > Date.now()) return 'not-due';
     const { store } = this.#deps;
-    const limit = run.kind === 'job' ? this.#deps.registry.get(run.app)?.model.jobs[run.job]?.spec.concurrency ?? 1 : 2;
+    const limit = this.#limitOf(run);
     // The store decides: another process may have started the run, or the job may be at its limit across processes.
     const started = await store.claim(run, new Date().toISOString(), this.#owner, limit);
     if (started === undefined) return 'refused';

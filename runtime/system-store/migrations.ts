@@ -4,6 +4,7 @@
 // two processes that start at once take turns: the second finds the work done.
 import type pg from 'pg';
 import { GENESIS } from '../audit-chain.js';
+import { ChainHeadMismatch, auditFunctionsSql, fillTailText } from './pg-audit-chain.js';
 import { storeTables, type StoreTables } from './pool.js';
 
 /** One step of the schema, applied once in its own transaction. */
@@ -11,6 +12,8 @@ interface Migration {
   version: number;
   name: string;
   sql(tables: StoreTables): string;
+  /** Work that needs the process, run after the SQL in the same transaction. */
+  after?(client: pg.PoolClient, tables: StoreTables): Promise<void>;
 }
 
 /** The store's migrations in order; add new ones at the end with the next version, never change an applied one. */
@@ -80,6 +83,28 @@ export const STORE_MIGRATIONS: Migration[] = [
         PRIMARY KEY (schedule, slot)
       );`,
   },
+  {
+    version: 4,
+    name: 'audit chain extended inside the database',
+    sql: auditFunctionsSql,
+    // Records written before have no canonical text; only the last one needs it, for the next append to check. A last record
+    // that does not match keeps none, so appends fail closed and "opsdeck audit verify" names it, as before this migration.
+    after: (client, tables) => fillTailText(client, tables).catch((err: unknown) => {
+      if (!(err instanceof ChainHeadMismatch)) throw err;
+    }),
+  },
+  {
+    version: 5,
+    name: 'signed-out sessions',
+    sql: (t) => `
+      CREATE TABLE ${t.signedOutSessions} (
+        id text PRIMARY KEY,
+        expires_at timestamptz NOT NULL,
+        signed_out_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX ON ${t.signedOutSessions} (signed_out_at);
+      CREATE INDEX ON ${t.signedOutSessions} (expires_at);`,
+  },
 ];
 
 /** First key of the two-key advisory lock. The second is the hash of the schema name, so stores in different schemas do not wait for each other. */
@@ -115,6 +140,7 @@ export async function migrateStore(pool: pg.Pool, schema: string): Promise<numbe
         try {
           // Without parameters pg uses the simple query protocol, which runs every statement of the text.
           await client.query(migration.sql(tables));
+          await migration.after?.(client, tables);
           await client.query(`INSERT INTO ${tables.migrations} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
           await client.query('COMMIT');
         } catch (err) {

@@ -1,8 +1,10 @@
-// Opens the system store that `store:` in opsdeck.yaml names: the audit log
-// and, on PostgreSQL, the approval store, job runs, schedule slots and the
-// pg-boss queue that dispatches runs. The file store keeps the audit log at
-// `audit.file` and leaves approvals and runs to files under `.opsdeck/`.
-import { resolve } from 'node:path';
+// Opens the system store that `store:` in opsdeck.yaml names: the audit log,
+// the signed-out sessions and, on PostgreSQL, the approval store, job runs,
+// schedule slots and the pg-boss queue that dispatches runs. The file store
+// keeps the audit log at `audit.file`, signed-out sessions in
+// `.opsdeck/signed-out.jsonl`, and leaves approvals and runs to files under
+// `.opsdeck/`.
+import { join, resolve } from 'node:path';
 import type pg from 'pg';
 import type { StoreSettings } from '../../core/settings.js';
 import type { ApprovalStore } from '../approvals/store.js';
@@ -15,6 +17,8 @@ import type { PgBossDispatch } from './pg-boss-dispatch.js';
 import { PostgresAuditLog } from './pg-audit.js';
 import { PostgresRunStore } from './pg-runs.js';
 import { PostgresSlotStore } from './pg-slots.js';
+import { PostgresSessionRevocations } from './pg-sessions.js';
+import { FileSessionRevocations, type SessionRevocations } from '../session-revocations.js';
 import type { RunStore } from '../jobs/run-state.js';
 import type { SlotStore } from '../jobs/scheduler.js';
 import { openStorePool, storeFailureReason } from './pool.js';
@@ -22,6 +26,8 @@ import { openStorePool, storeFailureReason } from './pool.js';
 /** The stores of the server's own records. */
 export interface SystemStore {
   audit: AuditLog;
+  /** Sessions signed out before their cookie expired. */
+  sessions: SessionRevocations;
   /** The approval store; undefined for the file store, whose approvals file the API opens itself. */
   approvals?: ApprovalStore;
   /** Job runs and schedule slots shared by several processes; undefined for the file store, whose files the server opens itself. */
@@ -45,7 +51,8 @@ export class SystemStoreUnavailable extends Error {}
 export async function openSystemStore(store: StoreSettings, options: { root: string; auditFile: string; log: Logger }): Promise<SystemStore> {
   if (store.kind === 'files') {
     const audit = new FileAuditLog(resolve(options.root, options.auditFile));
-    return { audit, close: () => audit.close() };
+    const sessions = new FileSessionRevocations(join(options.root, '.opsdeck', 'signed-out.jsonl'));
+    return { audit, sessions, close: () => audit.close() };
   }
   // pg-boss is loaded only for this store, so a server on the file store never evaluates it.
   const { MAX_STORE_SCHEMA_FOR_QUEUE, queueSchemaOf } = await import('./pg-boss-dispatch.js');
@@ -67,14 +74,17 @@ export async function openSystemStore(store: StoreSettings, options: { root: str
   const writePool = openStorePool({ url: store.url, schema: store.schema, max: 2, pipeline: true, log: options.log });
   const audit = new PostgresAuditLog({ pool, writePool, schema: store.schema, ownsPool: false });
   await audit.probe();
+  const sessions = new PostgresSessionRevocations({ pool, schema: store.schema, log: options.log });
   const runs = new PostgresRunStore({ pool, schema: store.schema, url: store.url, log: options.log });
-  const dispatch = await openRunQueue(store, pool, runs, options.log).catch(async (err) => {
+  const dispatch = await prepareSessionsAndQueue(store, sessions, pool, runs, options.log).catch(async (err) => {
+    await sessions.close();
     await audit.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
     throw err;
   });
   return {
     audit,
+    sessions,
     approvals: new PostgresApprovalStore({ pool, schema: store.schema }),
     runs,
     slots: new PostgresSlotStore({ pool, schema: store.schema }),
@@ -82,10 +92,27 @@ export async function openSystemStore(store: StoreSettings, options: { root: str
     close: async () => {
       // The runner closes the dispatch first; this covers a server whose runner never started.
       await dispatch.close();
+      await sessions.close();
       await audit.close();
       await pool.end();
     },
   };
+}
+
+/** Reads the signed-out sessions, then prepares the run queue; raises SystemStoreUnavailable when either fails. */
+async function prepareSessionsAndQueue(
+  store: Extract<StoreSettings, { kind: 'postgres' }>,
+  sessions: PostgresSessionRevocations,
+  pool: pg.Pool,
+  runs: RunStore,
+  log: Logger,
+): Promise<PgBossDispatch> {
+  try {
+    await sessions.start();
+  } catch (err) {
+    throw new SystemStoreUnavailable(`cannot read the signed-out sessions in PostgreSQL schema "${store.schema}" (store.url in opsdeck.yaml): ${storeFailureReason(err)}`);
+  }
+  return openRunQueue(store, pool, runs, log);
 }
 
 /**

@@ -1,17 +1,18 @@
 // The audit log in the PostgreSQL system store. Records are rows of
 // `audit_records` (the record as JSONB, its chain fields as columns), linked
 // into one hash chain exactly as in the file (runtime/audit-chain.ts) however
-// many processes write. Each batch of appends runs in one transaction that
-// first locks the one row of `audit_chain_head` (SELECT ... FOR UPDATE), so
-// writers take turns at the end of the chain and never fork it. The
-// statements of an append are pipelined, so the lock is held briefly.
+// many processes write. Each batch of appends is one call of a function in
+// the database (pg-audit-chain.ts) that locks the one row of `audit_chain_head`.
+// So writers take turns at the end of the chain and never fork it, and each
+// keeps the lock only while the call runs.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { GENESIS, recordHash, type ChainFields } from '../audit-chain.js';
+import { GENESIS, canonicalJson, canonicalParts, chainHash, type ChainFields } from '../audit-chain.js';
 import { AuditReadFailed } from '../audit-file-read.js';
 import type { AuditPage, AuditSearch } from '../audit-search.js';
 import type { VerifyResult } from '../audit-verify.js';
 import { AuditUnavailable, type AuditEntry, type AuditLog, type AuditRecord } from '../audit.js';
+import { CHAIN_MISMATCH, ChainHeadMismatch, TAIL_WITHOUT_TEXT, checkedHead, fillTailText, type RecordRow } from './pg-audit-chain.js';
 import { inTransaction, isConnectionError, storeFailureReason, storeTables, type StoreTables } from './pool.js';
 
 /** Rows read per statement by `verify`. */
@@ -24,24 +25,13 @@ interface Pending {
   reject: (err: AuditUnavailable) => void;
 }
 
-/** A row of audit_records as pg returns it (bigint arrives as a string). */
-interface RecordRow {
-  seq: string;
-  prev: string;
-  hash: string;
-  record: Record<string, unknown>;
-}
-
-/** Raised inside an append or probe when the chain head does not match the last record, so nothing may be linked to it. */
-class ChainHeadMismatch extends Error {}
-
 /**
  * The audit log on PostgreSQL, with group commit like the file log: appends
  * that arrive while a batch is in its transaction form the next batch. A
  * batch of `sync: false` records only (query runs) waits for the database's
  * write, not for its disk. Any later synchronous commit makes it durable too.
  *
- * The chain's transaction always commits with `synchronous_commit = off`, so
+ * The append's transaction always commits with `synchronous_commit = off`, so
  * the head's lock is released without waiting for the disk, and another
  * process can append meanwhile. A synchronous batch then waits for the disk
  * in a separate statement that commits a transaction id of its own: its
@@ -84,10 +74,7 @@ export class PostgresAuditLog implements AuditLog {
   /** Reads the chain head and the record it names, and checks that they match; a success clears an earlier failure. */
   async probe(): Promise<{ available: boolean; reason?: string }> {
     try {
-      await inTransaction(this.#pool, async (client) => {
-        await client.query('SET TRANSACTION READ ONLY');
-        await this.#readHead(client);
-      });
+      await this.#checkHead();
       this.#failure = undefined;
     } catch (err) {
       this.#failure = this.#unavailable(err).reason;
@@ -155,12 +142,17 @@ export class PostgresAuditLog implements AuditLog {
     let previousHash = GENESIS;
     let after = 0;
     for (;;) {
-      const { rows } = await this.#pool.query<RecordRow>(`SELECT seq, prev, hash, record FROM ${this.#tables.auditRecords} WHERE seq > $1 ORDER BY seq LIMIT ${VERIFY_PAGE}`, [after]);
+      const { rows } = await this.#pool.query<RecordRow & { canonical: string | null }>(`SELECT seq, prev, hash, record, canonical FROM ${this.#tables.auditRecords} WHERE seq > $1 ORDER BY seq LIMIT ${VERIFY_PAGE}`, [after]);
       for (const row of rows) {
         const seq = Number(row.seq);
         const at = { line: records + 1, seq, id: typeof row.record.id === 'string' ? row.record.id : undefined };
-        if (recordHash({ ...row.record, seq, prev: row.prev }) !== row.hash) {
+        const text = canonicalJson({ ...row.record, seq, prev: row.prev });
+        if (chainHash(row.prev, text) !== row.hash) {
           return { records, unchained: 0, problem: { ...at, kind: 'changed', message: 'the record does not match its hash: a field was changed' } };
+        }
+        // Records written before migration 4 have no canonical text.
+        if (row.canonical !== null && row.canonical !== text) {
+          return { records, unchained: 0, problem: { ...at, kind: 'changed', message: 'the canonical text stored with the record was changed' } };
         }
         if (seq !== expectedSeq) {
           const missing = seq - expectedSeq;
@@ -218,15 +210,50 @@ export class PostgresAuditLog implements AuditLog {
   }
 
   /**
-   * Appends a batch in one transaction, sent in two groups of statements
-   * without waiting between them (the write pool is pipelined). The first
-   * group locks the head and reads the record it names. The second inserts,
-   * commits and, for a synchronous batch, waits for the disk. So a writer
-   * holds the head's lock for one round trip and never during a disk write.
+   * Appends a batch with one call of the store's audit_append function (see
+   * pg-audit-chain.ts), which checks the chain's end, links the records to it and
+   * commits, all inside the database. So a writer holds the head's lock only
+   * while that call runs. A synchronous batch then waits for the disk with a
+   * second statement, sent at once on a pipelined connection.
+   *
+   * When the last record was written by an older Opsdeck, which kept no
+   * canonical text, it is checked here once and given its text, and the
+   * append is sent again.
    */
   async #writeBatch(entries: Array<Omit<AuditRecord, keyof ChainFields>>, sync: boolean): Promise<AuditRecord[]> {
     // Hashing before the JSONB round trip is safe: JSONB keeps every value the JSON text holds, and canonicalJson sorts the keys again when verifying.
     const bodies = entries.map((entry) => JSON.parse(JSON.stringify(entry)) as Record<string, unknown>);
+    const parts = bodies.map((body) => canonicalParts(body));
+    const values = [
+      parts.map((part) => part.before),
+      parts.map((part) => part.between),
+      parts.map((part) => part.after),
+      bodies.map((body) => body.id),
+      bodies.map((body) => body.time),
+      bodies.map((body) => body.app),
+      bodies.map((body) => JSON.stringify(body)),
+    ];
+    const statements: Statement[] = [
+      [`SELECT record_seq, record_prev, record_hash FROM ${this.#tables.auditAppend}($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::jsonb[])`, values],
+      // Runs as its own transaction after the append's. Taking a transaction id makes its commit wait until the log is on disk up to that commit.
+      ...(sync ? [['SELECT txid_current()'] as Statement] : []),
+    ];
+    let appended: pg.QueryResult<{ record_seq: string; record_prev: string; record_hash: string }>;
+    try {
+      [appended] = await this.#send(statements);
+    } catch (err) {
+      if ((err as { code?: string }).code !== TAIL_WITHOUT_TEXT) throw err;
+      await inTransaction(this.#writePool, (client) => fillTailText(client, this.#tables));
+      [appended] = await this.#send(statements);
+    }
+    return appended.rows.map((row, index) => {
+      const { id, ...fields } = bodies[index];
+      return { id, seq: Number(row.record_seq), prev: row.record_prev, ...fields, hash: row.record_hash } as unknown as AuditRecord;
+    });
+  }
+
+  /** Sends statements on a connection of the write pool, each in its own transaction. */
+  async #send(statements: Statement[]): Promise<pg.QueryResult[]> {
     const client = await this.#writePool.connect();
     let broken: unknown;
     // A checked-out client has no error listener of the pool's, and a connection lost meanwhile emits one that would end the process.
@@ -235,52 +262,9 @@ export class PostgresAuditLog implements AuditLog {
     };
     client.on('error', onError);
     try {
-      // The head's record is read by a second statement, which starts once the lock is granted. Under read committed each
-      // statement reads the rows committed before its own start, so it reads the records of the writer that held the lock before.
-      const opened = await sendTogether(client, [
-        ['BEGIN'],
-        ['SET LOCAL synchronous_commit = off'],
-        [`SELECT seq, hash FROM ${this.#tables.auditHead} FOR UPDATE`],
-        [`SELECT seq, prev, hash, record FROM ${this.#tables.auditRecords} WHERE seq = (SELECT seq FROM ${this.#tables.auditHead})`],
-      ]);
-      let { seq, hash } = checkedHead(opened.at(-2)!.rows as Array<{ seq: string; hash: string }>, opened.at(-1)!.rows as RecordRow[]);
-      const records: AuditRecord[] = [];
-      const columns = { seq: [] as number[], id: [] as string[], time: [] as string[], app: [] as string[], record: [] as string[], prev: [] as string[], hash: [] as string[] };
-      for (const body of bodies) {
-        const { id, ...fields } = body;
-        const unhashed = { id, seq: seq + 1, prev: hash, ...fields };
-        const record = { ...unhashed, hash: recordHash(unhashed) } as unknown as AuditRecord;
-        columns.seq.push(record.seq);
-        columns.id.push(record.id);
-        columns.time.push(record.time);
-        columns.app.push(record.app);
-        columns.record.push(JSON.stringify(body));
-        columns.prev.push(record.prev);
-        columns.hash.push(record.hash);
-        seq = record.seq;
-        hash = record.hash;
-        records.push(record);
-      }
-      // One statement inserts the batch and moves the head; COMMIT is sent with it.
-      const [, committed] = await sendTogether(client, [
-        [
-          `WITH inserted AS (
-             INSERT INTO ${this.#tables.auditRecords} (seq, id, time, app, record, prev, hash)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::jsonb[], $6::text[], $7::text[])
-           )
-           UPDATE ${this.#tables.auditHead} SET seq = $8, hash = $9`,
-          [columns.seq, columns.id, columns.time, columns.app, columns.record, columns.prev, columns.hash, seq, hash],
-        ],
-        ['COMMIT'],
-        // Runs as its own transaction after the lock is released. Taking a transaction id makes its commit wait until the log is on disk up to that commit, which comes after the batch's.
-        ...(sync ? [['SELECT txid_current()'] as Statement] : []),
-      ]);
-      // COMMIT after a failed statement returns ROLLBACK. sendTogether has raised that failure already, so this is a last guard.
-      if (committed.command !== 'COMMIT') throw new Error('the audit transaction did not commit');
-      return records;
+      return await sendTogether(client, statements);
     } catch (err) {
       broken ??= err;
-      if (client.getTransactionStatus?.() !== 'I') await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       client.removeListener('error', onError);
@@ -288,18 +272,27 @@ export class PostgresAuditLog implements AuditLog {
     }
   }
 
-  /** Reads the chain head without a lock and checks it against the record it names. */
-  async #readHead(client: pg.PoolClient): Promise<{ seq: number; hash: string }> {
-    const heads = await client.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${this.#tables.auditHead}`);
-    const seq = heads.rows.length === 1 ? heads.rows[0].seq : '0';
-    const last = await client.query<RecordRow>(`SELECT seq, prev, hash, record FROM ${this.#tables.auditRecords} WHERE seq = $1`, [seq]);
-    return checkedHead(heads.rows, last.rows);
+  /** Reads the chain head without a lock and checks it against the last record, in the database. */
+  async #checkHead(): Promise<void> {
+    try {
+      await this.#pool.query(`SELECT head_seq, head_hash FROM ${this.#tables.auditTail}(false)`);
+    } catch (err) {
+      if ((err as { code?: string }).code !== TAIL_WITHOUT_TEXT) throw err;
+      // Written by an older Opsdeck: check the last record here instead.
+      await inTransaction(this.#pool, async (client) => {
+        await client.query('SET TRANSACTION READ ONLY');
+        const heads = await client.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${this.#tables.auditHead}`);
+        const last = await client.query<RecordRow>(`SELECT seq, prev, hash, record FROM ${this.#tables.auditRecords} WHERE seq = $1`, [heads.rows[0]?.seq ?? '0']);
+        checkedHead(heads.rows, last.rows);
+      });
+    }
   }
 
   /** Wraps a database or chain error into AuditUnavailable, with a reason that names no URL or host. */
   #unavailable(err: unknown): AuditUnavailable {
     if (err instanceof AuditUnavailable) return err;
-    if (err instanceof ChainHeadMismatch) return new AuditUnavailable(`cannot append to the audit log in ${this.location}: ${err.message}; run "opsdeck audit verify"`, err.message);
+    const mismatch = err instanceof ChainHeadMismatch || (err as { code?: string } | undefined)?.code === CHAIN_MISMATCH;
+    if (mismatch) return new AuditUnavailable(`cannot append to the audit log in ${this.location}: ${(err as Error).message}; run "opsdeck audit verify"`, (err as Error).message);
     const reason = storeFailureReason(err);
     return new AuditUnavailable(`cannot write the audit log to ${this.location}: ${reason}`, reason);
   }
@@ -323,22 +316,6 @@ async function sendTogether(client: pg.PoolClient, statements: Statement[]): Pro
   const failure = outcomes.find((outcome) => outcome.status === 'rejected');
   if (failure) throw (failure as PromiseRejectedResult).reason;
   return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<pg.QueryResult>).value);
-}
-
-/** Checks the chain head against the record it names and returns it; raises ChainHeadMismatch when they do not match. */
-function checkedHead(heads: Array<{ seq: string; hash: string }>, last: RecordRow[]): { seq: number; hash: string } {
-  if (heads.length !== 1) throw new ChainHeadMismatch('the chain head row of the audit log is missing');
-  const head = { seq: Number(heads[0].seq), hash: heads[0].hash };
-  if (head.seq === 0) {
-    if (head.hash !== GENESIS) throw new ChainHeadMismatch('the chain head of the empty audit log is not the genesis value');
-    return head;
-  }
-  if (last.length !== 1 || Number(last[0].seq) !== head.seq) throw new ChainHeadMismatch(`the last record of the audit log (seq ${head.seq}) is missing`);
-  const { record, prev, hash: recordHashValue } = last[0];
-  if (recordHashValue !== head.hash || recordHash({ ...record, seq: head.seq, prev }) !== head.hash) {
-    throw new ChainHeadMismatch(`the last record of the audit log (seq ${head.seq}) does not match its hash`);
-  }
-  return head;
 }
 
 /** Rebuilds a record from its row, with the chain fields in the order the file log writes them. */

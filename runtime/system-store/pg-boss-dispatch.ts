@@ -10,13 +10,14 @@
 //
 // A run that the store refuses because its job is at its limit keeps no
 // entry. When a run stops, its process sends an entry for the oldest due run
-// of the same job. A sweep every SWEEP_MS sends one for the oldest due run of
-// each job, in case such a send was lost. The queue's policy `short`
+// of the same job. A sweep every SWEEP_MS sends entries for the oldest due
+// runs of each job, as many as the job has free slots, in case such sends
+// were lost. The queue's policy `short`
 // allows one waiting entry per run (singletonKey = run id), so repeated sends
 // for one run add nothing.
 import PgBoss from 'pg-boss';
 import type { Logger } from '../log.js';
-import type { OfferOutcome, RunDispatch, RunOffer } from '../jobs/dispatch.js';
+import type { OfferOutcome, RunDispatch, RunLimit, RunOffer } from '../jobs/dispatch.js';
 import type { JobRun, RunStore } from '../jobs/run-state.js';
 import { MAX_RUNNING } from '../jobs/runner.js';
 import { storeFailureReason } from './pool.js';
@@ -56,6 +57,7 @@ export class PgBossDispatch implements RunDispatch {
   readonly #log: Logger;
   readonly #schema: string;
   #offer: RunOffer | undefined;
+  #limitOf: RunLimit = () => 1;
   #workerId: string | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -85,12 +87,13 @@ export class PgBossDispatch implements RunDispatch {
     await this.#boss.createQueue(RUN_QUEUE, { name: RUN_QUEUE, policy: 'short', retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 60 });
   }
 
-  async start(offer: RunOffer): Promise<void> {
+  async start(offer: RunOffer, limitOf: RunLimit): Promise<void> {
     this.#offer = offer;
+    this.#limitOf = limitOf;
     this.#workerId = await this.#boss.work<RunEntry>(RUN_QUEUE, { batchSize: MAX_RUNNING, pollingIntervalSeconds: POLL_SECONDS }, (entries) => this.#take(entries));
     // Runs queued while no process was up (or before runs went through pg-boss) get their entries now.
     await this.#sweep('all');
-    const sweep = setInterval(() => void this.#sweep('oldest').catch((err) => this.#log.warn({ store: this.#schema, reason: storeFailureReason(err) }, 'job queue sweep failed')), SWEEP_MS);
+    const sweep = setInterval(() => void this.#sweep('free').catch((err) => this.#log.warn({ store: this.#schema, reason: storeFailureReason(err) }, 'job queue sweep failed')), SWEEP_MS);
     sweep.unref();
     this.#sweepTimer = sweep;
   }
@@ -152,23 +155,12 @@ export class PgBossDispatch implements RunDispatch {
     if (due && this.#workerId !== undefined && !this.#closed) this.#boss.notifyWorker(this.#workerId);
   }
 
-  /**
-   * Sends entries for queued runs: each pending retry at its time, and the due runs, all of them or only the oldest of each job.
-   * NOTE: with `oldest`, a job of concurrency above 1 whose freed-slot sends were lost gets one more run started per sweep, not one per free slot.
-   */
-  async #sweep(which: 'all' | 'oldest'): Promise<void> {
+  /** Sends entries for queued runs, as sweepEntries picks them. */
+  async #sweep(mode: 'all' | 'free'): Promise<void> {
     if (this.#closed) return;
-    const jobs = new Set<string>();
-    for (const run of (await this.#store.withStatus(['queued'])).sort(byAge)) {
-      if (!isDue(run)) {
-        await this.#send(run, new Date(run.retryAt!));
-        continue;
-      }
-      const job = `${run.app}/${run.job}`;
-      if (which === 'oldest' && jobs.has(job)) continue;
-      jobs.add(job);
-      await this.#send(run);
-    }
+    const picked = sweepEntries(await this.#store.withStatus(['queued', 'running']), mode, this.#limitOf);
+    for (const run of picked.later) await this.#send(run, new Date(run.retryAt!));
+    for (const run of picked.due) await this.#send(run);
   }
 
   /** Logs an error that pg-boss reports, at most once per ERROR_LOG_MS, because a failed fetch repeats at every poll while the database is away. */
@@ -188,6 +180,36 @@ export class PgBossDispatch implements RunDispatch {
 
 function isDue(run: JobRun): boolean {
   return run.retryAt === undefined || Date.parse(run.retryAt) <= Date.now();
+}
+
+/**
+ * Picks the queued runs a sweep sends entries for: each pending retry
+ * (`later`, due at its time) and the due runs, oldest first. Mode `all`
+ * picks every due run. Mode `free` picks the oldest of each job, as many as
+ * the job has free slots across processes. It picks at least one, so a job
+ * whose last run just stopped is not skipped.
+ */
+export function sweepEntries(runs: JobRun[], mode: 'all' | 'free', limitOf: RunLimit): { due: JobRun[]; later: JobRun[] } {
+  const running = new Map<string, number>();
+  for (const run of runs) if (run.status === 'running') running.set(jobOf(run), (running.get(jobOf(run)) ?? 0) + 1);
+  const picked = { due: [] as JobRun[], later: [] as JobRun[] };
+  const sent = new Map<string, number>();
+  for (const run of runs.filter((candidate) => candidate.status === 'queued').sort(byAge)) {
+    if (!isDue(run)) {
+      picked.later.push(run);
+      continue;
+    }
+    const job = jobOf(run);
+    const room = Math.max(1, limitOf(run) - (running.get(job) ?? 0));
+    if (mode === 'free' && (sent.get(job) ?? 0) >= room) continue;
+    sent.set(job, (sent.get(job) ?? 0) + 1);
+    picked.due.push(run);
+  }
+  return picked;
+}
+
+function jobOf(run: JobRun): string {
+  return `${run.app}/${run.job}`;
 }
 
 function byAge(a: JobRun, b: JobRun): number {

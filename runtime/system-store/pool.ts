@@ -28,10 +28,14 @@ export interface StoreTables {
   migrations: string;
   auditRecords: string;
   auditHead: string;
+  /** The functions that check and extend the chain's end (see pg-audit-chain.ts). */
+  auditTail: string;
+  auditAppend: string;
   approvalRequests: string;
   approvalEvents: string;
   jobRuns: string;
   scheduleSlots: string;
+  signedOutSessions: string;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -45,10 +49,13 @@ export function storeTables(schema: string): StoreTables {
     migrations: name('store_migrations'),
     auditRecords: name('audit_records'),
     auditHead: name('audit_chain_head'),
+    auditTail: name('audit_tail'),
+    auditAppend: name('audit_append'),
     approvalRequests: name('approval_requests'),
     approvalEvents: name('approval_events'),
     jobRuns: name('job_runs'),
     scheduleSlots: name('schedule_slots'),
+    signedOutSessions: name('signed_out_sessions'),
   };
 }
 
@@ -95,6 +102,7 @@ const REASONS: Record<string, string> = {
   '3D000': 'the database does not exist',
   '3F000': 'the store schema does not exist',
   '42P01': 'the store tables are missing',
+  '42883': 'a function of the store is missing',
   '57014': 'a statement of the store timed out',
   '57P01': 'the database is shutting down',
   '57P02': 'the database crashed',

@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rena
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog, AuditUnavailable, type AuditEntry } from '../../runtime/audit.js';
-import { GENESIS, canonicalJson, recordHash } from '../../runtime/audit-chain.js';
+import { GENESIS, canonicalJson, canonicalParts, recordHash } from '../../runtime/audit-chain.js';
 import { verifyAuditFile } from '../../runtime/audit-verify.js';
 import { runAudit } from '../../runtime/commands/audit.js';
 
@@ -42,6 +42,21 @@ describe('canonical JSON', () => {
   it('hashes equal records equally whatever the key order', () => {
     expect(recordHash({ prev: GENESIS, a: 1, b: 2 })).toBe(recordHash({ b: 2, a: 1, prev: GENESIS }));
     expect(recordHash({ prev: GENESIS, a: 1 })).not.toBe(recordHash({ prev: GENESIS, a: 2 }));
+  });
+});
+
+describe('canonical parts of a record before it is linked', () => {
+  const records: Array<Record<string, unknown>> = [
+    {},
+    { id: 'r1', user: 'a@example.com', outcome: 'succeeded' },
+    { a: 1, z: 'last', params: { prev: 'nested', seq: 9 } },
+    { 10: 'ten', 9: 'nine', b: true, pre: 1, prevx: 2, s: null, seqs: [1, 'x'] },
+    { note: 'quote " back\\slash \u0000 nul \ud800 lone, é, 日本', reason: undefined },
+  ];
+  it.each(records.map((record, index) => [index, record]))('fills in prev and seq to give the canonical JSON, record %i', (_index, record) => {
+    const parts = canonicalParts(record as Record<string, unknown>);
+    const prev = 'ab'.repeat(32);
+    expect(`${parts.before}${JSON.stringify(prev)}${parts.between}${41}${parts.after}`).toBe(canonicalJson({ ...(record as object), prev, seq: 41 }));
   });
 });
 

@@ -140,6 +140,15 @@ describe('job runs dispatched through pg-boss', () => {
     expect(created.rows).toEqual([]);
   });
 
+  it('names the queue schema when pg-boss cannot prepare it', async () => {
+    // A version table that pg-boss cannot read as a number, in a schema without its other tables: its start skips the install, and its create_queue function is missing.
+    const broken = `${schema.name}_q`;
+    await schema.admin(`CREATE SCHEMA ${broken}_boss; CREATE TABLE ${broken}_boss.version (version text); INSERT INTO ${broken}_boss.version VALUES ('not a number')`);
+    const opened = openSystemStore({ kind: 'postgres', url: TEST_POSTGRES_URL, schema: broken }, { root, auditFile: 'audit.jsonl', log: pino({ level: 'silent' }) });
+    await expect(opened).rejects.toThrow(SystemStoreUnavailable);
+    await expect(opened).rejects.toThrow(new RegExp(`^cannot prepare the job queue in PostgreSQL schema "${broken}_boss" \\(store.url in opsdeck.yaml\\): a function of the store is missing$`));
+  });
+
   it('prepares the queue once when two processes start together', async () => {
     // Each round starts two stores at once on a new schema, as two replicas deployed together do.
     for (const round of [1, 2, 3]) {

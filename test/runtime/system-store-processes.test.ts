@@ -1,7 +1,7 @@
 // Two real `opsdeck serve` processes on one app folder and one PostgreSQL
 // system store (a throwaway schema of the test database), as replicas behind
-// a load balancer would run: sessions, approvals and the audit chain are
-// shared between them.
+// a load balancer would run: sessions and sign-outs, approvals and the audit
+// chain are shared between them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { devLogin, request } from '../helpers/server.js';
 import { createTestSchema, TEST_POSTGRES_URL, type TestSchema } from '../contract/postgres-schema.js';
 import { runAudit } from '../../runtime/commands/audit.js';
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let temp: TempRoot;
 let schema: TestSchema;
@@ -68,6 +69,21 @@ describe('two server processes on one PostgreSQL system store', () => {
     expect(session.status).toBe(200);
     expect(session.body.user.id).toBe(AMY);
     expect((await request(`${two.url}/api/session`)).status).toBe(401);
+  });
+
+  it('ends a session on both processes at sign-out', async () => {
+    const cookie = await devLogin(one.url, AMY);
+    expect((await request(`${two.url}/api/session`, { cookie })).status).toBe(200);
+    expect((await request(`${one.url}/api/logout`, { method: 'POST', cookie, json: {} })).status).toBe(200);
+    expect((await request(`${one.url}/api/session`, { cookie })).status).toBe(401);
+    // The other process reads the sign-outs of the others every second.
+    const deadline = Date.now() + 5_000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) {
+      await sleep(100);
+      status = (await request(`${two.url}/api/session`, { cookie })).status;
+    }
+    expect(status).toBe(401);
   });
 
   it('approves across processes, runs once', async () => {

@@ -7,7 +7,7 @@ import { utilityStyles } from './shared-styles.js';
 import './app-list.js';
 import './app-shell.js';
 import './sign-in.js';
-import './toast-stack.js';
+import { showToast } from './toast-stack.js';
 
 /** Whether the user is known to be signed in. */
 type AuthState = 'checking' | 'signed-in' | 'signed-out';
@@ -137,8 +137,9 @@ export class AppRoot extends LitElement {
     let endSessionUrl: unknown;
     try {
       ({ endSessionUrl } = await apiPost<{ endSessionUrl?: unknown }>('/api/logout', {}, { quiet401: true }));
-    } catch {
-      // Signing out of a session that already ended is not an error for the user.
+    } catch (error) {
+      // Signing out of a session that already ended is not an error for the user; a sign-out the server could not record is.
+      if (error instanceof ApiError && error.code === 'sign_out_not_recorded') showToast(error.message, 'error');
     }
     this.session = undefined;
     if (mode === 'oidc' && typeof endSessionUrl === 'string' && /^https?:\/\//.test(endSessionUrl)) {

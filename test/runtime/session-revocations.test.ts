@@ -1,0 +1,150 @@
+// Signed-out sessions: a session cookie stops working at sign-out, also when
+// a copy of it is sent again, in the file store across restarts and in the
+// PostgreSQL store across processes. A sign-out the store cannot record
+// answers 503 and still clears the cookie.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import type pg from 'pg';
+import { FileSessionRevocations } from '../../runtime/session-revocations.js';
+import { migrateStore } from '../../runtime/system-store/migrations.js';
+import { PostgresSessionRevocations } from '../../runtime/system-store/pg-sessions.js';
+import { openStorePool, storeTables } from '../../runtime/system-store/pool.js';
+import { createTestSchema, TEST_POSTGRES_URL, type TestSchema } from '../contract/postgres-schema.js';
+import type { TempRoot } from '../helpers/apps.js';
+import { devLogin, request, startServer, type TestServer } from '../helpers/server.js';
+import { AMY, writeRefundsApp } from './approvals-app.js';
+
+const log = pino({ level: 'silent' });
+const HOUR = 3_600_000;
+
+describe('signed-out sessions in a file', () => {
+  let folder: string;
+  beforeAll(() => {
+    folder = mkdtempSync(join(tmpdir(), 'opsdeck-signed-out-'));
+  });
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('keeps sign-outs across restarts', async () => {
+    const file = join(folder, 'kept', 'signed-out.jsonl');
+    const first = new FileSessionRevocations(file);
+    await first.revoke('s1', Date.now() + HOUR);
+    expect(first.isRevoked('s1')).toBe(true);
+    expect(first.isRevoked('s2')).toBe(false);
+    expect(new FileSessionRevocations(file).isRevoked('s1')).toBe(true);
+  });
+
+  it('drops expired and torn lines when loading', () => {
+    const file = join(folder, 'old.jsonl');
+    const lines = [JSON.stringify({ id: 'gone', exp: Date.now() - 1000 }), JSON.stringify({ id: 'live', exp: Date.now() + HOUR }), '{"id":"torn","ex'];
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const loaded = new FileSessionRevocations(file);
+    expect(loaded.isRevoked('live')).toBe(true);
+    expect(loaded.isRevoked('gone')).toBe(false);
+    expect(loaded.isRevoked('torn')).toBe(false);
+    expect(readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line).id)).toEqual(['live']);
+  });
+});
+
+describe('signed-out sessions in PostgreSQL', () => {
+  let schema: TestSchema;
+  let pool: pg.Pool;
+  const lists: PostgresSessionRevocations[] = [];
+  const list = async (): Promise<PostgresSessionRevocations> => {
+    const opened = new PostgresSessionRevocations({ pool, schema: schema.name, log, pollMs: 50 });
+    lists.push(opened);
+    await opened.start();
+    return opened;
+  };
+
+  beforeAll(async () => {
+    schema = await createTestSchema('signedout');
+    pool = openStorePool({ url: TEST_POSTGRES_URL, schema: schema.name, max: 4, log });
+    await migrateStore(pool, schema.name);
+  });
+  afterEach(async () => {
+    for (const opened of lists.splice(0)) await opened.close();
+  });
+  afterAll(async () => {
+    await pool.end();
+    await schema.drop();
+  });
+
+  it('shares a sign-out with other processes', async () => {
+    const [left, right] = [await list(), await list()];
+    await left.revoke('shared', Date.now() + HOUR);
+    expect(left.isRevoked('shared')).toBe(true);
+    const deadline = Date.now() + 2000;
+    while (!right.isRevoked('shared') && Date.now() < deadline) await sleep(20);
+    expect(right.isRevoked('shared')).toBe(true);
+    expect((await list()).isRevoked('shared')).toBe(true);
+  });
+
+  it('forgets expired sessions', async () => {
+    await schema.admin(`INSERT INTO ${storeTables(schema.name).signedOutSessions} (id, expires_at) VALUES ('expired', now() - interval '1 minute')`);
+    expect((await list()).isRevoked('expired')).toBe(false);
+  });
+
+  it('raises a clear error when it cannot record a sign-out', async () => {
+    const left = await list();
+    const table = storeTables(schema.name).signedOutSessions;
+    await schema.admin(`ALTER TABLE ${table} RENAME TO signed_out_gone`);
+    try {
+      await expect(left.revoke('lost', Date.now() + HOUR)).rejects.toThrow('cannot record the sign-out in the system store: the store tables are missing');
+    } finally {
+      await schema.admin(`ALTER TABLE ${schema.name}.signed_out_gone RENAME TO signed_out_sessions`);
+    }
+  });
+});
+
+describe('sign-out over HTTP', () => {
+  let temp: TempRoot;
+  let server: TestServer | undefined;
+  let schema: TestSchema | undefined;
+  const saved = process.env.OPSDECK_TEST_STORE_URL;
+
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    temp?.remove();
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.OPSDECK_TEST_STORE_URL;
+    else process.env.OPSDECK_TEST_STORE_URL = saved;
+    await schema?.drop();
+  });
+
+  it('refuses a copy of the cookie after sign-out, also after a restart', async () => {
+    temp = writeRefundsApp();
+    server = await startServer(temp.root);
+    const cookie = await devLogin(server.url, AMY);
+    expect((await request(`${server.url}/api/session`, { cookie })).status).toBe(200);
+    const out = await request(`${server.url}/api/logout`, { method: 'POST', cookie, json: {} });
+    expect(out.status).toBe(200);
+    expect(out.headers.get('set-cookie')).toContain('opsdeck_session=;');
+    expect((await request(`${server.url}/api/session`, { cookie })).status).toBe(401);
+
+    await server.close();
+    server = await startServer(temp.root);
+    expect((await request(`${server.url}/api/session`, { cookie })).status).toBe(401);
+    expect((await request(`${server.url}/api/session`, { cookie: await devLogin(server.url, AMY) })).status).toBe(200);
+  });
+
+  it('answers 503 and clears the cookie when the store cannot record the sign-out', async () => {
+    schema = await createTestSchema('signouthttp');
+    temp = writeRefundsApp();
+    writeFileSync(join(temp.root, 'opsdeck.yaml'), `identity:\n  mode: dev\nstore:\n  kind: postgres\n  url: "\${env:OPSDECK_TEST_STORE_URL}"\n  schema: ${schema.name}\n`);
+    process.env.OPSDECK_TEST_STORE_URL = TEST_POSTGRES_URL;
+    server = await startServer(temp.root);
+    const cookie = await devLogin(server.url, AMY);
+    await schema.admin(`ALTER TABLE ${schema.name}.signed_out_sessions RENAME TO signed_out_gone`);
+    const out = await request(`${server.url}/api/logout`, { method: 'POST', cookie, json: {} });
+    expect(out.status).toBe(503);
+    expect(out.body.error.code).toBe('sign_out_not_recorded');
+    expect(out.body.error.message).toContain('could not record the sign-out');
+    expect(out.headers.get('set-cookie')).toContain('opsdeck_session=;');
+  });
+});
