@@ -115,7 +115,7 @@ export function apiRouter(options: ApiOptions): Router {
         throw new HttpError(
           503,
           'sign_out_not_recorded',
-          `You are signed out in this browser, but the server could not record the sign-out, so a copy of this session's cookie would still work until ${new Date(session.exp).toISOString()}. Sign in and out again once the server is ready.`,
+          `You are signed out in this browser, but the server could not record the sign-out, so a copy of this session's cookie would still work until ${new Date(session.exp).toISOString().slice(0, 16).replace('T', ' ')} UTC. Sign in and out again once the server is ready.`,
         );
       }
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { FileAuditLog } from '../../runtime/audit.js';
 import { FileApprovalStore } from '../../runtime/approvals/file-store.js';
+import { FileSessionRevocations } from '../../runtime/session-revocations.js';
 import { systemStoreContract } from './system-store.contract.js';
 
 const folders: string[] = [];
@@ -32,6 +33,11 @@ systemStoreContract({
     return [shared, shared];
   },
   openUnavailableApprovals: async () => new FileApprovalStore(underAFile('approvals.jsonl'), log),
+  openSessionLists: async () => {
+    const shared = new FileSessionRevocations(join(folder(), 'signed-out.jsonl'));
+    return [shared, shared];
+  },
+  openUnavailableSessions: async () => new FileSessionRevocations(underAFile('signed-out.jsonl')),
   cleanup: async () => {
     for (const made of folders) rmSync(made, { recursive: true, force: true });
   },

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import type pg from 'pg';
 import { PostgresApprovalStore } from '../../runtime/system-store/pg-approvals.js';
 import { PostgresAuditLog } from '../../runtime/system-store/pg-audit.js';
+import { PostgresSessionRevocations } from '../../runtime/system-store/pg-sessions.js';
 import { migrateStore } from '../../runtime/system-store/migrations.js';
 import { openStorePool } from '../../runtime/system-store/pool.js';
 import { systemStoreContract } from './system-store.contract.js';
@@ -10,6 +11,7 @@ import { createTestSchema, TEST_POSTGRES_URL, type TestSchema } from './postgres
 const log = pino({ level: 'silent' });
 const pools: pg.Pool[] = [];
 const schemas: TestSchema[] = [];
+const sessionLists: PostgresSessionRevocations[] = [];
 /** Nothing listens on port 1 of 127.0.0.1, so connections are refused at once. */
 const CLOSED_PORT_URL = 'postgres://postgres@127.0.0.1:1/test';
 
@@ -48,7 +50,20 @@ systemStoreContract({
     pools.push(pool);
     return new PostgresApprovalStore({ pool, schema: 'opsdeck' });
   },
+  openSessionLists: async () => {
+    const [one, two, schema] = await twoPools();
+    const lists = [new PostgresSessionRevocations({ pool: one, schema, log, pollMs: 50 }), new PostgresSessionRevocations({ pool: two, schema, log, pollMs: 50 })] as const;
+    sessionLists.push(...lists);
+    for (const list of lists) await list.start();
+    return [lists[0], lists[1]];
+  },
+  openUnavailableSessions: async () => {
+    const pool = openStorePool({ url: CLOSED_PORT_URL, schema: 'opsdeck', log });
+    pools.push(pool);
+    return new PostgresSessionRevocations({ pool, schema: 'opsdeck', log });
+  },
   cleanup: async () => {
+    for (const list of sessionLists) await list.close();
     for (const pool of pools) await pool.end();
     for (const schema of schemas) await schema.drop();
   },

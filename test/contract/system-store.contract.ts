@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditUnavailable, type AuditEntry, type AuditLog, type AuditRecord } from '../../runtime/audit.js';
 import { GENESIS, recordHash } from '../../runtime/audit-chain.js';
+import { RevocationFailed, type SessionRevocations } from '../../runtime/session-revocations.js';
 import { ApprovalConflict, ApprovalStoreUnavailable, type ApprovalStore, type NewApprovalRequest } from '../../runtime/approvals/store.js';
 
 export interface SystemStoreTarget {
@@ -18,6 +19,10 @@ export interface SystemStoreTarget {
   openApprovalStores(): Promise<[ApprovalStore, ApprovalStore]>;
   /** Opens an approval store that cannot record events. */
   openUnavailableApprovals(): Promise<ApprovalStore>;
+  /** Opens two lists of signed-out sessions on one new, empty store, started. */
+  openSessionLists(): Promise<[SessionRevocations, SessionRevocations]>;
+  /** Opens a list of signed-out sessions that cannot record a sign-out. */
+  openUnavailableSessions(): Promise<SessionRevocations>;
   /** Closes what the open functions opened and removes their data. */
   cleanup(): Promise<void>;
 }
@@ -199,6 +204,29 @@ export function systemStoreContract(target: SystemStoreTarget): void {
       it('raises ApprovalStoreUnavailable when it cannot record', async () => {
         const broken = await target.openUnavailableApprovals();
         await expect(broken.create(request('lost'))).rejects.toBeInstanceOf(ApprovalStoreUnavailable);
+      });
+    });
+
+    describe('signed-out sessions', () => {
+      it('shares a sign-out between handles', async () => {
+        const [one, two] = await target.openSessionLists();
+        await one.revoke('session-1', Date.now() + 3_600_000);
+        expect(one.isRevoked('session-1')).toBe(true);
+        // The PostgreSQL store's other processes read new sign-outs on a timer.
+        for (const until = Date.now() + 3_000; !two.isRevoked('session-1') && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(two.isRevoked('session-1')).toBe(true);
+        expect(two.isRevoked('session-2')).toBe(false);
+      });
+
+      it('ignores a sign-out past its expiry', async () => {
+        const [one] = await target.openSessionLists();
+        await one.revoke('expired', Date.now() - 1_000);
+        expect(one.isRevoked('expired')).toBe(false);
+      });
+
+      it('raises RevocationFailed when it cannot record', async () => {
+        const broken = await target.openUnavailableSessions();
+        await expect(broken.revoke('lost', Date.now() + 3_600_000)).rejects.toBeInstanceOf(RevocationFailed);
       });
     });
   });
