@@ -301,6 +301,9 @@ function oidcDiagnostics(loaded: LoadedDocument, data: SettingsFile): Diagnostic
   return [];
 }
 
+/** Longest `store.schema`, so that the job queue's schema `<schema>_boss` stays within pg-boss's 50 characters. */
+const MAX_STORE_SCHEMA = 45;
+
 /** Checks `store:` beyond the schema: a PostgreSQL store needs `url`, a file store takes none, and a password belongs in the environment. */
 function storeDiagnostics(loaded: LoadedDocument, data: SettingsFile): Diagnostic[] {
   const store = data.store;
@@ -323,6 +326,16 @@ function storeDiagnostics(loaded: LoadedDocument, data: SettingsFile): Diagnosti
         path: ['store', store.url !== undefined ? 'url' : 'schema'],
         message: '`store.url` and `store.schema` apply only to `store.kind: postgres`; the file store keeps its records under `.opsdeck/`',
         hint: 'Write `kind: postgres` under `store:`, or remove `url` and `schema`.',
+      }),
+    ];
+  }
+  if (kind === 'postgres' && store.schema !== undefined && store.schema.length > MAX_STORE_SCHEMA) {
+    return [
+      diagnosticAt(loaded.file, loaded.positions, {
+        code: 'store-schema-too-long',
+        path: ['store', 'schema'],
+        message: `store.schema "${store.schema}" is ${store.schema.length} characters long; the job queue keeps its tables in the schema "${store.schema}_boss", which pg-boss limits to 50 characters`,
+        hint: `Use a schema name of at most ${MAX_STORE_SCHEMA} characters.`,
       }),
     ];
   }

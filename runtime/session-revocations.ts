@@ -14,6 +14,8 @@ export interface SessionRevocations {
   isRevoked(id: string): boolean;
   /** Records that a session was signed out, kept until `expiresAt` (ms since the epoch), when its cookie stops working anyway. */
   revoke(id: string, expiresAt: number): Promise<void>;
+  /** Whether sign-outs made elsewhere are being read; readiness reports it. */
+  status(): { available: boolean; reason?: string };
   close(): Promise<void>;
 }
 
@@ -79,6 +81,11 @@ export class FileSessionRevocations implements SessionRevocations {
     } catch (err) {
       throw new RevocationFailed(`cannot record the sign-out in the signed-out sessions file: ${(err as NodeJS.ErrnoException).code ?? 'write failed'}`);
     }
+  }
+
+  /** One process writes the file and reads only its own sign-outs, so there is nothing to miss. */
+  status(): { available: boolean; reason?: string } {
+    return { available: true };
   }
 
   close(): Promise<void> {

@@ -1,7 +1,9 @@
 // A `kind: sqlite` data source on sql.js. The database lives in memory and is
 // written back to its file after every action: exported to a temporary file,
 // fsynced and renamed over the old one, so an acknowledged action survives a
-// crash and a crash mid-write never leaves a torn file.
+// crash and a crash mid-write never leaves a torn file. One process at a time
+// uses a file (sqlite-lock.ts). In another process the data source is
+// unavailable until the lock is free, and then it reads the file afresh.
 import initSqlJs, { type Database, type SqlJsStatic, type SqlValue, type Statement } from 'sql.js';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
@@ -9,7 +11,8 @@ import { basename, dirname, join } from 'node:path';
 import type { CompiledSql } from '../../core/model.js';
 import { compileSql } from '../../core/sql-params.js';
 import type { Logger } from '../log.js';
-import { ExpectationFailed, MigrationError, type Datasource, type TransactionOptions, type QueryResult, type StatementResult, type WriteResult, type WriteTransaction } from './datasource.js';
+import { acquireFileLock, lockLost, releaseFileLock } from './sqlite-lock.js';
+import { DatasourceUnavailable, ExpectationFailed, MigrationError, type Datasource, type TransactionOptions, type QueryResult, type StatementResult, type WriteResult, type WriteTransaction } from './datasource.js';
 import { fromSqliteValue, type BindValue, type CellValue } from './values.js';
 
 export { ExpectationFailed, MigrationError } from './datasource.js';
@@ -64,12 +67,18 @@ export class SqliteDatasource implements Datasource {
   #dirty = false;
   /** Listeners called once before the next write, transaction or migration (see beforeNextWrite). */
   #writeListeners = new Set<() => void>();
+  /** Why the file is not this process's to use: another process holds its lock. Undefined while this data source may use it. */
+  #locked: string | undefined;
+  /** True once this data source counts as a user of the file's lock, so close releases it. */
+  #lockHeld = false;
+  readonly #seed: string | undefined;
 
-  private constructor(file: string, db: Database, log: Logger, memoryOnly = false) {
+  private constructor(file: string, db: Database, log: Logger, memoryOnly = false, seed?: string) {
     this.file = file;
     this.#db = db;
     this.#log = log;
     this.#memoryOnly = memoryOnly;
+    this.#seed = seed;
   }
 
   /**
@@ -87,17 +96,23 @@ export class SqliteDatasource implements Datasource {
     return source;
   }
 
-  /** Opens (or creates, or seeds) the database file and applies pending migrations. */
+  /**
+   * Opens (or creates, or seeds) the database file and applies pending
+   * migrations. When another process holds the file's lock, the data source
+   * opens empty and unavailable; `ping` tries the lock again.
+   */
   static async open(options: SqliteOptions): Promise<SqliteDatasource> {
     const SQL = await loadSqlJs();
     mkdirSync(dirname(options.file), { recursive: true });
-    if (!existsSync(options.file) && options.seed) {
-      copyFileSync(options.seed, options.file);
-      options.log.info({ file: options.file, seed: options.seed }, 'database seeded');
+    const blocked = acquireFileLock(options.file);
+    if (blocked !== undefined) {
+      options.log.warn({ file: options.file, reason: blocked }, 'sqlite data source waits for its file');
+      const waiting = new SqliteDatasource(options.file, new SQL.Database(), options.log, false, options.seed);
+      waiting.#locked = blocked;
+      return waiting;
     }
-    const db = existsSync(options.file) ? new SQL.Database(readFileSync(options.file)) : new SQL.Database();
-    db.exec(CONNECTION_PRAGMAS);
-    const source = new SqliteDatasource(options.file, db, options.log);
+    const source = new SqliteDatasource(options.file, await loadFile(options.file, options.seed, options.log), options.log, false, options.seed);
+    source.#lockHeld = true;
     if (options.migrations) source.#migrate(options.migrations);
     if (!existsSync(options.file)) source.#persist();
     return source;
@@ -105,6 +120,7 @@ export class SqliteDatasource implements Datasource {
 
   /** Applies each `.sql` file of the folder not yet recorded in `opsdeck_migrations`, in file-name order. Returns how many ran. */
   async migrate(folder: string): Promise<number> {
+    this.#requireFile();
     return this.#migrate(folder);
   }
 
@@ -211,8 +227,29 @@ export class SqliteDatasource implements Datasource {
     }
   }
 
+  /** Succeeds while this process may use the file. A data source that waits for the file's lock tries to take it, then reads the file afresh. */
   async ping(): Promise<void> {
-    // An in-process database is always reachable.
+    if (this.#memoryOnly) return;
+    const lost = this.#lockHeld ? lockLost(this.file) : undefined;
+    if (this.#locked === undefined && lost === undefined) return;
+    await this.#exclusive(async () => {
+      if (this.#locked === undefined && (this.#lockHeld ? lockLost(this.file) : undefined) === undefined) return;
+      const blocked = acquireFileLock(this.file);
+      if (blocked !== undefined) {
+        this.#locked = blocked;
+        throw new DatasourceUnavailable(blocked);
+      }
+      if (this.#lockHeld) releaseFileLock(this.file);
+      this.#lockHeld = true;
+      // Another process may have changed the file meanwhile, so what is in memory is dropped.
+      const fresh = await loadFile(this.file, this.#seed, this.#log);
+      this.#db.close();
+      this.#db = fresh;
+      this.#columnCache.clear();
+      this.#dirty = false;
+      this.#locked = undefined;
+      this.#log.info({ file: this.file }, 'sqlite data source took its file');
+    });
   }
 
   /** Runs a read-only statement: `PRAGMA query_only` makes any write fail. */
@@ -221,6 +258,7 @@ export class SqliteDatasource implements Datasource {
   }
 
   async queryAll(statements: Array<{ sql: string; values: BindValue[] }>): Promise<QueryResult[]> {
+    this.#requireFile();
     // Queued behind any open transaction, so a query never sees its uncommitted rows.
     if (this.#open) return this.#exclusive(() => this.#queryAllNow(statements));
     return this.#queryAllNow(statements);
@@ -240,6 +278,7 @@ export class SqliteDatasource implements Datasource {
    * and makes the file durable before returning.
    */
   async write(sql: string, values: BindValue[], expectRows?: number): Promise<WriteResult> {
+    this.#requireFile();
     return this.#exclusive(async () => {
       const result = this.#writeNow(sql, values, expectRows);
       await this.#persistAsync();
@@ -280,6 +319,7 @@ export class SqliteDatasource implements Datasource {
    * its statements and sql.js has no second connection to isolate them.
    */
   async transaction<T>(end: 'commit' | 'rollback', work: (tx: WriteTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    this.#requireFile();
     return this.#exclusive(async () => {
       this.#warnWriters();
       const db = this.#db;
@@ -332,6 +372,7 @@ export class SqliteDatasource implements Datasource {
    * awaits (runtime/export/sqlite-rows.ts).
    */
   async readDatabase<T>(read: (db: Database) => T): Promise<T> {
+    this.#requireFile();
     if (this.#open) return this.#exclusive(() => read(this.#db));
     return read(this.#db);
   }
@@ -375,9 +416,21 @@ export class SqliteDatasource implements Datasource {
   }
 
   async close(): Promise<void> {
-    // A commit that deferred its durability is written before the database goes.
-    if (this.#dirty) await this.flush();
-    this.#db.close();
+    try {
+      // A commit that deferred its durability is written before the database goes, unless another process took the file.
+      if (this.#dirty && this.#locked === undefined && !(this.#lockHeld && lockLost(this.file))) await this.flush();
+    } finally {
+      this.#db.close();
+      if (this.#lockHeld) releaseFileLock(this.file);
+      this.#lockHeld = false;
+    }
+  }
+
+  /** Raises DatasourceUnavailable when the file is not this process's to use, so the app responds 503 and `ping` is retried. */
+  #requireFile(): void {
+    if (this.#memoryOnly) return;
+    const reason = this.#locked ?? (this.#lockHeld ? lockLost(this.file) : undefined);
+    if (reason !== undefined) throw new DatasourceUnavailable(reason);
   }
 
   #lastInsertRowid(): number | null {
@@ -412,6 +465,7 @@ export class SqliteDatasource implements Datasource {
    */
   async #persistAsync(): Promise<void> {
     if (this.#memoryOnly) return;
+    this.#requireFile();
     const data = this.#db.export();
     this.#db.exec(CONNECTION_PRAGMAS);
     const temporary = `${this.file}.${process.pid}.tmp`;
@@ -435,6 +489,7 @@ export class SqliteDatasource implements Datasource {
   /** Writes the database to its file: temporary file, fsync, rename, fsync of the folder. */
   #persist(): void {
     if (this.#memoryOnly) return;
+    this.#requireFile();
     const data = this.#db.export();
     this.#db.exec(CONNECTION_PRAGMAS);
     const temporary = `${this.file}.${process.pid}.tmp`;
@@ -454,6 +509,18 @@ export class SqliteDatasource implements Datasource {
       closeSync(folder);
     }
   }
+}
+
+/** Reads the database file, copying the seed to it first when the file is missing, with the connection pragmas set. */
+async function loadFile(file: string, seed: string | undefined, log: Logger): Promise<Database> {
+  const SQL = await loadSqlJs();
+  if (!existsSync(file) && seed) {
+    copyFileSync(seed, file);
+    log.info({ file, seed }, 'database seeded');
+  }
+  const db = existsSync(file) ? new SQL.Database(readFileSync(file)) : new SQL.Database();
+  db.exec(CONNECTION_PRAGMAS);
+  return db;
 }
 
 /** Returns the statement without the whitespace, `--` line comments and block comments before its first keyword. */

@@ -68,7 +68,7 @@ export function createKoaApp(options: KoaAppOptions): Koa {
   });
 
   // Health checks come before identity: probes carry no session.
-  const health = healthRouter(options.audit, options.registry);
+  const health = healthRouter(options.audit, options.registry, options.sessions);
   app.use(health.routes());
   app.use(health.allowedMethods({ throw: true }));
   if (options.metrics !== undefined) {

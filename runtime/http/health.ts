@@ -4,15 +4,17 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AuditLog } from '../audit.js';
 import type { Registry } from '../registry.js';
+import type { SessionRevocations } from '../session-revocations.js';
 
 /**
  * Builds the router for `GET /healthz` and its older name `GET /livez` (the
  * process serves requests) and `GET /readyz` (it can serve the apps: specs
- * loaded, audit log writable, every app's data sources reachable). `/readyz`
+ * loaded, audit log writable, signed-out sessions readable, every app's data
+ * sources reachable). `/readyz`
  * probes the audit log on each request (see AuditLog.probe) and responds 503
  * with the list of reasons when a check fails.
  */
-export function healthRouter(audit: AuditLog, registry?: Registry): Router {
+export function healthRouter(audit: AuditLog, registry?: Registry, sessions?: SessionRevocations): Router {
   const router = new Router();
 
   const live = (ctx: Context): void => {
@@ -27,6 +29,12 @@ export function healthRouter(audit: AuditLog, registry?: Registry): Router {
     const reasons: string[] = [];
     const checks: Record<string, string> = { audit: probe.available ? 'ok' : `unavailable: ${probe.reason ?? 'unknown reason'}` };
     if (!probe.available) reasons.push(`audit log ${checks.audit}`);
+    // A process that cannot read sign-outs would accept cookies signed out on another process.
+    const signedOut = sessions?.status();
+    if (signedOut !== undefined) {
+      checks.sessions = signedOut.available ? 'ok' : `unavailable: ${signedOut.reason ?? 'unknown reason'}`;
+      if (!signedOut.available) reasons.push(`signed-out sessions ${checks.sessions}`);
+    }
     if (registry !== undefined) {
       // The server listens only after every app folder loaded, so an empty registry means the folder contains no app.
       const apps = registry.list();

@@ -30,8 +30,8 @@ export interface RecordRow {
  *
  * - `audit_tail(take_lock)` returns the head's seq and hash after checking
  *   that the last record matches them: its hash recomputed from its
- *   canonical text, and the text agreeing with the record's JSONB, seq and
- *   prev. With `take_lock` it locks the head row first (FOR UPDATE).
+ *   canonical text, and the text agreeing with the record's JSONB and with
+ *   its seq, prev, id, time and app columns. With `take_lock` it locks the head row first (FOR UPDATE).
  * - `audit_append(...)` locks the head through audit_tail, builds each new
  *   record's canonical text from the parts the process sent (see
  *   canonicalParts) and its hash, inserts them, moves the head and returns
@@ -63,7 +63,7 @@ export function auditFunctionsSql(t: StoreTables): string {
         END IF;
         RETURN;
       END IF;
-      SELECT r.prev, r.hash, r.record, r.canonical INTO last FROM ${t.auditRecords} r WHERE r.seq = head_seq;
+      SELECT r.id, r.time, r.app, r.prev, r.hash, r.record, r.canonical INTO last FROM ${t.auditRecords} r WHERE r.seq = head_seq;
       IF NOT FOUND THEN
         RAISE EXCEPTION 'the last record of the audit log (seq %) is missing', head_seq ${mismatch};
       END IF;
@@ -75,7 +75,8 @@ export function auditFunctionsSql(t: StoreTables): string {
         RAISE EXCEPTION 'the last record of the audit log (seq %) does not match its hash', head_seq ${mismatch};
       END IF;
       parsed := last.canonical::jsonb;
-      IF parsed - 'prev' - 'seq' IS DISTINCT FROM last.record OR parsed -> 'seq' IS DISTINCT FROM to_jsonb(head_seq) OR parsed ->> 'prev' IS DISTINCT FROM last.prev THEN
+      IF parsed - 'prev' - 'seq' IS DISTINCT FROM last.record OR parsed -> 'seq' IS DISTINCT FROM to_jsonb(head_seq) OR parsed ->> 'prev' IS DISTINCT FROM last.prev
+         OR last.id IS DISTINCT FROM parsed ->> 'id' OR last.app IS DISTINCT FROM parsed ->> 'app' OR last.time IS DISTINCT FROM (parsed ->> 'time')::timestamptz THEN
         RAISE EXCEPTION 'the last record of the audit log (seq %) does not match its hash', head_seq ${mismatch};
       END IF;
     END

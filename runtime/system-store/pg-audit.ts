@@ -142,13 +142,17 @@ export class PostgresAuditLog implements AuditLog {
     let previousHash = GENESIS;
     let after = 0;
     for (;;) {
-      const { rows } = await this.#pool.query<RecordRow & { canonical: string | null }>(`SELECT seq, prev, hash, record, canonical FROM ${this.#tables.auditRecords} WHERE seq > $1 ORDER BY seq LIMIT ${VERIFY_PAGE}`, [after]);
+      const { rows } = await this.#pool.query<RecordRow & { canonical: string | null; id: string; time: Date; app: string }>(`SELECT seq, id, time, app, prev, hash, record, canonical FROM ${this.#tables.auditRecords} WHERE seq > $1 ORDER BY seq LIMIT ${VERIFY_PAGE}`, [after]);
       for (const row of rows) {
         const seq = Number(row.seq);
         const at = { line: records + 1, seq, id: typeof row.record.id === 'string' ? row.record.id : undefined };
         const text = canonicalJson({ ...row.record, seq, prev: row.prev });
         if (chainHash(row.prev, text) !== row.hash) {
           return { records, unchained: 0, problem: { ...at, kind: 'changed', message: 'the record does not match its hash: a field was changed' } };
+        }
+        // The audit page finds records by these columns, so a changed one would hide or move a record.
+        if (row.id !== row.record.id || row.app !== row.record.app || row.time.getTime() !== Date.parse(String(row.record.time))) {
+          return { records, unchained: 0, problem: { ...at, kind: 'changed', message: 'the id, time or app column does not match the record: a column was changed' } };
         }
         // Records written before migration 4 have no canonical text.
         if (row.canonical !== null && row.canonical !== text) {

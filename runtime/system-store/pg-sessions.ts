@@ -30,7 +30,8 @@ export class PostgresSessionRevocations implements SessionRevocations {
   #newest: Date | undefined;
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
-  #failing = false;
+  /** The reason the last read failed; undefined after a read succeeded. */
+  #failing: string | undefined;
   #lastPrune = 0;
 
   /** The table must exist (see migrateStore); the pool stays the caller's to end. */
@@ -60,6 +61,10 @@ export class PostgresSessionRevocations implements SessionRevocations {
     }
   }
 
+  status(): { available: boolean; reason?: string } {
+    return this.#failing === undefined ? { available: true } : { available: false, reason: this.#failing };
+  }
+
   async close(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -79,13 +84,14 @@ export class PostgresSessionRevocations implements SessionRevocations {
   async #poll(): Promise<void> {
     try {
       await this.#read();
-      if (this.#failing) this.#log.info({ store: this.#tables.schema }, 'reading signed-out sessions again');
-      this.#failing = false;
+      if (this.#failing !== undefined) this.#log.info({ store: this.#tables.schema }, 'reading signed-out sessions again');
+      this.#failing = undefined;
       if (Date.now() - this.#lastPrune >= PRUNE_MS) await this.#prune();
     } catch (err) {
-      // Logged once per outage. Meanwhile sign-outs on other processes are not seen here; the store's readiness check fails too.
-      if (!this.#failing) this.#log.warn({ store: this.#tables.schema, reason: storeFailureReason(err) }, 'cannot read signed-out sessions; trying again every second');
-      this.#failing = true;
+      // Logged once per outage. Meanwhile sign-outs on other processes are not seen here, so readiness fails (see status).
+      const reason = storeFailureReason(err);
+      if (this.#failing === undefined) this.#log.warn({ store: this.#tables.schema, reason }, 'cannot read signed-out sessions; trying again every second');
+      this.#failing = reason;
     }
   }
 

@@ -108,6 +108,25 @@ describe('the audit chain extended in PostgreSQL', () => {
     expect(count.rows[0].n).toBe(3);
   });
 
+  it('detects changed lookup columns', async () => {
+    await migrateStore(pool(), store);
+    const audit = auditLog();
+    for (let n = 1; n <= 4; n += 1) await audit.append(entry(n));
+    const t = tables();
+    // The audit page selects by app and orders by time, so these columns could hide a record without touching its hash.
+    await schema.admin(`UPDATE ${t.auditRecords} SET app = 'elsewhere' WHERE seq = 2`);
+    expect((await audit.verify()).problem).toMatchObject({ kind: 'changed', seq: 2, message: 'the id, time or app column does not match the record: a column was changed' });
+    await schema.admin(`UPDATE ${t.auditRecords} SET app = 'desk' WHERE seq = 2`);
+    await schema.admin(`UPDATE ${t.auditRecords} SET time = time - interval '400 days' WHERE seq = 3`);
+    expect((await audit.verify()).problem).toMatchObject({ kind: 'changed', seq: 3 });
+    await schema.admin(`UPDATE ${t.auditRecords} SET time = time + interval '400 days' WHERE seq = 3`);
+    expect(await audit.verify()).toEqual({ records: 4, unchained: 0 });
+
+    await schema.admin(`UPDATE ${t.auditRecords} SET id = 'forged' WHERE seq = 4`);
+    expect((await audit.verify()).problem).toMatchObject({ kind: 'changed', seq: 4 });
+    await expect(audit.append(entry(5))).rejects.toThrow(/seq 4\) does not match its hash/);
+  });
+
   it('continues the chain of a pre-migration store', async () => {
     await legacyStore(4);
     expect(await migrateStore(pool(), store)).toEqual([4, 5]);

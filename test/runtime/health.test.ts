@@ -53,7 +53,7 @@ describe('health checks', () => {
   it('answers readyz when the specs are loaded, the audit log is writable and the data sources answer', async () => {
     const response = await request(`${server.url}/readyz`);
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ ready: true, checks: { audit: 'ok', specs: 'ok', datasources: 'ok' } });
+    expect(response.body).toEqual({ ready: true, checks: { audit: 'ok', sessions: 'ok', specs: 'ok', datasources: 'ok' } });
     expect(response.headers.get('cache-control')).toBe('no-store');
   });
 
@@ -65,7 +65,7 @@ describe('health checks', () => {
       expect(response.status).toBe(503);
       expect(response.body).toEqual({
         ready: false,
-        checks: { audit: 'unavailable: the audit log path is a directory', specs: 'ok', datasources: 'ok' },
+        checks: { audit: 'unavailable: the audit log path is a directory', sessions: 'ok', specs: 'ok', datasources: 'ok' },
         reasons: ['audit log unavailable: the audit log path is a directory'],
       });
       expect(JSON.stringify(response.body)).not.toContain(temp.root);
@@ -96,7 +96,7 @@ describe('readiness of the apps', () => {
       const response = await request(`${second.url}/readyz`);
       expect(response.status).toBe(503);
       expect(response.body.ready).toBe(false);
-      expect(response.body.checks).toEqual({ audit: 'ok', specs: 'ok', datasources: 'unavailable in ledger' });
+      expect(response.body.checks).toEqual({ audit: 'ok', sessions: 'ok', specs: 'ok', datasources: 'unavailable in ledger' });
       expect(response.body.reasons).toHaveLength(1);
       expect(response.body.reasons[0]).toMatch(/^app ledger: /);
       expect(response.body.reasons[0]).toContain(VARIABLE);

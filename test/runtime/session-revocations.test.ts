@@ -82,6 +82,20 @@ describe('signed-out sessions in PostgreSQL', () => {
     expect((await open()).isRevoked('expired')).toBe(false);
   });
 
+  it('reports a failed read in its status', async () => {
+    const list = await open();
+    expect(list.status()).toEqual({ available: true });
+    await schema.admin(`ALTER TABLE ${storeTables(schema.name).signedOutSessions} RENAME TO signed_out_gone`);
+    try {
+      for (const until = Date.now() + 2_000; list.status().available && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(list.status()).toEqual({ available: false, reason: 'the store tables are missing' });
+    } finally {
+      await schema.admin(`ALTER TABLE ${schema.name}.signed_out_gone RENAME TO signed_out_sessions`);
+    }
+    for (const until = Date.now() + 2_000; !list.status().available && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(list.status()).toEqual({ available: true });
+  });
+
   it('names the reason when it cannot record a sign-out', async () => {
     const list = await open();
     await schema.admin(`ALTER TABLE ${storeTables(schema.name).signedOutSessions} RENAME TO signed_out_gone`);
@@ -139,5 +153,14 @@ describe('sign-out over HTTP', () => {
     expect(out.body.error.code).toBe('sign_out_not_recorded');
     expect(out.body.error.message).toContain('could not record the sign-out');
     expect(out.headers.get('set-cookie')).toContain('opsdeck_session=;');
+
+    // The process reads sign-outs every second; readiness fails once a read did.
+    let ready = await request(`${server.url}/readyz`);
+    for (const until = Date.now() + 5_000; ready.status === 200 && Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ready = await request(`${server.url}/readyz`);
+    }
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.sessions).toBe('unavailable: the store tables are missing');
   });
 });

@@ -45,6 +45,14 @@ describe('store settings', () => {
     expect(schema.diagnostics[0].path).toEqual(['store', 'schema']);
   });
 
+  it('rejects a schema too long for the job queue', () => {
+    const long = 'a'.repeat(46);
+    const { settings, diagnostics } = buildSettings(`store: { kind: postgres, url: "\${env:X}", schema: ${long} }\n`, 'opsdeck.yaml');
+    expect(settings).toBeUndefined();
+    expect(diagnostics[0]).toMatchObject({ code: 'store-schema-too-long', path: ['store', 'schema'], line: 1, hint: 'Use a schema name of at most 45 characters.' });
+    expect(buildSettings(`store: { kind: postgres, url: "\${env:X}", schema: ${long.slice(1)} }\n`, 'opsdeck.yaml').diagnostics).toEqual([]);
+  });
+
   it('warns about a password written in the file', () => {
     const { settings, diagnostics } = buildSettings('store: { kind: postgres, url: "postgres://app:pw@db/ops" }\n', 'opsdeck.yaml');
     expect(settings?.store.kind).toBe('postgres');
