@@ -147,8 +147,10 @@ export interface AuditLog {
  * `opsdeck audit repair` moves a torn line aside. Appends resume once the
  * file ends with a valid record.
  *
- * NOTE: one AuditLog in one process may write a file. Two writers that
- * append at the same moment read the same end of the chain and fork it.
+ * One AuditLog in one process may write a file: two writers that append at
+ * the same moment read the same end of the chain and fork it. The server
+ * therefore holds the file's lock (runtime/file-lock.ts) and passes
+ * `lockTakenBy`, which stops appends if another process takes the lock over.
  */
 export class FileAuditLog implements AuditLog {
   readonly file: string;
@@ -157,9 +159,12 @@ export class FileAuditLog implements AuditLog {
   #writing = false;
   /** Reason of the last failed append or tail read; undefined after a success. */
   #failure: string | undefined;
+  readonly #lockTakenBy: (() => string | undefined) | undefined;
 
-  constructor(file: string) {
+  /** `lockTakenBy` returns a description of the process that took the file's lock from this one, or undefined while this one holds it. */
+  constructor(file: string, options: { lockTakenBy?: () => string | undefined } = {}) {
     this.file = file;
+    this.#lockTakenBy = options.lockTakenBy;
     this.#readTailAtStart();
   }
 
@@ -238,6 +243,11 @@ export class FileAuditLog implements AuditLog {
   }
 
   async #writeBatch(entries: Array<Omit<AuditRecord, keyof ChainFields>>, sync: boolean): Promise<AuditRecord[]> {
+    const taker = this.#lockTakenBy?.();
+    if (taker !== undefined) {
+      const reason = `the audit log is in use by ${taker}`;
+      throw new AuditUnavailable(`cannot append to the audit log ${this.file}: ${reason}; the file store serves one process`, reason);
+    }
     const handle = await openForAppend(this.file);
     try {
       const { size } = await handle.stat();
@@ -324,6 +334,7 @@ async function writeProbeFile(file: string): Promise<void> {
 
 /** Wraps an I/O or chain error into AuditUnavailable, with a reason that names no path. */
 function unavailable(file: string, err: unknown): AuditUnavailable {
+  if (err instanceof AuditUnavailable) return err;
   if (err instanceof AuditTailCorrupt) return new AuditUnavailable(`cannot append to the audit log ${file}: ${err.message}; run "opsdeck audit verify"`, err.message);
   const code = (err as NodeJS.ErrnoException).code;
   const reasons: Record<string, string> = {

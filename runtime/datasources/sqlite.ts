@@ -2,7 +2,7 @@
 // written back to its file after every action: exported to a temporary file,
 // fsynced and renamed over the old one, so an acknowledged action survives a
 // crash and a crash mid-write never leaves a torn file. One process at a time
-// uses a file (sqlite-lock.ts). In another process the data source is
+// uses a file (runtime/file-lock.ts). In another process the data source is
 // unavailable until the lock is free, and then it reads the file afresh.
 import initSqlJs, { type Database, type SqlJsStatic, type SqlValue, type Statement } from 'sql.js';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import type { CompiledSql } from '../../core/model.js';
 import { compileSql } from '../../core/sql-params.js';
 import type { Logger } from '../log.js';
-import { acquireFileLock, lockLost, releaseFileLock } from './sqlite-lock.js';
+import { acquireFileLock, lockLost, releaseFileLock } from '../file-lock.js';
 import { DatasourceUnavailable, ExpectationFailed, MigrationError, type Datasource, type TransactionOptions, type QueryResult, type StatementResult, type WriteResult, type WriteTransaction } from './datasource.js';
 import { fromSqliteValue, type BindValue, type CellValue } from './values.js';
 
@@ -104,7 +104,8 @@ export class SqliteDatasource implements Datasource {
   static async open(options: SqliteOptions): Promise<SqliteDatasource> {
     const SQL = await loadSqlJs();
     mkdirSync(dirname(options.file), { recursive: true });
-    const blocked = acquireFileLock(options.file);
+    const holder = acquireFileLock(options.file);
+    const blocked = holder === undefined ? undefined : inUse(options.file, holder);
     if (blocked !== undefined) {
       options.log.warn({ file: options.file, reason: blocked }, 'sqlite data source waits for its file');
       const waiting = new SqliteDatasource(options.file, new SQL.Database(), options.log, false, options.seed);
@@ -234,10 +235,10 @@ export class SqliteDatasource implements Datasource {
     if (this.#locked === undefined && lost === undefined) return;
     await this.#exclusive(async () => {
       if (this.#locked === undefined && (this.#lockHeld ? lockLost(this.file) : undefined) === undefined) return;
-      const blocked = acquireFileLock(this.file);
-      if (blocked !== undefined) {
-        this.#locked = blocked;
-        throw new DatasourceUnavailable(blocked);
+      const holder = acquireFileLock(this.file);
+      if (holder !== undefined) {
+        this.#locked = inUse(this.file, holder);
+        throw new DatasourceUnavailable(this.#locked);
       }
       if (this.#lockHeld) releaseFileLock(this.file);
       this.#lockHeld = true;
@@ -429,8 +430,9 @@ export class SqliteDatasource implements Datasource {
   /** Raises DatasourceUnavailable when the file is not this process's to use, so the app responds 503 and `ping` is retried. */
   #requireFile(): void {
     if (this.#memoryOnly) return;
-    const reason = this.#locked ?? (this.#lockHeld ? lockLost(this.file) : undefined);
-    if (reason !== undefined) throw new DatasourceUnavailable(reason);
+    if (this.#locked !== undefined) throw new DatasourceUnavailable(this.#locked);
+    const taker = this.#lockHeld ? lockLost(this.file) : undefined;
+    if (taker !== undefined) throw new DatasourceUnavailable(inUse(this.file, taker));
   }
 
   #lastInsertRowid(): number | null {
@@ -509,6 +511,11 @@ export class SqliteDatasource implements Datasource {
       closeSync(folder);
     }
   }
+}
+
+/** Explains that another process holds the file, and what to do. */
+function inUse(file: string, holder: string): string {
+  return `the SQLite file ${basename(file)} is in use by ${holder}. A sqlite data source serves one process at a time, because each process keeps the database in memory and would overwrite the other's changes: run one process, or move the data to PostgreSQL to run several`;
 }
 
 /** Reads the database file, copying the seed to it first when the file is missing, with the connection pragmas set. */

@@ -4,7 +4,9 @@
 // keeps the audit log at `audit.file`, signed-out sessions in
 // `.opsdeck/signed-out.jsonl`, and leaves approvals and runs to files under
 // `.opsdeck/`.
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { acquireFileLock, lockLost, releaseFileLock } from '../file-lock.js';
 import type pg from 'pg';
 import type { StoreSettings } from '../../core/settings.js';
 import type { ApprovalStore } from '../approvals/store.js';
@@ -49,11 +51,7 @@ export class SystemStoreUnavailable extends Error {}
  * that cannot reach its store does not start.
  */
 export async function openSystemStore(store: StoreSettings, options: { root: string; auditFile: string; log: Logger }): Promise<SystemStore> {
-  if (store.kind === 'files') {
-    const audit = new FileAuditLog(resolve(options.root, options.auditFile));
-    const sessions = new FileSessionRevocations(join(options.root, '.opsdeck', 'signed-out.jsonl'));
-    return { audit, sessions, close: () => audit.close() };
-  }
+  if (store.kind === 'files') return openFileStore(options, options.log);
   // pg-boss is loaded only for this store, so a server on the file store never evaluates it.
   const { MAX_STORE_SCHEMA_FOR_QUEUE, queueSchemaOf } = await import('./pg-boss-dispatch.js');
   if (store.schema.length > MAX_STORE_SCHEMA_FOR_QUEUE) {
@@ -95,6 +93,40 @@ export async function openSystemStore(store: StoreSettings, options: { root: str
       await sessions.close();
       await audit.close();
       await pool.end();
+    },
+  };
+}
+
+/**
+ * Opens the file store after taking the audit log's lock, so a second process
+ * on the same folder does not start: its appends would fork the hash chain,
+ * and its approvals and runs files would diverge from the first's.
+ */
+function openFileStore(options: { root: string; auditFile: string }, log: Logger): SystemStore {
+  const auditPath = resolve(options.root, options.auditFile);
+  let holder: string | undefined;
+  let locked = false;
+  try {
+    mkdirSync(dirname(auditPath), { recursive: true });
+    holder = acquireFileLock(auditPath);
+    locked = holder === undefined;
+  } catch (err) {
+    // A folder this process cannot write takes no audit record either, so appends fail closed and readiness reports why.
+    log.warn({ file: auditPath, code: (err as NodeJS.ErrnoException).code }, 'cannot lock the audit log of the file store');
+  }
+  if (holder !== undefined) {
+    throw new SystemStoreUnavailable(
+      `cannot use the file store of ${options.root}: its audit log ${options.auditFile} is in use by ${holder}. The file store serves one process; stop the other one, or set store.kind: postgres in opsdeck.yaml to run several`,
+    );
+  }
+  const audit = new FileAuditLog(auditPath, locked ? { lockTakenBy: () => lockLost(auditPath) } : {});
+  const sessions = new FileSessionRevocations(join(options.root, '.opsdeck', 'signed-out.jsonl'));
+  return {
+    audit,
+    sessions,
+    close: async () => {
+      await audit.close();
+      if (locked) releaseFileLock(auditPath);
     },
   };
 }

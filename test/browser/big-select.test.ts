@@ -92,7 +92,7 @@ describe('select with more options than one page', () => {
     await input.focus();
     await input.fill('123');
     const expected = ['Account 0123', 'Account 1123', ...Array.from({ length: 10 }, (_, index) => `Account 123${index}`)];
-    await expect.poll(() => optionLabels(field)).toEqual(expected);
+    await expect.poll(() => optionLabels(field), { timeout: 5_000 }).toEqual(expected);
     expect(await input.getAttribute('aria-expanded')).toBe('true');
     // The server filtered on the label column; of these, the first page holds only "Account 0123".
     expect(bodies.some((body) => body.filter?.Name?.op === 'contains' && body.filter.Name.value === '123')).toBe(true);
@@ -108,7 +108,7 @@ describe('select with more options than one page', () => {
     await input.focus();
     await page.keyboard.press('Control+A');
     await page.keyboard.type('1234');
-    await expect.poll(() => optionLabels(field)).toEqual(['Account 1234']);
+    await expect.poll(() => optionLabels(field), { timeout: 5_000 }).toEqual(['Account 1234']);
     await page.keyboard.press('ArrowDown');
     const active = await input.getAttribute('aria-activedescendant');
     expect(active).toBeTruthy();
@@ -124,7 +124,7 @@ describe('select with more options than one page', () => {
     expect(await manyInput.evaluate((node) => node.matches(':focus'))).toBe(true);
     for (const search of ['1499', '0777', '0002']) {
       await page.keyboard.type(search);
-      await expect.poll(() => optionLabels(many)).toEqual([`Account ${search}`]);
+      await expect.poll(() => optionLabels(many), { timeout: 5_000 }).toEqual([`Account ${search}`]);
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press('Enter');
       await expect.poll(() => manyInput.inputValue()).toBe('');
@@ -232,7 +232,7 @@ describe('select with more options than one page', () => {
     await page.keyboard.press('Control+A');
     await page.keyboard.type('140');
     // Pat's row rule allows only the even (east) accounts.
-    await expect.poll(() => optionLabels(field)).toEqual(['Account 0140', 'Account 1140', 'Account 1400', 'Account 1402', 'Account 1404', 'Account 1406', 'Account 1408']);
+    await expect.poll(() => optionLabels(field), { timeout: 5_000 }).toEqual(['Account 0140', 'Account 1140', 'Account 1400', 'Account 1402', 'Account 1404', 'Account 1406', 'Account 1408']);
     await page.close();
   });
 

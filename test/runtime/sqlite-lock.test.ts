@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { DatasourceUnavailable } from '../../runtime/datasources/datasource.js';
-import { lockPathOf } from '../../runtime/datasources/sqlite-lock.js';
+import { lockPathOf } from '../../runtime/file-lock.js';
 import { SqliteDatasource } from '../../runtime/datasources/sqlite.js';
 
 const log = pino({ level: 'silent' });

@@ -1,12 +1,11 @@
-// Keeps one process at a time on a SQLite file. A `kind: sqlite` data source
-// holds the whole database in memory and writes it back after each change, so
-// two processes on one file (two replicas sharing a volume) would each
-// overwrite the other's changes without an error. A lock file beside the
-// database, `<file>.opsdeck-lock`, names the process that owns it, which
-// refreshes its time every few seconds. Another process finds it fresh and
-// leaves the file alone; its data source stays unavailable and tries again.
-// A lock left by a process that is gone is taken over: at once when that
-// process ran on this host, otherwise once the lock is older than STALE_MS.
+// Keeps one process at a time on a file that only one writer may use: a
+// `kind: sqlite` database, which each process keeps in memory and writes back
+// whole, and the file store's audit log, whose hash chain two writers would
+// fork. A lock file beside it, `<file>.opsdeck-lock`, names the process that
+// owns it, which refreshes its time every few seconds. Another process finds
+// it fresh and leaves the file alone. A lock left by a process that is gone is
+// taken over: at once when that process ran on this host, otherwise once the
+// lock is older than STALE_MS.
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -43,8 +42,8 @@ export function lockPathOf(file: string): string {
 
 /**
  * Takes the lock of `file` for one more user in this process. Returns
- * undefined when this process holds it, or the reason it cannot: another
- * live process holds it.
+ * undefined when this process holds it, or a description of the live process
+ * that holds it, such as "another Opsdeck process (pid 12 on web-1)".
  */
 export function acquireFileLock(file: string): string | undefined {
   const path = lockPathOf(file);
@@ -54,7 +53,7 @@ export function acquireFileLock(file: string): string | undefined {
     return undefined;
   }
   const blocker = takeLock(path);
-  if (blocker !== undefined) return inUseReason(file, blocker);
+  if (blocker !== undefined) return holderOf(blocker);
   if (mine !== undefined) {
     // Taken back after it was lost: the users already counted keep their count.
     mine.lost = undefined;
@@ -66,10 +65,10 @@ export function acquireFileLock(file: string): string | undefined {
   return undefined;
 }
 
-/** Returns why this process may no longer write `file`, or undefined while it holds the lock. */
+/** Returns undefined while this process holds the lock of `file`, or a description of what took it. */
 export function lockLost(file: string): string | undefined {
   const lock = locksOfThisProcess.get(lockPathOf(file));
-  return lock === undefined ? `this process does not hold the lock of ${basename(file)}` : lock.lost;
+  return lock === undefined ? 'nothing: this process does not hold its lock' : lock.lost;
 }
 
 /** Ends one user's hold; the last one removes the lock file, if it is still this process's. */
@@ -134,7 +133,7 @@ function refreshTimer(path: string): NodeJS.Timeout {
     if (lock === undefined) return;
     const current = readLock(path);
     if (current?.owner !== OWNER) {
-      lock.lost = current === undefined ? `the lock file ${basename(path)} was removed` : inUseReason(path.slice(0, -'.opsdeck-lock'.length), current);
+      lock.lost = current === undefined ? `a process that removed the lock file ${basename(path)}` : holderOf(current);
       clearInterval(lock.timer);
       return;
     }
@@ -158,8 +157,8 @@ function readLock(path: string): LockContent | undefined {
   }
 }
 
-function inUseReason(file: string, lock: LockContent): string {
-  return `the SQLite file ${basename(file)} is in use by another Opsdeck process (pid ${lock.pid} on ${lock.host}). A sqlite data source serves one process at a time, because each process keeps the database in memory and would overwrite the other's changes: run one process, or move the data to PostgreSQL to run several`;
+function holderOf(lock: LockContent): string {
+  return `another Opsdeck process (pid ${lock.pid} on ${lock.host})`;
 }
 
 function unlinkQuietly(path: string): void {
