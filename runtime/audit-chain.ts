@@ -31,8 +31,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The canonical JSON of a record whose `prev` and `seq` are not known yet,
- * in three parts: `before` ends with the `"prev":` key and `between` with
+ * Splits the canonical JSON of a record whose `prev` and `seq` are not known
+ * yet into three parts: `before` ends with the `"prev":` key and `between` with
  * the `"seq":` key, so `before + JSON.stringify(prev) + between + seq +
  * after` equals canonicalJson of the record with them. The PostgreSQL store
  * fills them in while it has the chain's end locked. `record` must not contain

@@ -42,8 +42,8 @@ export function lockPathOf(file: string): string {
 
 /**
  * Takes the lock of `file` for one more user in this process. Returns
- * undefined when this process holds it, or a description of the live process
- * that holds it, such as "another Opsdeck process (pid 12 on web-1)".
+ * undefined on success, or a description of the live process that has the
+ * lock, such as "another Opsdeck process (pid 12 on web-1)".
  */
 export function acquireFileLock(file: string): string | undefined {
   const path = lockPathOf(file);
@@ -68,7 +68,7 @@ export function acquireFileLock(file: string): string | undefined {
 /** Returns undefined while this process holds the lock of `file`, or a description of what took it. */
 export function lockLost(file: string): string | undefined {
   const lock = locksOfThisProcess.get(lockPathOf(file));
-  return lock === undefined ? 'nothing: this process does not hold its lock' : lock.lost;
+  return lock === undefined ? 'an unknown process (this process no longer has the lock)' : lock.lost;
 }
 
 /** Ends one user's hold; the last one removes the lock file, if it is still this process's. */

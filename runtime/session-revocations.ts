@@ -63,7 +63,7 @@ export class FileSessionRevocations implements SessionRevocations {
       if (line.trim() === '') continue;
       lines += 1;
       const parsed = parseLine(line);
-      // A torn last line (the process stopped mid-write) is skipped; its session stays signed in only in that case.
+      // A torn last line (the process stopped mid-write) is skipped, so only that one sign-out is lost.
       if (parsed !== undefined) this.#ids.add(parsed.id, parsed.exp);
     }
     if (this.#ids.prune() < lines) this.#rewrite();
@@ -83,7 +83,7 @@ export class FileSessionRevocations implements SessionRevocations {
     }
   }
 
-  /** One process writes the file and reads only its own sign-outs, so there is nothing to miss. */
+  /** Returns available always, because one process writes the file and reads only its own sign-outs. */
   status(): { available: boolean; reason?: string } {
     return { available: true };
   }

@@ -67,7 +67,7 @@ export class SqliteDatasource implements Datasource {
   #dirty = false;
   /** Listeners called once before the next write, transaction or migration (see beforeNextWrite). */
   #writeListeners = new Set<() => void>();
-  /** Why the file is not this process's to use: another process holds its lock. Undefined while this data source may use it. */
+  /** The reason this data source waits for the file: another process has its lock. Undefined while this data source may use it. */
   #locked: string | undefined;
   /** True once this data source counts as a user of the file's lock, so close releases it. */
   #lockHeld = false;
@@ -105,11 +105,10 @@ export class SqliteDatasource implements Datasource {
     const SQL = await loadSqlJs();
     mkdirSync(dirname(options.file), { recursive: true });
     const holder = acquireFileLock(options.file);
-    const blocked = holder === undefined ? undefined : inUse(options.file, holder);
-    if (blocked !== undefined) {
-      options.log.warn({ file: options.file, reason: blocked }, 'sqlite data source waits for its file');
+    if (holder !== undefined) {
       const waiting = new SqliteDatasource(options.file, new SQL.Database(), options.log, false, options.seed);
-      waiting.#locked = blocked;
+      waiting.#locked = inUse(options.file, holder);
+      options.log.warn({ file: options.file, reason: waiting.#locked }, 'sqlite data source waits for its file');
       return waiting;
     }
     const source = new SqliteDatasource(options.file, await loadFile(options.file, options.seed, options.log), options.log, false, options.seed);
@@ -230,11 +229,9 @@ export class SqliteDatasource implements Datasource {
 
   /** Succeeds while this process may use the file. A data source that waits for the file's lock tries to take it, then reads the file afresh. */
   async ping(): Promise<void> {
-    if (this.#memoryOnly) return;
-    const lost = this.#lockHeld ? lockLost(this.file) : undefined;
-    if (this.#locked === undefined && lost === undefined) return;
+    if (this.#unusable() === undefined) return;
     await this.#exclusive(async () => {
-      if (this.#locked === undefined && (this.#lockHeld ? lockLost(this.file) : undefined) === undefined) return;
+      if (this.#unusable() === undefined) return;
       const holder = acquireFileLock(this.file);
       if (holder !== undefined) {
         this.#locked = inUse(this.file, holder);
@@ -419,7 +416,7 @@ export class SqliteDatasource implements Datasource {
   async close(): Promise<void> {
     try {
       // A commit that deferred its durability is written before the database goes, unless another process took the file.
-      if (this.#dirty && this.#locked === undefined && !(this.#lockHeld && lockLost(this.file))) await this.flush();
+      if (this.#dirty && this.#unusable() === undefined) await this.flush();
     } finally {
       this.#db.close();
       if (this.#lockHeld) releaseFileLock(this.file);
@@ -429,10 +426,16 @@ export class SqliteDatasource implements Datasource {
 
   /** Raises DatasourceUnavailable when the file is not this process's to use, so the app responds 503 and `ping` is retried. */
   #requireFile(): void {
-    if (this.#memoryOnly) return;
-    if (this.#locked !== undefined) throw new DatasourceUnavailable(this.#locked);
+    const reason = this.#unusable();
+    if (reason !== undefined) throw new DatasourceUnavailable(reason);
+  }
+
+  /** Returns the reason this process may not use the file (another process has its lock), or undefined when it may. */
+  #unusable(): string | undefined {
+    if (this.#memoryOnly) return undefined;
+    if (this.#locked !== undefined) return this.#locked;
     const taker = this.#lockHeld ? lockLost(this.file) : undefined;
-    if (taker !== undefined) throw new DatasourceUnavailable(inUse(this.file, taker));
+    return taker === undefined ? undefined : inUse(this.file, taker);
   }
 
   #lastInsertRowid(): number | null {
@@ -513,7 +516,7 @@ export class SqliteDatasource implements Datasource {
   }
 }
 
-/** Explains that another process holds the file, and what to do. */
+/** Returns the message that another process has the file's lock, and what to do. */
 function inUse(file: string, holder: string): string {
   return `the SQLite file ${basename(file)} is in use by ${holder}. A sqlite data source serves one process at a time, because each process keeps the database in memory and would overwrite the other's changes: run one process, or move the data to PostgreSQL to run several`;
 }

@@ -51,7 +51,7 @@ export class SystemStoreUnavailable extends Error {}
  * that cannot reach its store does not start.
  */
 export async function openSystemStore(store: StoreSettings, options: { root: string; auditFile: string; log: Logger }): Promise<SystemStore> {
-  if (store.kind === 'files') return openFileStore(options, options.log);
+  if (store.kind === 'files') return openFileStore(options);
   // pg-boss is loaded only for this store, so a server on the file store never evaluates it.
   const { MAX_STORE_SCHEMA_FOR_QUEUE, queueSchemaOf } = await import('./pg-boss-dispatch.js');
   if (store.schema.length > MAX_STORE_SCHEMA_FOR_QUEUE) {
@@ -102,7 +102,7 @@ export async function openSystemStore(store: StoreSettings, options: { root: str
  * on the same folder does not start: its appends would fork the hash chain,
  * and its approvals and runs files would diverge from the first's.
  */
-function openFileStore(options: { root: string; auditFile: string }, log: Logger): SystemStore {
+function openFileStore(options: { root: string; auditFile: string; log: Logger }): SystemStore {
   const auditPath = resolve(options.root, options.auditFile);
   let holder: string | undefined;
   let locked = false;
@@ -112,7 +112,7 @@ function openFileStore(options: { root: string; auditFile: string }, log: Logger
     locked = holder === undefined;
   } catch (err) {
     // A folder this process cannot write takes no audit record either, so appends fail closed and readiness reports why.
-    log.warn({ file: auditPath, code: (err as NodeJS.ErrnoException).code }, 'cannot lock the audit log of the file store');
+    options.log.warn({ file: auditPath, code: (err as NodeJS.ErrnoException).code }, 'cannot lock the audit log of the file store');
   }
   if (holder !== undefined) {
     throw new SystemStoreUnavailable(

@@ -29,9 +29,10 @@ export interface RecordRow {
  * SQL that adds the canonical column and creates the two functions:
  *
  * - `audit_tail(take_lock)` returns the head's seq and hash after checking
- *   that the last record matches them: its hash recomputed from its
- *   canonical text, and the text agreeing with the record's JSONB and with
- *   its seq, prev, id, time and app columns. With `take_lock` it locks the head row first (FOR UPDATE).
+ *   that the last record matches them. It recomputes the record's hash from
+ *   its canonical text, and compares that text with the record's JSONB and
+ *   with its seq, prev, id, time and app columns. With `take_lock` it first
+ *   locks the head row (FOR UPDATE).
  * - `audit_append(...)` locks the head through audit_tail, builds each new
  *   record's canonical text from the parts the process sent (see
  *   canonicalParts) and its hash, inserts them, moves the head and returns
@@ -120,17 +121,31 @@ export function auditFunctionsSql(t: StoreTables): string {
  * missing, so appends keep failing until the log is repaired.
  */
 export async function fillTailText(client: pg.ClientBase, t: StoreTables): Promise<void> {
-  const heads = await client.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${t.auditHead} FOR UPDATE`);
+  const { head, last } = await readCheckedTail(client, t, { lock: true });
+  if (last === undefined || last.canonical !== null) return;
+  await client.query(`UPDATE ${t.auditRecords} SET canonical = $1 WHERE seq = $2`, [canonicalJson({ ...last.record, seq: head.seq, prev: last.prev }), head.seq]);
+}
+
+/**
+ * Reads the chain head (locked with `lock`) and the last record, and checks
+ * them in the process, for a last record that has no canonical text. Raises
+ * ChainHeadMismatch when they do not match. `last` is undefined for an empty
+ * log.
+ */
+export async function readCheckedTail(
+  client: pg.ClientBase,
+  t: StoreTables,
+  options: { lock: boolean },
+): Promise<{ head: { seq: number; hash: string }; last?: RecordRow & { canonical: string | null } }> {
+  const heads = await client.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${t.auditHead}${options.lock ? ' FOR UPDATE' : ''}`);
   const seq = heads.rows.length === 1 ? heads.rows[0].seq : '0';
   const last = await client.query<RecordRow & { canonical: string | null }>(`SELECT seq, prev, hash, record, canonical FROM ${t.auditRecords} WHERE seq = $1`, [seq]);
   const head = checkedHead(heads.rows, last.rows);
-  if (head.seq === 0 || last.rows[0].canonical !== null) return;
-  const { record, prev } = last.rows[0];
-  await client.query(`UPDATE ${t.auditRecords} SET canonical = $1 WHERE seq = $2`, [canonicalJson({ ...record, seq: head.seq, prev }), head.seq]);
+  return { head, last: head.seq === 0 ? undefined : last.rows[0] };
 }
 
 /** Checks the chain head against the record it names and returns it; raises ChainHeadMismatch when they do not match. */
-export function checkedHead(heads: Array<{ seq: string; hash: string }>, last: RecordRow[]): { seq: number; hash: string } {
+function checkedHead(heads: Array<{ seq: string; hash: string }>, last: RecordRow[]): { seq: number; hash: string } {
   if (heads.length !== 1) throw new ChainHeadMismatch('the chain head row of the audit log is missing');
   const head = { seq: Number(heads[0].seq), hash: heads[0].hash };
   if (head.seq === 0) {

@@ -12,7 +12,7 @@ import { AuditReadFailed } from '../audit-file-read.js';
 import type { AuditPage, AuditSearch } from '../audit-search.js';
 import type { VerifyResult } from '../audit-verify.js';
 import { AuditUnavailable, type AuditEntry, type AuditLog, type AuditRecord } from '../audit.js';
-import { CHAIN_MISMATCH, ChainHeadMismatch, TAIL_WITHOUT_TEXT, checkedHead, fillTailText, type RecordRow } from './pg-audit-chain.js';
+import { CHAIN_MISMATCH, ChainHeadMismatch, TAIL_WITHOUT_TEXT, fillTailText, readCheckedTail, type RecordRow } from './pg-audit-chain.js';
 import { inTransaction, isConnectionError, storeFailureReason, storeTables, type StoreTables } from './pool.js';
 
 /** Rows read per statement by `verify`. */
@@ -285,9 +285,7 @@ export class PostgresAuditLog implements AuditLog {
       // Written by an older Opsdeck: check the last record here instead.
       await inTransaction(this.#pool, async (client) => {
         await client.query('SET TRANSACTION READ ONLY');
-        const heads = await client.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${this.#tables.auditHead}`);
-        const last = await client.query<RecordRow>(`SELECT seq, prev, hash, record FROM ${this.#tables.auditRecords} WHERE seq = $1`, [heads.rows[0]?.seq ?? '0']);
-        checkedHead(heads.rows, last.rows);
+        await readCheckedTail(client, this.#tables, { lock: false });
       });
     }
   }

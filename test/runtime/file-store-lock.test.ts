@@ -1,6 +1,6 @@
 // The file store serves one process: a second `opsdeck serve` on the same
 // folder would fork the audit hash chain, so it stops at start and names the
-// process that holds the folder. A process killed without a word leaves its
+// process that has the folder's lock. A process killed without a word leaves its
 // lock behind, and the next start on the same host takes it over.
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -57,9 +57,9 @@ describe('file store lock', () => {
       const entry = { user: 'u@example.com', groups: [], app: 'desk', object: 'action:a', outcome: 'succeeded' as const, specVersion: 'v1' };
       expect((await audit.append(entry)).seq).toBe(1);
       taker = 'another Opsdeck process (pid 7 on web-2)';
-      const refused = audit.append(entry);
-      await expect(refused).rejects.toBeInstanceOf(AuditUnavailable);
-      await expect(refused).rejects.toThrow('the audit log is in use by another Opsdeck process (pid 7 on web-2); the file store serves one process');
+      const rejected = audit.append(entry);
+      await expect(rejected).rejects.toBeInstanceOf(AuditUnavailable);
+      await expect(rejected).rejects.toThrow('the audit log is in use by another Opsdeck process (pid 7 on web-2); the file store serves one process');
       expect(audit.status).toEqual({ available: false, reason: 'the audit log is in use by another Opsdeck process (pid 7 on web-2)' });
     } finally {
       rmSync(folder, { recursive: true, force: true });

@@ -124,7 +124,7 @@ describe('sign-out over HTTP', () => {
     await schema?.drop();
   });
 
-  it('refuses a copy of the cookie after sign-out, also after a restart', async () => {
+  it('rejects a copied cookie after sign-out', async () => {
     temp = writeRefundsApp();
     server = await startServer(temp.root);
     const cookie = await devLogin(server.url, AMY);
@@ -140,7 +140,7 @@ describe('sign-out over HTTP', () => {
     expect((await request(`${server.url}/api/session`, { cookie: await devLogin(server.url, AMY) })).status).toBe(200);
   });
 
-  it('answers 503 and clears the cookie when the store cannot record the sign-out', async () => {
+  it('clears the cookie on an unrecorded sign-out', async () => {
     schema = await createTestSchema('signouthttp');
     temp = writeRefundsApp();
     writeFileSync(join(temp.root, 'opsdeck.yaml'), `identity:\n  mode: dev\nstore:\n  kind: postgres\n  url: "\${env:OPSDECK_TEST_STORE_URL}"\n  schema: ${schema.name}\n`);

@@ -49,7 +49,7 @@ function liveProcess(): number {
 }
 
 describe('sqlite file lock', () => {
-  it('writes a lock while open and removes it at close', async () => {
+  it('keeps the lock file while open', async () => {
     const source = await openNotes();
     const lock = lockPathOf(source.file);
     expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
@@ -63,7 +63,7 @@ describe('sqlite file lock', () => {
     expect(existsSync(lock)).toBe(false);
   });
 
-  it('stays unavailable while another live process holds the file', async () => {
+  it('waits while another process has the file', async () => {
     const first = await openNotes();
     await first.write('create table notes (body text)', []);
     await first.write("insert into notes values ('kept')", []);
@@ -73,9 +73,9 @@ describe('sqlite file lock', () => {
     foreignLock(first.file, { pid, host: hostname() });
 
     const second = await openNotes();
-    const refused = second.query('select body from notes', []);
-    await expect(refused).rejects.toBeInstanceOf(DatasourceUnavailable);
-    await expect(refused).rejects.toThrow(`the SQLite file notes.sqlite is in use by another Opsdeck process (pid ${pid} on ${hostname()})`);
+    const rejected = second.query('select body from notes', []);
+    await expect(rejected).rejects.toBeInstanceOf(DatasourceUnavailable);
+    await expect(rejected).rejects.toThrow(`the SQLite file notes.sqlite is in use by another Opsdeck process (pid ${pid} on ${hostname()})`);
     await expect(second.write("insert into notes values ('lost')", [])).rejects.toBeInstanceOf(DatasourceUnavailable);
     await expect(second.ping()).rejects.toBeInstanceOf(DatasourceUnavailable);
 
@@ -87,7 +87,7 @@ describe('sqlite file lock', () => {
     expect(JSON.parse(readFileSync(lockPathOf(second.file), 'utf8')).pid).toBe(process.pid);
   });
 
-  it('takes over a lock of another host only once it is stale', async () => {
+  it('takes over a stale foreign lock', async () => {
     const source = await openNotes();
     await source.close();
     opened.pop();
@@ -100,7 +100,7 @@ describe('sqlite file lock', () => {
     expect((await blocked.query('select 1 as one', [])).rows).toEqual([{ one: 1 }]);
   });
 
-  it('stops writing once another process took the lock over', async () => {
+  it('stops writing after losing the lock', async () => {
     const source = await openNotes();
     await source.write('create table notes (body text)', []);
     const before = readFileSync(source.file);

@@ -40,9 +40,9 @@ describe('two processes on one sqlite data source', () => {
     const amySecond = await devLogin(second!.url, AMY);
     expect((await orders(first!, amyFirst)).status).toBe(200);
 
-    const refused = await orders(second!, amySecond);
-    expect(refused.status).toBe(503);
-    expect(refused.body.error.message).toContain('refunds.sqlite is in use by another Opsdeck process');
+    const rejected = await orders(second!, amySecond);
+    expect(rejected.status).toBe(503);
+    expect(rejected.body.error.message).toContain('refunds.sqlite is in use by another Opsdeck process');
     const ready = await request(`${second!.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(ready.body.reasons.join(' ')).toContain('move the data to PostgreSQL to run several');
